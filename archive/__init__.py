@@ -1,0 +1,22 @@
+"""The archive as a library: articles, presets, layout, ledger; no Scrapy inside."""
+
+from .document import Article, content_hash
+from .errors import ArchiveError, ConfigError, DocumentError, FeedvaultError, LedgerError
+from .presets import PRESETS, Preset, get_preset
+from .store import HIDDEN, Archive, PutResult
+
+__all__ = [
+    "HIDDEN",
+    "PRESETS",
+    "Archive",
+    "ArchiveError",
+    "Article",
+    "ConfigError",
+    "DocumentError",
+    "FeedvaultError",
+    "LedgerError",
+    "Preset",
+    "PutResult",
+    "content_hash",
+    "get_preset",
+]

@@ -1,0 +1,123 @@
+"""The ledger: an SQLite map from article identity to path and content hash, with revisions."""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import LedgerError
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS articles (
+    source       TEXT NOT NULL,
+    identity     TEXT NOT NULL,
+    path         TEXT NOT NULL UNIQUE,
+    link         TEXT,
+    content_hash TEXT NOT NULL,
+    date         TEXT NOT NULL,
+    first_seen   TEXT NOT NULL,
+    updated      TEXT NOT NULL,
+    PRIMARY KEY (source, identity)
+);
+CREATE INDEX IF NOT EXISTS articles_link ON articles (source, link);
+CREATE TABLE IF NOT EXISTS revisions (
+    source       TEXT NOT NULL,
+    identity     TEXT NOT NULL,
+    content_hash TEXT NOT NULL,
+    seen         TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS revisions_identity ON revisions (source, identity);
+"""
+
+
+@dataclass(frozen=True)
+class Entry:
+    """What the ledger knows of one article."""
+
+    source: str
+    identity: str
+    path: str
+    link: str | None
+    content_hash: str
+    date: str
+    first_seen: str
+    updated: str
+
+
+class Ledger:
+    """Identity → (path, content hash) for every archived article, in one SQLite file."""
+
+    def __init__(self, path: Path) -> None:
+        try:
+            self._db = sqlite3.connect(path, timeout=30, isolation_level=None)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=FULL")
+            self._db.executescript(_SCHEMA)
+        except sqlite3.Error as exc:
+            raise LedgerError(f"{path}: cannot open the ledger: {exc}") from exc
+        self.path = path
+
+    def close(self) -> None:
+        self._db.close()
+
+    def get(self, source: str, identity: str) -> Entry | None:
+        row = self._db.execute(
+            "SELECT * FROM articles WHERE source = ? AND identity = ?", (source, identity)
+        ).fetchone()
+        return Entry(*row) if row else None
+
+    def by_path(self, path: str) -> Entry | None:
+        row = self._db.execute("SELECT * FROM articles WHERE path = ?", (path,)).fetchone()
+        return Entry(*row) if row else None
+
+    def path_taken(self, path: str) -> bool:
+        return self._db.execute("SELECT 1 FROM articles WHERE path = ?", (path,)).fetchone() is not None
+
+    def record(self, entry: Entry, seen: str) -> None:
+        """Insert or replace the article's row and add a revision, in one transaction."""
+        try:
+            with self._transaction():
+                self._db.execute(
+                    "INSERT OR REPLACE INTO articles VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        entry.source,
+                        entry.identity,
+                        entry.path,
+                        entry.link,
+                        entry.content_hash,
+                        entry.date,
+                        entry.first_seen,
+                        entry.updated,
+                    ),
+                )
+                self._db.execute(
+                    "INSERT INTO revisions VALUES (?, ?, ?, ?)",
+                    (entry.source, entry.identity, entry.content_hash, seen),
+                )
+        except sqlite3.Error as exc:
+            raise LedgerError(f"{self.path}: cannot record {entry.path}: {exc}") from exc
+
+    def revisions(self, source: str, identity: str) -> list[tuple[str, str]]:
+        return self._db.execute(
+            "SELECT content_hash, seen FROM revisions WHERE source = ? AND identity = ? "
+            "ORDER BY rowid",
+            (source, identity),
+        ).fetchall()
+
+    def entries(self) -> list[Entry]:
+        return [Entry(*row) for row in self._db.execute("SELECT * FROM articles ORDER BY path")]
+
+    def _transaction(self) -> _Transaction:
+        return _Transaction(self._db)
+
+
+class _Transaction:
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self._db = db
+
+    def __enter__(self) -> None:
+        self._db.execute("BEGIN IMMEDIATE")
+
+    def __exit__(self, exc_type: object, *_: object) -> None:
+        self._db.execute("COMMIT" if exc_type is None else "ROLLBACK")

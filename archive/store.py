@@ -1,0 +1,149 @@
+"""The archive: put articles in once, update them in place, read them back."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path, PurePosixPath
+from typing import Any, Literal
+
+from ._atomic import atomic_write, sweep
+from .document import Article, content_hash
+from .errors import ArchiveError, DocumentError
+from .layout import article_path
+from .ledger import Entry, Ledger
+from .presets import Preset, get_preset, normalize_body
+
+HIDDEN = ".feedvault"
+SOURCE_NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+
+Status = Literal["new", "updated", "unchanged"]
+
+
+@dataclass(frozen=True)
+class PutResult:
+    """What `Archive.put` did with one article."""
+
+    status: Status
+    path: str
+
+
+def _now() -> datetime:
+    return datetime.now(UTC).replace(microsecond=0)
+
+
+class Archive:
+    """A folder of front-matter files plus a hidden ledger that maps identity to file."""
+
+    def __init__(
+        self,
+        root: Path | str,
+        preset: Preset | str = "hexo",
+        front_matter: Mapping[str, Any] | None = None,
+        clock: Callable[[], datetime] = _now,
+    ) -> None:
+        self.root = Path(root)
+        self.preset = get_preset(preset) if isinstance(preset, str) else preset
+        self.constants = dict(front_matter or {})
+        self._clock = clock
+        self.hidden = self.root / HIDDEN
+        self._tmp = self.hidden / "tmp"
+        try:
+            self._tmp.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise ArchiveError(f"{self.root}: cannot create the archive: {exc.strerror}") from exc
+        sweep(self._tmp)
+        self.ledger = Ledger(self.hidden / "ledger.sqlite")
+
+    def __enter__(self) -> Archive:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.ledger.close()
+
+    def put(self, article: Article) -> PutResult:
+        """Archive one article: a new file, a rewrite in place, or nothing if unchanged."""
+        if not SOURCE_NAME.match(article.source):
+            raise ArchiveError(f"invalid source name {article.source!r}: use letters, digits, - and _")
+        article = article.with_(
+            body=normalize_body(article.body),
+            extra={**self.constants, **article.extra},
+            updated=None,
+        )
+        identity = article.identity
+        entry = self.ledger.get(article.source, identity)
+        now = self._clock()
+        if article.date is None:
+            article = article.with_(date=datetime.fromisoformat(entry.date) if entry else now)
+        digest = content_hash(article)
+        if entry is not None:
+            if entry.content_hash == digest and (self.root / entry.path).is_file():
+                return PutResult("unchanged", entry.path)
+            path, status, first_seen = entry.path, "updated", entry.first_seen
+        else:
+            assert article.date is not None
+            path = article_path(
+                source=article.source,
+                date=article.date,
+                title=article.title,
+                identity=identity,
+                extension=self.preset.extension,
+                taken=lambda p: self._taken(p, article.source, identity),
+            )
+            status, first_seen = "new", now.isoformat()
+        self._write(path, self.preset.dumps(article.with_(updated=now)))
+        assert article.date is not None
+        self.ledger.record(
+            Entry(
+                source=article.source,
+                identity=identity,
+                path=path,
+                link=article.original_url,
+                content_hash=digest,
+                date=article.date.isoformat(),
+                first_seen=first_seen,
+                updated=now.isoformat(),
+            ),
+            seen=now.isoformat(),
+        )
+        return PutResult(status, path)  # type: ignore[arg-type]
+
+    def load(self, path: str) -> Article:
+        """Read one archive file (a path relative to the root) back into an Article."""
+        full = self._resolve(path)
+        try:
+            text = full.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise DocumentError(f"{full}: cannot read: {exc}") from exc
+        return self.preset.loads(text, where=str(full))
+
+    def _taken(self, path: str, source: str, identity: str) -> bool:
+        if self.ledger.path_taken(path):
+            return True
+        if not (self.root / path).exists():
+            return False
+        # A file the ledger does not know: ours from a run killed before its ledger
+        # commit (adopt it), or someone else's (leave it alone).
+        try:
+            other = self.load(path)
+        except DocumentError:
+            return True
+        return (other.source, other.guid or other.original_url) != (source, identity)
+
+    def _resolve(self, path: str) -> Path:
+        rel = PurePosixPath(path)
+        if rel.is_absolute() or ".." in rel.parts or not rel.parts or rel.parts[0] == HIDDEN:
+            raise ArchiveError(f"refusing path {path!r}: outside the archive's article folders")
+        return self.root.joinpath(*rel.parts)
+
+    def _write(self, path: str, text: str) -> None:
+        target = self._resolve(path)
+        try:
+            atomic_write(target, text.encode("utf-8"), self._tmp)
+        except OSError as exc:
+            raise ArchiveError(f"{target}: cannot write: {exc.strerror or exc}") from exc
