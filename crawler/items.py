@@ -1,0 +1,23 @@
+"""The item a spider yields and the pipelines refine: one feed entry on its way to the archive."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+@dataclass
+class ArticleItem:
+    """An article as found in a feed; pipelines fill in identity, clean body and cover."""
+
+    source: str
+    feed_url: str
+    title: str
+    content: str
+    link: str | None = None
+    guid: str | None = None
+    author: str | None = None
+    date: datetime | None = None
+    feed_title: str | None = None
+    media_images: list[str] = field(default_factory=list)
+    cover: str | None = None

@@ -1,0 +1,42 @@
+"""Scrapy settings for feedvault; `FEEDVAULT_*` settings are the project's own."""
+
+import os
+
+from crawler import __version__
+from pipelines import CleanPipeline, ImagesPipeline, NormalizePipeline, StorePipeline
+
+BOT_NAME = "feedvault"
+SPIDER_MODULES = ["crawler.spiders"]
+NEWSPIDER_MODULE = "crawler.spiders"
+
+# Who we are; `[crawl] contact` in feedvault.toml adds a contact URL.
+USER_AGENT = f"feedvault/{__version__} (feed archiver; +https://pypi.org/project/feedvault/)"
+ROBOTSTXT_OBEY = True
+
+# Polite by default: few requests per site, AutoThrottle adapting to its latency.
+CONCURRENT_REQUESTS = 16
+CONCURRENT_REQUESTS_PER_DOMAIN = 4
+DOWNLOAD_DELAY = 0
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 0.5
+AUTOTHROTTLE_MAX_DELAY = 30
+AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0
+
+DOWNLOAD_TIMEOUT = 30
+DOWNLOAD_MAXSIZE = 32 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 8 * 1024 * 1024
+RETRY_ENABLED = True
+RETRY_TIMES = 3
+
+TELNETCONSOLE_ENABLED = False
+LOG_LEVEL = "INFO"
+
+ITEM_PIPELINES = {
+    NormalizePipeline: 100,
+    CleanPipeline: 200,
+    ImagesPipeline: 300,
+    StorePipeline: 400,
+}
+
+# A path to feedvault.toml, or a loaded crawler.config.Config (the command line passes one).
+FEEDVAULT_CONFIG = os.environ.get("FEEDVAULT_CONFIG", "feedvault.toml")

@@ -1,0 +1,1 @@
+"""feedvault's spiders."""

@@ -1,0 +1,77 @@
+"""The `feeds` spider: download each source's feed with Scrapy and yield its entries."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+import scrapy
+from scrapy.http import Response
+from twisted.python.failure import Failure
+
+from ..config import Config, SourceConfig, config_from_settings
+from ..feeds import parse_feed
+from ..items import ArticleItem
+from ..report import problem
+
+
+class FeedSpider(scrapy.Spider):
+    """Crawls every configured source's feed; `-a source=a,b` limits it to some."""
+
+    name = "feeds"
+
+    def __init__(self, config: Config, source: str | None = None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.config = config
+        names = [n for n in (source or "").split(",") if n]
+        self.sources = config.select(names)
+
+    @classmethod
+    def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> FeedSpider:
+        kwargs.setdefault("config", config_from_settings(crawler.settings))
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        return spider  # type: ignore[no-any-return]
+
+    async def start(self) -> AsyncIterator[scrapy.Request]:
+        for source in self.sources:
+            yield scrapy.Request(
+                source.url,
+                callback=self.parse_feed,
+                errback=self.feed_failed,
+                cb_kwargs={"source": source},
+                meta={"feedvault_source": source.name},
+                dont_filter=True,
+            )
+
+    def parse_feed(self, response: Response, source: SourceConfig) -> Iterator[ArticleItem]:
+        headers = {
+            k.decode("latin-1"): b",".join(v).decode("latin-1")
+            for k, v in response.headers.items()
+        }
+        feed = parse_feed(response.body, response.url, headers)
+        if feed.problem:
+            problem(self.crawler.stats, source.name, f"{response.url}: {feed.problem}",
+                    fatal=feed.unusable)
+        for entry in feed.entries:
+            yield ArticleItem(
+                source=source.name,
+                feed_url=response.url,
+                title=entry.title,
+                content=entry.content,
+                link=entry.link,
+                guid=entry.guid,
+                author=entry.author,
+                date=entry.date,
+                feed_title=feed.title,
+                media_images=entry.media_images,
+            )
+
+    def feed_failed(self, failure: Failure) -> None:
+        request = failure.request  # type: ignore[attr-defined]
+        source = request.meta["feedvault_source"]
+        reason = failure.getErrorMessage() or failure.type.__name__
+        response = getattr(failure.value, "response", None)
+        if response is not None:
+            reason = f"HTTP {response.status}"
+        problem(self.crawler.stats, source, f"{request.url}: feed not fetched ({reason})",
+                fatal=True)
