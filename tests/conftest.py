@@ -1,0 +1,140 @@
+"""Shared fixtures: a local HTTP server on port 0, config files, and the CLI in a subprocess."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from functools import partial
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+SITE = Path(__file__).resolve().parent / "site"
+EXAMPLES = REPO / "examples"
+CORPORA = REPO.parent / "shared" / "corpora"
+SEED = REPO.parent / "shared" / "seed"
+
+
+def corpus(*parts: str) -> Path:
+    """A folder of ../shared/corpora; skip (with the reason) where it is absent."""
+    path = CORPORA.joinpath(*parts)
+    if not path.exists():
+        pytest.skip(f"{path} is absent: the shared corpora are not beside this checkout")
+    return path
+
+
+class _QuietHandler(SimpleHTTPRequestHandler):
+    extensions_map = {
+        **SimpleHTTPRequestHandler.extensions_map,
+        ".xml": "application/rss+xml",
+        ".rss": "application/rss+xml",
+        ".atom": "application/atom+xml",
+        ".json": "application/feed+json",
+    }
+
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+        pass
+
+
+class LocalSite:
+    """Files under `root` served on 127.0.0.1 at a port the OS picked."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        handler = partial(_QuietHandler, directory=str(root))
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.base = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def url(self, path: str) -> str:
+        return f"{self.base}/{path.lstrip('/')}"
+
+    def write(self, path: str, text: str) -> str:
+        target = self.root / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text, encoding="utf-8")
+        return self.url(path)
+
+
+@pytest.fixture
+def site(tmp_path: Path) -> Iterator[LocalSite]:
+    root = tmp_path / "site"
+    root.mkdir()
+    local = LocalSite(root)
+    local.thread.start()
+    yield local
+    local.server.shutdown()
+    local.server.server_close()
+
+
+def toml_value(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(toml_value(v) for v in value) + "]"
+    return str(value)
+
+
+def write_config(folder: Path, sources: list[dict[str, object]], *, extra: str = "",
+                 archive: str = "posts", front_matter: dict[str, object] | None = None) -> Path:
+    """A feedvault.toml in folder with the given [[sources]] entries."""
+    lines = ["[archive]", f"path = {toml_value(archive)}", 'preset = "hexo"', ""]
+    if front_matter:
+        lines.append("[archive.front_matter]")
+        lines += [f"{k} = {toml_value(v)}" for k, v in front_matter.items()]
+        lines.append("")
+    lines.append(extra)
+    for source in sources:
+        lines.append("[[sources]]")
+        lines += [f"{k} = {toml_value(v)}" for k, v in source.items()]
+        lines.append("")
+    path = folder / "feedvault.toml"
+    path.write_text("\n".join(lines), encoding="utf-8")
+    return path
+
+
+def feedvault(*args: str | os.PathLike[str], cwd: Path | None = None,
+              env: dict[str, str] | None = None, timeout: float = 300
+              ) -> subprocess.CompletedProcess[str]:
+    """Run the real `feedvault` command line in a new process (one Twisted reactor each)."""
+    return subprocess.run(
+        [sys.executable, "-m", "crawler.cli", *map(str, args)],
+        cwd=cwd or REPO,
+        env={**os.environ, "PYTHONPATH": str(REPO), **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+def archive_files(root: Path) -> list[Path]:
+    """Every article file under an archive root (the hidden folder excluded)."""
+    return sorted(p for p in root.rglob("*.md") if ".feedvault" not in p.parts)
+
+
+def rss_feed(items: list[dict[str, str]], title: str = "Test feed") -> str:
+    """An RSS 2.0 document; each item's keys become elements, `description` as CDATA."""
+    from xml.sax.saxutils import escape
+
+    parts = []
+    for item in items:
+        fields = []
+        for key, value in item.items():
+            if key == "description":
+                fields.append(f"<description><![CDATA[{value}]]></description>")
+            else:
+                fields.append(f"<{key}>{escape(value)}</{key}>")
+        parts.append("<item>" + "".join(fields) + "</item>")
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n<rss version="2.0"><channel>'
+        f"<title>{escape(title)}</title><link>http://example.invalid/</link>"
+        + "".join(parts)
+        + "</channel></rss>\n"
+    )

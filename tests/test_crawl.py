@@ -1,0 +1,162 @@
+"""End to end: real `feedvault crawl` processes against a local HTTP server."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import frontmatter
+
+from archive import Archive
+
+from .conftest import EXAMPLES, LocalSite, archive_files, feedvault, rss_feed, write_config
+
+
+def _item(n: int, **overrides: str) -> dict[str, str]:
+    item = {
+        "title": f"Article {n}",
+        "link": f"http://example.invalid/posts/{n}",
+        "guid": f"urn:test:{n}",
+        "pubDate": "Mon, 01 Jan 2024 10:00:00 +0800",
+        "description": f"<p>Body of article {n}.</p>",
+    }
+    item.update(overrides)
+    return item
+
+
+def _crawl(config: Path) -> str:
+    result = feedvault("crawl", "--config", config)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return result.stdout
+
+
+def test_recrawl_is_idempotent_and_leaves_files_untouched(site: LocalSite, tmp_path: Path) -> None:
+    url = site.write("feed.xml", rss_feed([_item(1), _item(2), _item(3)]))
+    config = write_config(tmp_path, [{"name": "t", "url": url}])
+    out = _crawl(config)
+    assert "t" in out and " 3 " in out
+    files = archive_files(tmp_path / "posts")
+    assert len(files) == 3
+    before = {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in files}
+
+    out = _crawl(config)
+    assert archive_files(tmp_path / "posts") == files
+    assert {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in files} == before
+    row = next(line for line in out.splitlines() if line.startswith("t "))
+    assert row.split()[1:5] == ["0", "0", "3", "0"]  # new, updated, unchanged, failed
+
+
+def test_changed_item_is_rewritten_in_place(site: LocalSite, tmp_path: Path) -> None:
+    site.write("feed.xml", rss_feed([_item(1)]))
+    config = write_config(tmp_path, [{"name": "t", "url": site.url("feed.xml")}])
+    _crawl(config)
+    [path] = archive_files(tmp_path / "posts")
+    first = frontmatter.loads(path.read_text(encoding="utf-8"))
+
+    site.write("feed.xml", rss_feed([_item(1, description="<p>Corrected body.</p>")]))
+    out = _crawl(config)
+    assert archive_files(tmp_path / "posts") == [path]
+    second = frontmatter.loads(path.read_text(encoding="utf-8"))
+    assert second.content == "<p>Corrected body.</p>"
+    assert second["date"] == first["date"]
+    assert second["updated"] >= first["updated"]
+    row = next(line for line in out.splitlines() if line.startswith("t "))
+    assert row.split()[1:5] == ["0", "1", "0", "0"]
+
+
+def test_two_articles_with_one_title_get_two_files(site: LocalSite, tmp_path: Path) -> None:
+    items = [_item(1, title="Same title"), _item(2, title="Same title")]
+    config = write_config(tmp_path, [{"name": "t", "url": site.write("f.xml", rss_feed(items))}])
+    _crawl(config)
+    files = archive_files(tmp_path / "posts")
+    assert len(files) == 2
+    guids = {frontmatter.load(p)["guid"] for p in files}
+    assert guids == {"urn:test:1", "urn:test:2"}
+
+
+HOSTILE = [
+    "Colon: 'single' \"double\" # hash --- dashes ../../etc/passwd",
+    "---",
+    "!!python/object:os.system",
+    "../../",
+    "产业互联网" * 40,  # 200 Chinese characters, 600 bytes of UTF-8
+]
+
+
+def test_hostile_and_long_titles_round_trip(site: LocalSite, tmp_path: Path) -> None:
+    items = [_item(n, title=title) for n, title in enumerate(HOSTILE)]
+    config = write_config(tmp_path, [{"name": "t", "url": site.write("f.xml", rss_feed(items))}])
+    _crawl(config)
+    root = (tmp_path / "posts").resolve()
+    files = archive_files(root)
+    assert len(files) == len(HOSTILE)
+    titles = set()
+    with Archive(root) as archive:
+        for path in files:
+            assert path.resolve().is_relative_to(root / "t")
+            assert all(len(part.encode()) <= 255 for part in path.relative_to(root).parts)
+            titles.add(archive.load(path.relative_to(root).as_posix()).title)
+    assert titles == set(HOSTILE)
+    assert not (tmp_path / "etc").exists()
+
+
+def test_item_without_date_keeps_its_first_seen_date(site: LocalSite, tmp_path: Path) -> None:
+    item = _item(1)
+    del item["pubDate"]
+    config = write_config(tmp_path, [{"name": "t", "url": site.write("f.xml", rss_feed([item]))}])
+    _crawl(config)
+    [path] = archive_files(tmp_path / "posts")
+    first = frontmatter.load(path)["date"]
+    _crawl(config)
+    assert archive_files(tmp_path / "posts") == [path]
+    assert frontmatter.load(path)["date"] == first
+
+
+def test_failed_source_exits_1_and_others_are_archived(site: LocalSite, tmp_path: Path) -> None:
+    good = site.write("good.xml", rss_feed([_item(1)]))
+    config = write_config(tmp_path, [
+        {"name": "good", "url": good},
+        {"name": "missing", "url": site.url("missing.xml")},
+    ])
+    result = feedvault("crawl", "--config", config)
+    assert result.returncode == 1
+    assert "missing" in result.stdout and "FAILED" in result.stdout and "HTTP 404" in result.stdout
+    assert len(archive_files(tmp_path / "posts")) == 1
+
+
+def test_source_option_limits_the_crawl(site: LocalSite, tmp_path: Path) -> None:
+    config = write_config(tmp_path, [
+        {"name": "a", "url": site.write("a.xml", rss_feed([_item(1)]))},
+        {"name": "b", "url": site.write("b.xml", rss_feed([_item(2)]))},
+    ])
+    result = feedvault("crawl", "--config", config, "--source", "b")
+    assert result.returncode == 0, result.stderr
+    assert [p.parts[-3] for p in archive_files(tmp_path / "posts")] == ["b"]
+
+
+def test_offline_demo_config_crawls(tmp_path: Path) -> None:
+    demo = tmp_path / "examples"
+    shutil.copytree(EXAMPLES, demo, ignore=shutil.ignore_patterns("posts"))
+    result = feedvault("crawl", "--config", demo / "feedvault.toml")
+    assert result.returncode == 0, result.stdout + result.stderr
+    sources = {p.relative_to(demo / "posts").parts[0] for p in archive_files(demo / "posts")}
+    assert sources == {"woshipm", "notes", "links"}
+
+
+def test_plain_scrapy_list_and_crawl(site: LocalSite, tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    from .conftest import REPO
+
+    listed = subprocess.run([sys.executable, "-m", "scrapy", "list"], cwd=REPO,
+                            capture_output=True, text=True, timeout=120)
+    assert listed.returncode == 0, listed.stderr
+    assert listed.stdout.split() == ["feeds"]
+    config = write_config(tmp_path, [{"name": "t", "url": site.write("f.xml", rss_feed([_item(1)]))}])
+    crawled = subprocess.run(
+        [sys.executable, "-m", "scrapy", "crawl", "feeds", "-s", f"FEEDVAULT_CONFIG={config}"],
+        cwd=REPO, capture_output=True, text=True, timeout=120,
+    )
+    assert crawled.returncode == 0, crawled.stderr
+    assert len(archive_files(tmp_path / "posts")) == 1
