@@ -52,7 +52,15 @@ class FeedSpider(scrapy.Spider):
         if feed.problem:
             problem(self.crawler.stats, source.name, f"{response.url}: {feed.problem}",
                     fatal=feed.unusable)
+        seen: set[str] = set()
+        repeats = 0
         for entry in feed.entries:
+            key = entry.guid or entry.link
+            if key is not None:
+                if key in seen:
+                    repeats += 1  # the same article twice in one feed: the first (newest) wins
+                    continue
+                seen.add(key)
             yield ArticleItem(
                 source=source.name,
                 feed_url=response.url,
@@ -65,6 +73,10 @@ class FeedSpider(scrapy.Spider):
                 feed_title=feed.title,
                 media_images=entry.media_images,
             )
+        if repeats:
+            problem(self.crawler.stats, source.name,
+                    f"{response.url}: {repeats} entries repeat an earlier entry's guid or link; "
+                    "kept the first of each")
 
     def feed_failed(self, failure: Failure) -> None:
         request = failure.request  # type: ignore[attr-defined]
