@@ -1,7 +1,15 @@
 """The archive as a library: articles, presets, layout, ledger; no Scrapy inside."""
 
 from .document import Article, content_hash
-from .errors import ArchiveError, ConfigError, DocumentError, FeedvaultError, LedgerError
+from .errors import (
+    ArchiveError,
+    ArchiveLocked,
+    ConfigError,
+    DocumentError,
+    FeedvaultError,
+    LedgerError,
+)
+from .lock import ArchiveLock
 from .presets import PRESETS, Preset, get_preset
 from .store import HIDDEN, Archive, PutResult
 
@@ -10,6 +18,8 @@ __all__ = [
     "PRESETS",
     "Archive",
     "ArchiveError",
+    "ArchiveLock",
+    "ArchiveLocked",
     "Article",
     "ConfigError",
     "DocumentError",

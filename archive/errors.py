@@ -21,3 +21,7 @@ class DocumentError(ArchiveError):
 
 class LedgerError(ArchiveError):
     """The ledger database is unusable or disagrees with itself."""
+
+
+class ArchiveLocked(FeedvaultError):
+    """Another process holds the archive's writer lock."""

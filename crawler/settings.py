@@ -40,3 +40,6 @@ ITEM_PIPELINES = {
 
 # A path to feedvault.toml, or a loaded crawler.config.Config (the command line passes one).
 FEEDVAULT_CONFIG = os.environ.get("FEEDVAULT_CONFIG", "feedvault.toml")
+# True when the caller (the command line) already holds the archive's writer lock;
+# otherwise the store pipeline takes it for the length of the crawl.
+FEEDVAULT_LOCK_HELD = False

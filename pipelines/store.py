@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from archive import Archive, ArchiveError, Article
+from archive import HIDDEN, Archive, ArchiveError, Article, ArchiveLock
 from crawler.config import SourceConfig, config_from_settings
 from crawler.items import ArticleItem
 from crawler.report import count
@@ -25,8 +25,10 @@ class StorePipeline:
         front_matter: Mapping[str, Any],
         sources: Mapping[str, SourceConfig],
         stats: Any,
+        take_lock: bool = True,
     ) -> None:
         self.root = root
+        self.lock = ArchiveLock(root / HIDDEN, "scrapy crawl feeds") if take_lock else None
         self.preset = preset
         self.front_matter = front_matter
         self.sources = sources
@@ -42,14 +44,19 @@ class StorePipeline:
             config.front_matter,
             {s.name: s for s in config.sources},
             crawler.stats,
+            take_lock=not crawler.settings.getbool("FEEDVAULT_LOCK_HELD"),
         )
 
     def open_spider(self) -> None:
+        if self.lock is not None:
+            self.lock.acquire()
         self.archive = Archive(self.root, self.preset, self.front_matter)
 
     def close_spider(self) -> None:
         if self.archive is not None:
             self.archive.close()
+        if self.lock is not None:
+            self.lock.release()
 
     def process_item(self, item: ArticleItem) -> ArticleItem:
         assert self.archive is not None, "open_spider() was not called"

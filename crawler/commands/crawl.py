@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from archive import Archive
+from archive import HIDDEN, Archive, ArchiveLock
 
 from ..config import Config
 from ..report import format_summary, summarize
@@ -19,6 +19,8 @@ def register(commands: Any, common: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--source", action="append", metavar="NAME", default=[],
                         help="crawl only this source (repeatable)")
+    parser.add_argument("--wait", action="store_true",
+                        help="wait for another process using the archive instead of exiting 2")
     parser.set_defaults(func=run, needs_config=True)
 
 
@@ -28,7 +30,9 @@ def run(args: argparse.Namespace, config: Config) -> int:
     sources = config.select(args.source)
     with Archive(config.archive_path, config.preset, config.front_matter):
         pass  # fail before crawling if the archive cannot be created or opened
-    stats = run_crawl(config, [s.name for s in sources], verbosity=args.verbose)
+    with ArchiveLock(config.archive_path / HIDDEN, "feedvault crawl").acquire(wait=args.wait):
+        stats = run_crawl(config, [s.name for s in sources], verbosity=args.verbose,
+                          lock_held=True)
     summaries = summarize(stats, [s.name for s in sources])
     print(format_summary(summaries))
     print(f"archive: {config.archive_path}")
