@@ -18,6 +18,10 @@ from . import jsonfeed
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
 _SPACE = re.compile(r"\s+")
+# A DOCTYPE's internal subset, where entity declarations (billion laughs, quadratic
+# blowup, external entities) live. Real feeds never need one.
+_INTERNAL_SUBSET = re.compile(rb"(<!DOCTYPE[^\[>]*)\[.*?\]\s*>", re.DOTALL | re.IGNORECASE)
+_ELEMENT_START = re.compile(rb"<[A-Za-z]")
 # bozo reasons that say nothing about the feed's content
 _HARMLESS = (feedparser.NonXMLContentType,)
 
@@ -100,11 +104,21 @@ def parse_date(raw: str | None, parsed: Any = None) -> datetime | None:
     return None
 
 
+def defuse(body: bytes) -> tuple[bytes, bool]:
+    """The document without its DOCTYPE's internal subset (entity declarations), and
+    whether one was removed. Entity references left undefined are reported as ill-formed."""
+    match = _INTERNAL_SUBSET.search(body)
+    if match is None or _ELEMENT_START.search(body, 0, match.start()):
+        return body, False  # none, or only inside the content, after the root element began
+    return body[: match.start()] + match.group(1) + b">" + body[match.end():], True
+
+
 def parse_feed(body: bytes, url: str, headers: dict[str, str] | None = None) -> ParsedFeed:
     """Parse feed bytes that Scrapy downloaded; never lets feedparser fetch anything itself."""
     headers = {k.lower(): v for k, v in (headers or {}).items()}
     if jsonfeed.looks_like_json(body, headers.get("content-type", "")):
         return jsonfeed.parse(body, url)
+    body, defused = defuse(body)
     if url.startswith(("http://", "https://")):
         # the base for relative links; a file:// path is no base for a web page's links
         headers.setdefault("content-location", url)
@@ -120,6 +134,9 @@ def parse_feed(body: bytes, url: str, headers: dict[str, str] | None = None) -> 
     exc = parsed.get("bozo_exception")
     if parsed.get("bozo") and not isinstance(exc, _HARMLESS):
         problem = f"ill-formed feed ({type(exc).__name__}: {clean_text(str(exc))})"
+    if defused:
+        problem = "DOCTYPE internal subset removed: it can declare entities (XML attack protection)" + (
+            f"; then {problem}" if problem else "")
     feed_title = clean_text(parsed.feed.get("title")) or None
     entries = []
     for raw in parsed.entries:

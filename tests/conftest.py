@@ -40,14 +40,21 @@ class _QuietHandler(SimpleHTTPRequestHandler):
     def log_message(self, format: str, *args: object) -> None:  # noqa: A002
         pass
 
+    def do_GET(self) -> None:
+        self.server.requests.append(self.path)  # type: ignore[attr-defined]
+        super().do_GET()
+
 
 class LocalSite:
     """Files under `root` served on 127.0.0.1 at a port the OS picked."""
+
+    requests: list[str]  # every path requested, in order
 
     def __init__(self, root: Path) -> None:
         self.root = root
         handler = partial(_QuietHandler, directory=str(root))
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.server.requests = self.requests = []  # type: ignore[attr-defined]
         self.base = f"http://127.0.0.1:{self.server.server_address[1]}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
