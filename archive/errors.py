@@ -12,7 +12,15 @@ class ConfigError(FeedvaultError):
 
 
 class ArchiveError(FeedvaultError):
-    """The archive could not be read or written (disk full, read-only, bad path)."""
+    """The archive could not be read or written (disk full, read-only, bad path).
+
+    `fatal` marks errors that every further write would repeat (no space left, a
+    read-only filesystem): a crawl stops at the first one instead of failing each article.
+    """
+
+    def __init__(self, message: str, *, fatal: bool = False) -> None:
+        super().__init__(message)
+        self.fatal = fatal
 
 
 class DocumentError(ArchiveError):

@@ -55,7 +55,7 @@ class Ledger:
             self._db.execute("PRAGMA synchronous=FULL")
             self._db.executescript(_SCHEMA)
         except sqlite3.Error as exc:
-            raise LedgerError(f"{path}: cannot open the ledger: {exc}") from exc
+            raise LedgerError(f"{path}: cannot open the ledger: {exc}", fatal=True) from exc
         self.path = path
 
     def close(self) -> None:
@@ -96,7 +96,11 @@ class Ledger:
                     (entry.source, entry.identity, entry.content_hash, seen),
                 )
         except sqlite3.Error as exc:
-            raise LedgerError(f"{self.path}: cannot record {entry.path}: {exc}") from exc
+            fatal = isinstance(exc, sqlite3.OperationalError) and any(
+                word in str(exc) for word in ("disk is full", "readonly", "disk I/O")
+            )
+            raise LedgerError(f"{self.path}: cannot record {entry.path}: {exc}",
+                              fatal=fatal) from exc
 
     def revisions(self, source: str, identity: str) -> list[tuple[str, str]]:
         return self._db.execute(

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import errno
 import re
+import tempfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -18,6 +20,8 @@ from .presets import Preset, get_preset, normalize_body
 
 HIDDEN = ".feedvault"
 SOURCE_NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+
+_FATAL_ERRNOS = {errno.ENOSPC, errno.EROFS, errno.EDQUOT}
 
 Status = Literal["new", "updated", "unchanged"]
 
@@ -52,8 +56,11 @@ class Archive:
         self._tmp = self.hidden / "tmp"
         try:
             self._tmp.mkdir(parents=True, exist_ok=True)
+            with tempfile.TemporaryFile(dir=self._tmp):
+                pass  # a read-only or full filesystem says so here, not in SQLite's words
         except OSError as exc:
-            raise ArchiveError(f"{self.root}: cannot create the archive: {exc.strerror}") from exc
+            raise ArchiveError(f"{self.root}: cannot write to the archive: {exc.strerror}",
+                               fatal=True) from exc
         sweep(self._tmp)
         self.ledger = Ledger(self.hidden / "ledger.sqlite")
 
@@ -146,4 +153,7 @@ class Archive:
         try:
             atomic_write(target, text.encode("utf-8"), self._tmp)
         except OSError as exc:
-            raise ArchiveError(f"{target}: cannot write: {exc.strerror or exc}") from exc
+            raise ArchiveError(
+                f"{target}: cannot write: {exc.strerror or exc}",
+                fatal=exc.errno in _FATAL_ERRNOS,
+            ) from exc

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from archive import HIDDEN, Archive, ArchiveError, Article, ArchiveLock
+from scrapy.utils.defer import deferred_from_coro
+
+from archive import HIDDEN, Archive, ArchiveError, ArchiveLock, Article
 from crawler.config import SourceConfig, config_from_settings
 from crawler.items import ArticleItem
 from crawler.report import count
@@ -26,6 +28,7 @@ class StorePipeline:
         sources: Mapping[str, SourceConfig],
         stats: Any,
         take_lock: bool = True,
+        stop_crawl: Callable[[], None] | None = None,
     ) -> None:
         self.root = root
         self.lock = ArchiveLock(root / HIDDEN, "scrapy crawl feeds") if take_lock else None
@@ -33,7 +36,9 @@ class StorePipeline:
         self.front_matter = front_matter
         self.sources = sources
         self.stats = stats
+        self.stop_crawl = stop_crawl
         self.archive: Archive | None = None
+        self.stopped: str | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> StorePipeline:
@@ -45,6 +50,9 @@ class StorePipeline:
             {s.name: s for s in config.sources},
             crawler.stats,
             take_lock=not crawler.settings.getbool("FEEDVAULT_LOCK_HELD"),
+            stop_crawl=lambda: deferred_from_coro(
+                crawler.engine.close_spider_async(reason="archive_unwritable")
+            ),
         )
 
     def open_spider(self) -> None:
@@ -71,10 +79,22 @@ class StorePipeline:
             original_url=item.link,
             guid=item.guid,
         )
+        if self.stopped:
+            raise drop(self.stats, item.source, f"not archived: {self.stopped}")
         try:
             result = self.archive.put(article)
         except ArchiveError as exc:
+            if exc.fatal:
+                self._stop(str(exc))
             raise drop(self.stats, item.source, str(exc)) from exc
         count(self.stats, item.source, result.status)
         logger.debug("%s %s", result.status, result.path)
         return item
+
+    def _stop(self, reason: str) -> None:
+        """Every further write would fail the same way: stop the crawl once, loudly."""
+        self.stopped = reason
+        self.stats.set_value("feedvault/stopped", reason)
+        logger.error("stopping the crawl: %s", reason)
+        if self.stop_crawl is not None:
+            self.stop_crawl()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from typing import Any
 
 from archive import HIDDEN, Archive, ArchiveLock
@@ -36,4 +37,8 @@ def run(args: argparse.Namespace, config: Config) -> int:
     summaries = summarize(stats, [s.name for s in sources])
     print(format_summary(summaries))
     print(f"archive: {config.archive_path}")
+    stopped = stats.get("feedvault/stopped")
+    if stopped:
+        print(f"feedvault: crawl stopped early: {stopped}", file=sys.stderr)
+        return EXIT_FAILED
     return EXIT_OK if all(s.ok for s in summaries) else EXIT_FAILED

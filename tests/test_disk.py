@@ -1,0 +1,77 @@
+"""A full or read-only disk: non-zero exit, a clear message, existing articles intact.
+
+The filesystems are real: a small tmpfs mounted by the test (CI runs as root).
+"""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from .conftest import LocalSite, archive_files, feedvault, rss_feed, write_config
+
+
+def _mount(target: Path, options: str) -> None:
+    target.mkdir(parents=True, exist_ok=True)
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(target)],
+                          capture_output=True, text=True)
+    if done.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here ({done.stderr.strip()}): needs root")
+
+
+@pytest.fixture
+def small_fs(tmp_path: Path) -> Iterator[Path]:
+    mount = tmp_path / "fs"
+    _mount(mount, "size=256k")
+    yield mount
+    subprocess.run(["umount", "-l", str(mount)], check=False)
+
+
+def _items(n: int, size: int) -> list[dict[str, str]]:
+    return [{"title": f"Article {i}", "guid": f"g{i}", "link": f"http://example.invalid/{i}",
+             "pubDate": "Mon, 01 Jan 2024 10:00:00 GMT",
+             "description": f"<p>{i} " + "x" * size + "</p>"} for i in range(n)]
+
+
+def _snapshot(root: Path) -> dict[Path, bytes]:
+    return {p: p.read_bytes() for p in archive_files(root)}
+
+
+def test_full_disk_stops_with_a_clear_message(site: LocalSite, small_fs: Path) -> None:
+    url = site.write("f.xml", rss_feed(_items(5, 1000)))
+    config = write_config(small_fs, [{"name": "t", "url": url}])
+    first = feedvault("crawl", "--config", config)
+    assert first.returncode == 0, first.stderr
+    before = _snapshot(small_fs / "posts")
+    assert len(before) == 5
+
+    # the feed now brings 60 articles of 20 kB each: far more than the 256 kB left
+    site.write("f.xml", rss_feed(_items(60, 20_000)))
+    second = feedvault("crawl", "--config", config)
+    assert second.returncode == 1
+    assert "No space left on device" in second.stdout + second.stderr
+    assert "stopped early" in second.stderr
+    after = _snapshot(small_fs / "posts")
+    for path, data in before.items():  # already-archived articles are intact (or updated whole)
+        assert path in after
+        assert after[path] == data or after[path].decode().count("x" * 20_000) == 1
+    assert not list((small_fs / "posts" / ".feedvault" / "tmp").iterdir())
+
+
+def test_read_only_disk_fails_cleanly(site: LocalSite, small_fs: Path) -> None:
+    url = site.write("f.xml", rss_feed(_items(3, 100)))
+    config = write_config(small_fs, [{"name": "t", "url": url}])
+    assert feedvault("crawl", "--config", config).returncode == 0
+    before = _snapshot(small_fs / "posts")
+    site.write("f.xml", rss_feed(_items(4, 200)))
+    subprocess.run(["mount", "-o", "remount,ro", str(small_fs)], check=True)
+    try:
+        result = feedvault("crawl", "--config", config)
+    finally:
+        subprocess.run(["mount", "-o", "remount,rw", str(small_fs)], check=True)
+    assert result.returncode != 0
+    assert "Read-only file system" in result.stdout + result.stderr
+    assert _snapshot(small_fs / "posts") == before
