@@ -22,6 +22,8 @@ SOURCE_NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 IMAGE_MODES = ("proxy", "keep")
 PROXY_SCOPES = ("http", "all")
 PROXY_FIELDS = {"url", "url_quoted"}
+SCRAPY_SETTING = re.compile(r"^[A-Z][A-Z0-9_]*$")
+SCRAPY_RESERVED = {"ITEM_PIPELINES", "SPIDER_MODULES", "NEWSPIDER_MODULE", "BOT_NAME"}
 
 
 @dataclass(frozen=True)
@@ -55,6 +57,7 @@ class Config:
     images: ImagesConfig = ImagesConfig()
     sources: tuple[SourceConfig, ...] = ()
     contact: str | None = None
+    scrapy: Mapping[str, Any] = field(default_factory=dict)
 
     def source(self, name: str) -> SourceConfig:
         for src in self.sources:
@@ -159,7 +162,7 @@ class _Validator:
         return tuple(value)
 
     def config(self, data: dict[str, Any]) -> Config:
-        self.table(data, "", {"archive", "images", "sources", "crawl"})
+        self.table(data, "", {"archive", "images", "sources", "crawl", "scrapy"})
         archive = self.table(data.get("archive", {}), "archive", {"path", "preset", "front_matter"},
                              section="archive")
         if "path" not in archive:
@@ -190,7 +193,20 @@ class _Validator:
             images=self.images(data.get("images", {})),
             sources=self.sources(data.get("sources", [])),
             contact=contact,
+            scrapy=self.scrapy(data.get("scrapy", {})),
         )
+
+    def scrapy(self, data: Any) -> dict[str, Any]:
+        """`[scrapy]`: Scrapy settings passed through as they are (DOWNLOAD_TIMEOUT = 10)."""
+        if not isinstance(data, dict):
+            self.fail("scrapy", "expected a table of Scrapy settings")
+        for name in data:
+            if not SCRAPY_SETTING.match(name) or name in SCRAPY_RESERVED or \
+                    name.startswith("FEEDVAULT_"):
+                self.fail(f"scrapy.{name}", "expected an upper-case Scrapy setting name that "
+                          "feedvault does not manage (not ITEM_PIPELINES, SPIDER_MODULES or "
+                          "FEEDVAULT_*)", section="scrapy")
+        return dict(data)
 
     def images(self, data: Any) -> ImagesConfig:
         data = self.table(data, "images", {"mode", "proxy", "proxy_scope"}, section="images")

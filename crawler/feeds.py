@@ -119,9 +119,9 @@ def parse_feed(body: bytes, url: str, headers: dict[str, str] | None = None) -> 
     if jsonfeed.looks_like_json(body, headers.get("content-type", "")):
         return jsonfeed.parse(body, url)
     body, defused = defuse(body)
-    if url.startswith(("http://", "https://")):
-        # the base for relative links; a file:// path is no base for a web page's links
-        headers.setdefault("content-location", url)
+    # No content-location: feedparser would resolve a guid such as "g1" against the feed's
+    # URL, and the article's identity would change with it. Links are joined below.
+    headers.pop("content-location", None)
     headers.setdefault("content-type", "application/xml")  # file:// gives none
     # feedparser's own sanitizer and URI resolver rewrite markup through sgmllib and mangle
     # it (a bare `alt` becomes alt="alt", referrerpolicy is dropped). The clean pipeline

@@ -17,6 +17,8 @@ _LOG_LEVELS = {0: "WARNING", 1: "INFO", 2: "DEBUG"}
 def crawl_settings(config: Config, *, verbosity: int = 0, lock_held: bool = False) -> Settings:
     settings = Settings()
     settings.setmodule("crawler.settings", priority="project")
+    for name, value in config.scrapy.items():  # [scrapy] in feedvault.toml
+        settings.set(name, value, priority="cmdline")
     settings.set("FEEDVAULT_CONFIG", config, priority="cmdline")
     settings.set("FEEDVAULT_LOCK_HELD", lock_held, priority="cmdline")
     settings.set("LOG_INSTALL_ROOT_HANDLER", False, priority="cmdline")  # the CLI owns logging

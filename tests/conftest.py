@@ -145,3 +145,23 @@ def rss_feed(items: list[dict[str, str]], title: str = "Test feed") -> str:
         + "".join(parts)
         + "</channel></rss>\n"
     )
+
+
+RELIABILITY_LINES: list[str] = []
+
+
+def report_scenario(name: str, *, faults: int, expected: int, archived: int, lost: int,
+                    duplicates: int, unsafe: int) -> None:
+    """One line of the reliability suite's summary, printed at the end of the test run."""
+    RELIABILITY_LINES.append(
+        f"reliability: {name:<22} faults={faults:<4} expected={expected:<4} "
+        f"archived={archived:<4} lost={lost} duplicates={duplicates} unsafe={unsafe}"
+    )
+
+
+def pytest_terminal_summary(terminalreporter: object) -> None:
+    if RELIABILITY_LINES:
+        write = terminalreporter.write_line  # type: ignore[attr-defined]
+        terminalreporter.section("reliability summary")  # type: ignore[attr-defined]
+        for line in RELIABILITY_LINES:
+            write(line)

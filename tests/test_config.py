@@ -69,6 +69,10 @@ CASES = {
         '[archive]\npath = "posts"\npreset = "wordpress"\n',
         [":3:", "archive.preset", "hexo"],
     ),
+    "reserved scrapy setting": (
+        '[archive]\npath = "posts"\n[scrapy]\nITEM_PIPELINES = {}\n',
+        [":4:", "scrapy.ITEM_PIPELINES", "does not manage"],
+    ),
     "missing archive path": ("[archive]\n", ["archive.path", "missing"]),
     "not toml": ('[archive\npath = "posts"\n', ["not valid TOML", "line 1"]),
 }

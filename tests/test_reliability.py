@@ -1,0 +1,174 @@
+"""The reliability suite: faults, kills and hostile input done for real, survivors counted.
+
+Each scenario adds one line to the "reliability summary" printed at the end of the run.
+"""
+
+from __future__ import annotations
+
+import random
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from archive import HIDDEN, Archive
+
+from .conftest import REPO, archive_files, feedvault, report_scenario, rss_feed, write_config
+from .faultserver import FaultServer
+from .safety import unsafe_reasons
+
+HOSTILE_BODY = '<p>ok</p><script>alert(1)</script><img src="javascript:alert(2)" onerror="x()">'
+
+
+def _write_feeds(root: Path, feeds: int, per_feed: int) -> set[str]:
+    guids = set()
+    for f in range(feeds):
+        items = []
+        for i in range(per_feed):
+            guid = f"urn:rel:{f}:{i}"
+            guids.add(guid)
+            items.append({
+                "title": f"Feed {f} item {i}",
+                "guid": guid,
+                "link": f"http://example.invalid/{f}/{i}",
+                "pubDate": "Mon, 01 Jan 2024 10:00:00 GMT",
+                "description": f"<p>Article {f}/{i}</p>" + (HOSTILE_BODY if i % 5 == 0 else ""),
+            })
+        (root / f"feed{f}.xml").write_text(rss_feed(items), encoding="utf-8")
+    return guids
+
+
+def _survey(root: Path, expected: set[str]) -> tuple[int, int, int, int]:
+    """archived, lost, duplicates, unsafe: counted from the files themselves."""
+    seen: list[str] = []
+    unsafe = 0
+    with Archive(root) as archive:
+        for path in archive_files(root):
+            article = archive.load(path.relative_to(root).as_posix())
+            seen.append(article.guid or "")
+            unsafe += bool(unsafe_reasons(article.body))
+    archived = len(set(seen) & expected)
+    return archived, len(expected) - archived, len(seen) - len(set(seen)), unsafe
+
+
+def _config(folder: Path, server: FaultServer, feeds: int, **scrapy: object) -> Path:
+    extra = "[scrapy]\n" + "".join(f"{k} = {v}\n" for k, v in scrapy.items())
+    sources = [{"name": f"f{n}", "url": server.url(f"feed{n}.xml")} for n in range(feeds)]
+    return write_config(folder, sources, extra=extra)
+
+
+def test_faulty_server_loses_nothing(tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    site.mkdir()
+    expected = _write_feeds(site, feeds=100, per_feed=5)
+    with FaultServer(site, seed=7, rate=0.2, stall=2.5) as server:
+        config = _config(tmp_path, server, 100, DOWNLOAD_TIMEOUT=1, RETRY_TIMES=3,
+                         AUTOTHROTTLE_ENABLED="false")
+        runs = []
+        for _ in range(4):  # a later run picks up what an earlier one could not
+            result = feedvault("crawl", "--config", config, timeout=300)
+            assert "Traceback" not in result.stderr
+            runs.append(result)
+            if result.returncode == 0:
+                break
+        injected = sum(server.injected.values())
+    assert runs[-1].returncode == 0, runs[-1].stdout + runs[-1].stderr
+    for result in runs[:-1]:  # what was given up is reported with its reason
+        assert "FAILED" in result.stdout and "feed not fetched" in result.stdout
+    archived, lost, duplicates, unsafe = _survey(tmp_path / "posts", expected)
+    report_scenario("faulty server (20%)", faults=injected, expected=len(expected),
+                    archived=archived, lost=lost, duplicates=duplicates, unsafe=unsafe)
+    assert injected >= 15
+    assert (archived, lost, duplicates, unsafe) == (500, 0, 0, 0)
+
+
+def test_gzip_bomb_and_huge_page_are_refused_with_a_report(tmp_path: Path) -> None:
+    with FaultServer(tmp_path, rate=0) as server:
+        config = write_config(tmp_path, [
+            {"name": "bomb", "url": server.url("bomb.xml")},
+            {"name": "huge", "url": server.url("huge.xml")},
+        ], extra="[scrapy]\nDOWNLOAD_MAXSIZE = 10485760\nDOWNLOAD_WARNSIZE = 0\n")
+        result = feedvault("crawl", "--config", config, timeout=120)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    lines = result.stdout.splitlines()
+    assert any(line.startswith("  bomb: ") and "not fetched" in line for line in lines)
+    assert any(line.startswith("  huge: ") and "not fetched" in line for line in lines)
+    report_scenario("gzip bomb, 50 MB page", faults=2, expected=0, archived=0, lost=0,
+                    duplicates=0, unsafe=0)
+
+
+CRASH_TRIALS = 10
+
+
+def test_sigkill_at_random_moments_loses_nothing(tmp_path: Path) -> None:
+    rng = random.Random(20261125)
+    site = tmp_path / "site"
+    site.mkdir()
+    expected = _write_feeds(site, feeds=30, per_feed=20)
+    totals = [0, 0, 0, 0]
+    with FaultServer(site, rate=0) as server:
+        for trial in range(CRASH_TRIALS):
+            folder = tmp_path / f"trial{trial}"
+            folder.mkdir()
+            config = _config(folder, server, 30, AUTOTHROTTLE_ENABLED="false")
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "crawler.cli", "crawl", "--config", str(config)],
+                cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            )
+            time.sleep(rng.uniform(0.8, 3.0))
+            proc.send_signal(signal.SIGKILL)
+            proc.wait()
+            root = folder / "posts"
+            # right after the kill: every visible article file is whole
+            if root.exists():
+                with Archive(root) as archive:
+                    for path in archive_files(root):
+                        archive.load(path.relative_to(root).as_posix())
+            rerun = feedvault("crawl", "--config", config)
+            assert rerun.returncode == 0, rerun.stdout + rerun.stderr
+            assert not list((root / HIDDEN / "tmp").iterdir())
+            survey = _survey(root, expected)
+            totals = [a + b for a, b in zip(totals, survey, strict=True)]
+            assert survey == (len(expected), 0, 0, 0), f"trial {trial}: {survey}"
+            with Archive(root) as archive:  # the ledger agrees with the files
+                entries = archive.ledger.entries()
+                assert len(entries) == len(expected)
+                assert all((root / e.path).is_file() for e in entries)
+    report_scenario(f"SIGKILL x{CRASH_TRIALS}", faults=CRASH_TRIALS,
+                    expected=len(expected) * CRASH_TRIALS, archived=totals[0], lost=totals[1],
+                    duplicates=totals[2], unsafe=totals[3])
+
+
+@pytest.mark.parametrize("title", [
+    "../../etc/passwd", "---", ": ", "!!python/object/apply:os.system ['touch /tmp/pwned']",
+    "a\x00b\x07c\x1b[31m", "\u202eevil\u202c.exe", "题" * 1000, "{{ site.title }}",
+])
+def test_hostile_titles(title: str, tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    site.mkdir()
+    feed = rss_feed([{"title": title.replace("\x00", ""), "guid": "g1",
+                      "description": "<p>body</p>"}])
+    # control characters are not allowed in XML 1.0: feeds carry them as they can
+    (site / "feed0.xml").write_bytes(feed.encode("utf-8", "surrogatepass"))
+    with FaultServer(site, rate=0) as server:
+        config = _config(tmp_path, server, 1)
+        result = feedvault("crawl", "--config", config)
+    assert "Traceback" not in result.stderr
+    root = (tmp_path / "posts").resolve()
+    files = archive_files(root)
+    outside = [p for p in tmp_path.rglob("*") if p.is_file() and not p.resolve().is_relative_to(root)
+               and p.parent != tmp_path and "site" not in p.parts]
+    assert outside == []
+    assert not Path("/tmp/pwned").exists()
+    if result.returncode == 0:
+        [path] = files
+        with Archive(root) as archive:
+            article = archive.load(path.relative_to(root).as_posix())
+        assert article.guid == "g1" and article.title
+        assert all(len(part.encode()) <= 255 for part in path.relative_to(root).parts)
+    else:  # a feed XML cannot carry: reported, nothing archived
+        assert "f0: " in result.stdout and files == []
