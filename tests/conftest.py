@@ -29,7 +29,7 @@ def corpus(*parts: str) -> Path:
 
 
 class _QuietHandler(SimpleHTTPRequestHandler):
-    extensions_map = {
+    extensions_map = {  # noqa: RUF012 (overrides the base class attribute)
         **SimpleHTTPRequestHandler.extensions_map,
         ".xml": "application/rss+xml",
         ".rss": "application/rss+xml",
@@ -37,7 +37,7 @@ class _QuietHandler(SimpleHTTPRequestHandler):
         ".json": "application/feed+json",
     }
 
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+    def log_message(self, format: str, *args: object) -> None:
         pass
 
     def do_GET(self) -> None:
