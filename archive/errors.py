@@ -21,3 +21,7 @@ class DocumentError(ArchiveError):
 
 class LedgerError(ArchiveError):
     """The ledger database is unusable or disagrees with itself."""
+
+
+class ExtractError(FeedvaultError):
+    """A web page could not be decoded or an article could not be extracted from it."""
