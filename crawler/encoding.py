@@ -21,7 +21,7 @@ _SUPERSETS = {
     "euc-kr": "cp949", "ks_c_5601-1987": "cp949", "korean": "cp949",
     "iso-8859-1": "cp1252", "latin-1": "cp1252", "latin1": "cp1252", "us-ascii": "cp1252",
     "ascii": "cp1252", "iso-8859-9": "cp1254", "tis-620": "cp874", "iso-8859-11": "cp874",
-    "utf8": "utf-8", "unicode-1-1-utf-8": "utf-8",
+    "utf8": "utf-8", "unicode-1-1-utf-8": "utf-8", "euc_kr": "cp949", "iso8859-1": "cp1252",
 }
 _CHARSET = re.compile(rb"""charset\s*=\s*["']?\s*([A-Za-z0-9_:.+-]+)""", re.I)
 _XML_DECL = re.compile(rb"""^\s*<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9_.:+-]+)""", re.I)
@@ -32,6 +32,9 @@ _BOMS = (
     (codecs.BOM_UTF16_BE, "utf-16"),
 )
 _CJK = ("gb18030", "big5hkscs", "cp932", "cp949")
+_MULTIBYTE = {"gb18030", "big5hkscs", "cp932", "cp949", "euc_jp", "euc_jis_2004", "euc_kr",
+              "shift_jis", "shift_jis_2004", "iso2022_jp", "gbk", "gb2312", "big5", "cp950",
+              "johab", "hz", "euc_jisx0213", "shift_jisx0213", "utf-16", "utf-32"}
 _SINGLE_BYTE_LATIN = {"cp1252", "cp1254", "iso8859-15"}
 MAX_BAD = 0.01  # share of replacement characters above which a page counts as undecodable
 _SNIFF = 64 * 1024
@@ -90,7 +93,8 @@ def _cjk_fit(body: bytes, codec: str) -> float:
     good = 0
     for c in wide:
         o = ord(c)
-        if 0x3000 <= o <= 0x303F or 0xFF00 <= o <= 0xFFEF or o in (0x2014, 0x2026, 0x201C, 0x201D):
+        if 0x3000 <= o <= 0x303F or 0xFF01 <= o <= 0xFF5E or o in (0x2014, 0x2026, 0x201C,
+                                                                     0x201D):
             good += 1
         elif codec == "cp949":
             good += 0xAC00 <= o <= 0xD7A3
@@ -115,7 +119,11 @@ def _common(char: str, codec: str) -> bool:
 
 
 def detect(body: bytes) -> str:
-    """The likeliest codec for undeclared bytes; CJK first, never cp1252 for CJK text."""
+    """The likeliest codec for undeclared bytes; never a single-byte Latin one for CJK text.
+
+    charset-normalizer decides, except that its single-byte answers (or none, when a few
+    bytes are invalid) lose to a CJK codec in which nearly all characters are common ones.
+    """
     sample = body[:_SNIFF]
     try:
         sample.decode("utf-8")
@@ -123,15 +131,15 @@ def detect(body: bytes) -> str:
     except UnicodeDecodeError as exc:
         if exc.start > len(sample) - 4:  # a character cut at the sample's end
             return "utf-8"
-    fits = {codec: _cjk_fit(sample, codec) for codec in _CJK}
-    best = max(fits, key=lambda c: fits[c])
-    if fits[best] >= 0.5:
-        return best
     guess = charset_normalizer.from_bytes(sample).best()
     codec = normalize(guess.encoding) if guess is not None else None
-    if codec is None or (codec not in _SINGLE_BYTE_LATIN and fits[best] > 0.3):
-        return best if fits[best] > 0.3 else (codec or "cp1252")
-    return codec
+    if codec is not None and codecs.lookup(codec).name in _MULTIBYTE:
+        return codec
+    fits = {c: _cjk_fit(sample, c) for c in _CJK}
+    best = max(fits, key=lambda c: fits[c])
+    if fits[best] >= 0.8:
+        return best
+    return codec or "cp1252"
 
 
 def decode(body: bytes, content_type: str | None = None, *, url: str = "") -> Decoded:

@@ -23,6 +23,7 @@ _LAZY = ("data-src", "data-original", "data-lazy-src", "data-url", "data-hi-res-
 _PLACEHOLDER = re.compile(r"^(data:|about:)|(blank|spacer|pixel|placeholder|loading|lazy)"
                           r"[^/]*\.(gif|png|svg)", re.I)
 MAX_PAGES = 10
+MIN_TEXT = 250  # characters: less than this from the strict pass triggers the lenient one
 
 
 @dataclass
@@ -62,13 +63,7 @@ def extract_article(text: str, url: str, rules: Rules | None = None) -> Extracte
             _drop_scripts(el)
     else:
         method = "fallback" if missed else "auto"
-        chosen, _ = find_content(root)
-        rules.strip(chosen)
-        wrapper = lxml_html.Element("div")
-        for el in chosen:
-            wrapper.append(el)  # moves the elements; the page tree is no longer needed
-        clean_content(wrapper, meta.title)
-        chosen = [wrapper]
+        chosen = [_automatic(root, text, rules, meta.title)]
     for el in chosen:
         _fix_lazy_images(el)
     body = "".join(_outer(el) for el in chosen)
@@ -78,6 +73,27 @@ def extract_article(text: str, url: str, rules: Rules | None = None) -> Extracte
     if next_page:
         next_page = urldefrag(urljoin(url, next_page))[0]
     return Extracted(url, body, article_text, meta, method, missed, next_page)
+
+
+def _automatic(root: HtmlElement, text: str, rules: Rules, title: str | None) -> HtmlElement:
+    """Scoring, strict first; a retry without the unlikely-class filter when it found little."""
+    best: tuple[int, HtmlElement] | None = None
+    for strict in (True, False):
+        if not strict:
+            root = parse_html(text)
+        chosen, _ = find_content(root, strict=strict)
+        rules.strip(chosen)
+        wrapper = lxml_html.Element("div")
+        for el in chosen:
+            wrapper.append(el)  # moves the elements; the page tree is no longer needed
+        clean_content(wrapper, title, conditional=strict)
+        size = len(wrapper.text_content().strip())
+        if best is None or size > best[0] * 2:
+            best = (size, wrapper)
+        if size >= MIN_TEXT:
+            break
+    assert best is not None
+    return best[1]
 
 
 def extract_pages(first_text: str, url: str, rules: Rules | None,

@@ -100,12 +100,16 @@ def score(root: HtmlElement, stats: dict[HtmlElement, _Stats]) -> dict[HtmlEleme
     return {el: sc * (1 - link_density(stats, el)) for el, sc in scores.items()}
 
 
-def find_content(root: HtmlElement) -> tuple[list[HtmlElement], float]:
-    """The elements that hold the article (top candidate and related siblings) and its score."""
+def find_content(root: HtmlElement, *, strict: bool = True
+                 ) -> tuple[list[HtmlElement], float]:
+    """The elements that hold the article (top candidate and related siblings) and its score.
+
+    strict=False keeps blocks whose class or id only looks unlikely (the retry on pages
+    where the strict pass found too little)."""
     body = root.find("body")
     if body is None:
         body = root
-    prune_page(body)
+    prune_page(body, unlikely=strict)
     stats = measure(body)
     scores = score(body, stats)
     if not scores:

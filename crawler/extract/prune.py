@@ -41,7 +41,7 @@ def class_weight(el: HtmlElement) -> int:
     return weight
 
 
-def prune_page(body: HtmlElement) -> None:
+def prune_page(body: HtmlElement, *, unlikely: bool = True) -> None:
     """Drop what is never article text: scripts, navigation, hidden and unlikely blocks."""
     doomed = []
     for el in body.iter():
@@ -63,7 +63,7 @@ def prune_page(body: HtmlElement) -> None:
         if el.get("role") in _BAD_ROLES:
             doomed.append(el)
             continue
-        if tag in _KEEP_TAGS:
+        if tag in _KEEP_TAGS or not unlikely:
             continue
         names = f"{el.get('class', '')} {el.get('id', '')}"
         if names.strip() and _UNLIKELY.search(names) and not _MAYBE.search(names):
@@ -73,7 +73,8 @@ def prune_page(body: HtmlElement) -> None:
             el.drop_tree()
 
 
-def clean_content(container: HtmlElement, title: str | None) -> None:
+def clean_content(container: HtmlElement, title: str | None, *, conditional: bool = True
+                  ) -> None:
     """Inside the chosen content: drop link lists, image farms, forms and the title repeat."""
     from .auto import link_density, measure  # measure needs the pruned, chosen subtree
 
@@ -92,6 +93,8 @@ def clean_content(container: HtmlElement, title: str | None) -> None:
             text = " ".join(el.text_content().split())
             if weight < 0 or density > 0.33 or (title and text and text == title):
                 doomed.append(el)
+            continue
+        if not conditional:
             continue
         if weight < 0 and tag != "figure":
             doomed.append(el)
