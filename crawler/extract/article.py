@@ -8,6 +8,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from urllib.parse import urljoin, urldefrag
 
+from lxml import etree
 from lxml import html as lxml_html
 
 from archive.errors import ExtractError
@@ -23,6 +24,7 @@ _LAZY = ("data-src", "data-original", "data-lazy-src", "data-url", "data-hi-res-
 _PLACEHOLDER = re.compile(r"^(data:|about:)|(blank|spacer|pixel|placeholder|loading|lazy)"
                           r"[^/]*\.(gif|png|svg)", re.I)
 MAX_PAGES = 10
+_WRAPPERS = frozenset({"form", "text"})
 MIN_TEXT = 250  # characters: less than this from the strict pass triggers the lenient one
 
 
@@ -66,6 +68,7 @@ def extract_article(text: str, url: str, rules: Rules | None = None) -> Extracte
         chosen = [_automatic(root, text, rules, meta.title)]
     for el in chosen:
         _fix_lazy_images(el)
+        _unwrap_forms(el)
     body = "".join(_outer(el) for el in chosen)
     article_text = "\n\n".join(t for t in (block_text(el) for el in chosen) if t)
     if not article_text and "<img" not in body:
@@ -125,6 +128,21 @@ def _outer(el: HtmlElement) -> str:
 def _drop_scripts(el: HtmlElement) -> None:
     for bad in el.xpath(".//script|.//style|.//noscript|.//template"):
         bad.drop_tree()
+
+
+def _unwrap_forms(container: HtmlElement) -> None:
+    """Keep the content of layout wrappers the sanitizer would drop whole: a <form> around
+    an ASP.NET page's article, a non-HTML <text> wrapper; drop stray <title> elements."""
+    if tag_of(container) in _WRAPPERS:
+        container.tag = "div"
+    for el in list(container.iter(etree.Element)):
+        if el is container:
+            continue
+        tag = tag_of(el)
+        if tag in _WRAPPERS or ":" in tag:
+            el.drop_tag()
+        elif tag == "title":
+            el.drop_tree()
 
 
 def _fix_lazy_images(container: HtmlElement) -> None:

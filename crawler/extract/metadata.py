@@ -43,6 +43,8 @@ def read_metadata(root: HtmlElement, url: str) -> PageMeta:
                           meta.get("article:author") if not _is_url(meta.get("article:author"))
                           else None, meta.get("dc.creator"), meta.get("parsely-author"),
                           _byline(root))
+    if found.author:
+        found.author = found.author.strip(" \u2014\u2013-|,·:") or None
     found.published = _date(ld.get("datePublished"), meta.get("article:published_time"),
                             meta.get("og:published_time"), meta.get("datepublished"),
                             meta.get("dc.date"), meta.get("dc.date.issued"), meta.get("date"),
