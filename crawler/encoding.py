@@ -118,7 +118,7 @@ def _common(char: str, codec: str) -> bool:
     return 0x88 <= raw[0] <= 0x98  # JIS level 1 kanji
 
 
-def detect(body: bytes) -> str:
+def detect(body: bytes) -> str | None:
     """The likeliest codec for undeclared bytes; never a single-byte Latin one for CJK text.
 
     charset-normalizer decides, except that its single-byte answers (or none, when a few
@@ -139,7 +139,7 @@ def detect(body: bytes) -> str:
     best = max(fits, key=lambda c: fits[c])
     if fits[best] >= 0.8:
         return best
-    return codec or "cp1252"
+    return codec  # None: nothing reads it (binary data, or noise)
 
 
 def decode(body: bytes, content_type: str | None = None, *, url: str = "") -> Decoded:
@@ -160,8 +160,8 @@ def decode(body: bytes, content_type: str | None = None, *, url: str = "") -> De
         if _bad_share(text, body) <= MAX_BAD:
             return Decoded(text, codec, how)
     codec = detect(body)
-    text = body.decode(codec, "replace")
-    if _bad_share(text, body) > MAX_BAD * 5:
+    text = body.decode(codec, "replace") if codec else ""
+    if codec is None or _bad_share(text, body) > MAX_BAD * 5:
         where = f"{url}: " if url else ""
         raise ExtractError(f"{where}cannot decode the page: no declared or detected charset "
                            f"reads it (tried {', '.join(c for _, c in tried) or 'none'}, {codec})")

@@ -125,3 +125,37 @@ def test_extract_jsonl_gives_one_line_per_page_in_order(tmp_path: Path) -> None:
     for line in good:  # one Chinese page has a dozen broken bytes in the original
         assert "<script" not in line["body_html"]
         assert line["text"].count("\ufffd") <= max(1, len(line["text"]) // 500), line["path"]
+
+
+def _part(n: int, nxt: str) -> str:
+    return (f"<html><head><title>Page title {n}</title>"
+            '<meta property="og:image" content="/cover.jpg">'
+            '<meta name="author" content="Page Author"></head><body>'
+            f"<nav>menu</nav><div class='story'><p>Part {n} of the story, long enough to count."
+            f"</p></div><a class='next' href='{nxt}'>next</a></body></html>")
+
+
+def test_multi_page_article_is_stitched_and_loops_stop(site: LocalSite, tmp_path: Path) -> None:
+    site.write("p1.html", _part(1, "p2.html"))
+    site.write("p2.html", _part(2, "p3.html#top"))
+    site.write("p3.html", _part(3, "p1.html"))  # back to the start: must not loop
+    url = site.write("feed.xml", rss_feed([{
+        "title": "Feed title", "link": site.url("p1.html"), "guid": "urn:m",
+        "description": "<p>Teaser</p>"}]))
+    source = {"name": "m", "url": url, "content_selector": "div.story", "next_page": "a.next"}
+    result = feedvault("crawl", "--config", write_config(tmp_path, [source]))
+    assert result.returncode == 0, result.stdout + result.stderr
+    [path] = archive_files(tmp_path / "posts")
+    post = frontmatter.load(path)
+    assert [f"Part {n}" in post.content for n in (1, 2, 3)] == [True, True, True]
+    assert post.content.count("Part 1 ") == 1
+    assert "menu" not in post.content
+    assert post["title"] == "Feed title"  # the feed's value wins by default
+    assert post["author"] == "Page Author"  # the page fills what the feed lacks
+    assert post["headimg"] == site.url("cover.jpg")
+
+    (tmp_path / "posts").rename(tmp_path / "old")
+    source["prefer_page"] = True
+    feedvault("crawl", "--config", write_config(tmp_path, [source]))
+    [path] = archive_files(tmp_path / "posts")
+    assert frontmatter.load(path)["title"] == "Page title 1"
