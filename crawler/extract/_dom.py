@@ -39,8 +39,9 @@ def parse_html(text: str) -> HtmlElement:
 
 
 def tag_of(element: HtmlElement) -> str:
+    """The tag name ('' for comments and processing instructions); lxml.html lower-cases it."""
     tag = element.tag
-    return tag.lower() if isinstance(tag, str) else ""
+    return tag if type(tag) is str else ""
 
 
 def block_text(element: HtmlElement) -> str:

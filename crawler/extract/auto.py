@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections import defaultdict
 
 from ._dom import BLOCKS, INLINE, HtmlElement, tag_of
 from .prune import class_weight, prune_page
@@ -36,43 +35,65 @@ def _weight(text: str) -> int:
     stripped = text.strip()
     if not stripped:
         return 0
+    if stripped.isascii():
+        return len(stripped)
     return len(stripped) + 2 * len(_CJK.findall(stripped))
+
+
+def _commas(text: str) -> int:
+    count = text.count(",") + text.count(";")
+    if not text.isascii():
+        count += sum(text.count(c) for c in "，、。；")
+    return count
 
 
 def measure(root: HtmlElement) -> dict[HtmlElement, _Stats]:
     """Weighted text, link text and commas per element (subtree totals) and per block."""
-    stats: dict[HtmlElement, _Stats] = defaultdict(_Stats)
+    stats: dict[HtmlElement, _Stats] = {}
+    order: list[HtmlElement] = []
 
-    def walk(el: HtmlElement, block: HtmlElement, in_link: bool, chain: list[HtmlElement]
-             ) -> None:
-        tag = tag_of(el)
-        if tag in BLOCKS or (tag not in INLINE and tag):
+    def walk(el: HtmlElement, block: HtmlElement, in_link: bool) -> None:
+        tag = el.tag
+        if tag in BLOCKS or tag not in INLINE:
             block = el
         in_link = in_link or tag == "a"
-        chain.append(el)
+        order.append(el)
         if el.text:
-            _add(el.text, block, in_link, chain)
+            _add(el.text, el, block, in_link)
         for child in el:
-            if tag_of(child):
-                walk(child, block, in_link, chain)
+            if type(child.tag) is str:
+                walk(child, block, in_link)
             if child.tail:
-                _add(child.tail, block, in_link, chain)
-        chain.pop()
+                _add(child.tail, el, block, in_link)
 
-    def _add(text: str, block: HtmlElement, in_link: bool, chain: list[HtmlElement]) -> None:
+    def _add(text: str, el: HtmlElement, block: HtmlElement, in_link: bool) -> None:
         size = _weight(text)
         if not size:
             return
-        commas = len(_COMMAS.findall(text))
-        stats[block].own += size
-        for node in chain:
-            s = stats[node]
-            s.chars += size
-            s.commas += commas
-            if in_link:
-                s.links += size
+        s = stats.get(el)
+        if s is None:
+            s = stats[el] = _Stats()
+        s.chars += size
+        s.commas += _commas(text)
+        if in_link:
+            s.links += size
+        b = stats.get(block)
+        if b is None:
+            b = stats[block] = _Stats()
+        b.own += size
 
-    walk(root, root, False, [])
+    walk(root, root, False)
+    for el in reversed(order):  # children before parents: add subtree totals upwards
+        s = stats.get(el)
+        if s is None or el is root:
+            continue
+        parent = el.getparent()
+        p = stats.get(parent)
+        if p is None:
+            p = stats[parent] = _Stats()
+        p.chars += s.chars
+        p.links += s.links
+        p.commas += s.commas
     return stats
 
 

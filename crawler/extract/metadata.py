@@ -9,10 +9,14 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urljoin
 
+from lxml import etree
+
 from ..feeds import clean_text, parse_date
 from ._dom import HtmlElement
 
 _ARTICLE_TYPES = re.compile(r"Article|Posting|Report|Blog|NewsArticle|WebPage", re.I)
+_BYLINE = etree.XPath('//*[@rel="author" or @itemprop="author" or contains(@class, "byline")'
+                      ' or contains(@class, "author")]')
 _TITLE_SPLIT = re.compile(r"\s+[|\-–—:»·]\s+|_")
 
 
@@ -41,8 +45,9 @@ def read_metadata(root: HtmlElement, url: str) -> PageMeta:
                          meta.get("twitter:title"), meta.get("dc.title"), _title(root))
     found.author = _first(_ld_author(ld.get("author")), meta.get("author"),
                           meta.get("article:author") if not _is_url(meta.get("article:author"))
-                          else None, meta.get("dc.creator"), meta.get("parsely-author"),
-                          _byline(root))
+                          else None, meta.get("dc.creator"), meta.get("parsely-author"))
+    if not found.author:
+        found.author = _byline(root)
     if found.author:
         found.author = found.author.strip(" \u2014\u2013-|,·:") or None
     found.published = _date(ld.get("datePublished"), meta.get("article:published_time"),
@@ -99,9 +104,7 @@ def _title(root: HtmlElement) -> str | None:
 
 
 def _byline(root: HtmlElement) -> str | None:
-    for el in root.xpath('//*[@rel="author" or @itemprop="author"]'
-                         '|//*[contains(concat(" ", normalize-space(@class), " "), " byline ")]'
-                         '|//*[contains(concat(" ", normalize-space(@class), " "), " author ")]')[:3]:
+    for el in _BYLINE(root)[:3]:
         text = clean_text(el.text_content())
         text = re.sub(r"^(by|von|par|por)\s+", "", text, flags=re.I)
         if 2 < len(text) < 80:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from ._dom import HtmlElement, tag_of
 
@@ -31,42 +32,47 @@ _KEEP_TAGS = {"html", "body", "a", "article", "main", "table", "tbody", "tr", "t
 
 def class_weight(el: HtmlElement) -> int:
     """+25 for a positive class or id, -25 for a negative one (each)."""
-    weight = 0
-    for value in (el.get("class"), el.get("id")):
-        if value:
-            if _NEGATIVE.search(value):
-                weight -= 25
-            if _POSITIVE.search(value):
-                weight += 25
-    return weight
+    return _weight_of(el.get("class")) + _weight_of(el.get("id"))
+
+
+@lru_cache(maxsize=4096)
+def _weight_of(value: str | None) -> int:
+    if not value:
+        return 0
+    return (25 if _POSITIVE.search(value) else 0) - (25 if _NEGATIVE.search(value) else 0)
+
+
+@lru_cache(maxsize=4096)
+def _unlikely(names: str) -> bool:
+    return bool(names.strip()) and bool(_UNLIKELY.search(names)) and not _MAYBE.search(names)
 
 
 def prune_page(body: HtmlElement, *, unlikely: bool = True) -> None:
     """Drop what is never article text: scripts, navigation, hidden and unlikely blocks."""
     doomed = []
     for el in body.iter():
-        tag = tag_of(el)
-        if not tag:
+        tag = el.tag
+        if type(tag) is not str:
             if el.getparent() is not None:
                 doomed.append(el)  # comments
             continue
         if tag in _ALWAYS:
             doomed.append(el)
             continue
-        if el.get("hidden") is not None or el.get("aria-hidden") == "true":
+        attrib = el.attrib
+        if not attrib:
+            continue
+        if ("hidden" in attrib or attrib.get("aria-hidden") == "true"
+                or attrib.get("role") in _BAD_ROLES):
             doomed.append(el)
             continue
-        style = el.get("style")
+        style = attrib.get("style")
         if style and _HIDDEN.search(style):
-            doomed.append(el)
-            continue
-        if el.get("role") in _BAD_ROLES:
             doomed.append(el)
             continue
         if tag in _KEEP_TAGS or not unlikely:
             continue
-        names = f"{el.get('class', '')} {el.get('id', '')}"
-        if names.strip() and _UNLIKELY.search(names) and not _MAYBE.search(names):
+        if _unlikely(f"{attrib.get('class', '')} {attrib.get('id', '')}"):
             doomed.append(el)
     for el in doomed:
         if el.getparent() is not None:
