@@ -155,12 +155,12 @@ def _widen(top: HtmlElement, best: float, others: list[tuple[HtmlElement, float]
            scores: dict[HtmlElement, float]) -> HtmlElement:
     """Move up when other strong candidates share an ancestor or the parent scores alike."""
     close = [el for el, sc in others if sc >= best * 0.75]
-    if len(close) >= 2:
+    if len(close) >= 3:
         ancestors = list(top.iterancestors())
         for ancestor in ancestors:
             if tag_of(ancestor) == "body":
                 break
-            if sum(1 for el in close if ancestor in set(el.iterancestors())) >= 2:
+            if sum(1 for el in close if ancestor in set(el.iterancestors())) >= 3:
                 return ancestor
     node = top
     while (parent := node.getparent()) is not None and tag_of(parent) not in ("body", "html"):

@@ -23,6 +23,8 @@ _NEGATIVE = re.compile(
     r"-ad-|hidden|^hid$| hid$| hid |^hid |banner|combx|comment|com-|contact|footer|gdpr|"
     r"masthead|media|meta|outbrain|promo|related|scroll|share|shoutbox|sidebar|skyscraper|"
     r"sponsor|shopping|tags|widget|social|byline|author|dateline|caption|recommend|nav", re.I)
+_HIDDEN_CLASS = re.compile(r"(?:^|\s)(?:hidden|hide|d-none|sr-only|visually-hidden|is-hidden|"
+                           r"screen-reader-text|invisible|[\w-]+-hide)(?:\s|$)", re.I)
 _HIDDEN = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
 _BAD_ROLES = {"menu", "menubar", "complementary", "navigation", "alert", "alertdialog",
               "dialog", "banner", "contentinfo", "search"}
@@ -40,6 +42,11 @@ def _weight_of(value: str | None) -> int:
     if not value:
         return 0
     return (25 if _POSITIVE.search(value) else 0) - (25 if _NEGATIVE.search(value) else 0)
+
+
+@lru_cache(maxsize=4096)
+def _hidden_class(value: str | None) -> bool:
+    return bool(value) and bool(_HIDDEN_CLASS.search(value))  # type: ignore[arg-type]
 
 
 @lru_cache(maxsize=4096)
@@ -67,7 +74,7 @@ def prune_page(body: HtmlElement, *, unlikely: bool = True) -> None:
             doomed.append(el)
             continue
         style = attrib.get("style")
-        if style and _HIDDEN.search(style):
+        if (style and _HIDDEN.search(style)) or _hidden_class(attrib.get("class")):
             doomed.append(el)
             continue
         if tag in _KEEP_TAGS or not unlikely:
