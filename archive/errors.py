@@ -33,3 +33,7 @@ class LedgerError(ArchiveError):
 
 class ArchiveLocked(FeedvaultError):
     """Another process holds the archive's writer lock."""
+
+
+class ExtractError(FeedvaultError):
+    """A web page could not be decoded or an article could not be extracted from it."""

@@ -24,6 +24,7 @@ PROXY_SCOPES = ("http", "all")
 PROXY_FIELDS = {"url", "url_quoted"}
 SCRAPY_SETTING = re.compile(r"^[A-Z][A-Z0-9_]*$")
 SCRAPY_RESERVED = {"ITEM_PIPELINES", "SPIDER_MODULES", "NEWSPIDER_MODULE", "BOT_NAME"}
+PAGE_KEYS = ("full_text", "content_selector", "next_page", "prefer_page")
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,11 @@ class SourceConfig:
     categories: tuple[str, ...] = ()
     author: str | None = None
     remove: tuple[str, ...] = ()
+    # full text from the article's page (issue 4); full_text None: follow teasers only
+    full_text: bool | None = None
+    content_selector: str | None = None
+    next_page: str | None = None
+    prefer_page: bool = False
 
 
 @dataclass(frozen=True)
@@ -246,7 +252,7 @@ class _Validator:
             self.fail("sources", "expected [[sources]] entries")
         result: list[SourceConfig] = []
         seen: set[str] = set()
-        allowed = {"name", "url", "categories", "author", "remove"}
+        allowed = {"name", "url", "categories", "author", "remove", *PAGE_KEYS}
         for i, raw in enumerate(data):
             key = f"sources[{i}]"
             entry = self.table(raw, key, allowed, section="sources", index=i)
@@ -277,8 +283,31 @@ class _Validator:
                                         "sources", i),
                 author=self.string(author, f"{key}.author", "sources", i) if author else None,
                 remove=remove,
+                **self._page_keys(entry, key, i),
             ))
         return tuple(result)
+
+    def _page_keys(self, entry: dict[str, Any], key: str, index: int) -> dict[str, Any]:
+        """full_text, prefer_page (booleans); content_selector, next_page (CSS or xpath:)."""
+        from .extract.rules import compile_selector
+
+        found: dict[str, Any] = {}
+        for name in ("full_text", "prefer_page"):
+            if name in entry:
+                if not isinstance(entry[name], bool):
+                    self.fail(f"{key}.{name}", f"expected true or false, got {entry[name]!r}",
+                              section="sources", index=index)
+                found[name] = entry[name]
+        for name in ("content_selector", "next_page"):
+            if name in entry:
+                value = self.string(entry[name], f"{key}.{name}", "sources", index)
+                try:
+                    compile_selector(value)
+                except ValueError as exc:
+                    self.fail(f"{key}.{name}", f"{exc} (CSS, or XPath written xpath://...)",
+                              section="sources", index=index)
+                found[name] = value
+        return found
 
     def _url(self, url: str, key: str, index: int) -> str:
         parts = urlsplit(url)

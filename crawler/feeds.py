@@ -14,7 +14,9 @@ import feedparser
 from dateutil import parser as dateparser
 from lxml import html as lxml_html
 
-from . import jsonfeed
+from archive.errors import ExtractError
+
+from . import encoding, jsonfeed
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
 _SPACE = re.compile(r"\s+")
@@ -22,6 +24,7 @@ _SPACE = re.compile(r"\s+")
 # blowup, external entities) live. Real feeds never need one.
 _INTERNAL_SUBSET = re.compile(rb"(<!DOCTYPE[^\[>]*)\[.*?\]\s*>", re.DOTALL | re.IGNORECASE)
 _ELEMENT_START = re.compile(rb"<[A-Za-z]")
+_XML_ENCODING = re.compile(r"""(<\?xml[^>]*?encoding\s*=\s*["'])[^"']*(["'])""")
 # bozo reasons that say nothing about the feed's content
 _HARMLESS = (feedparser.NonXMLContentType,)
 
@@ -37,6 +40,7 @@ class Entry:
     author: str | None = None
     date: datetime | None = None
     media_images: list[str] = field(default_factory=list)
+    summary_only: bool = False  # no content:encoded / Atom content: description or summary only
 
 
 @dataclass
@@ -123,6 +127,7 @@ def parse_feed(body: bytes, url: str, headers: dict[str, str] | None = None) -> 
     # URL, and the article's identity would change with it. Links are joined below.
     headers.pop("content-location", None)
     headers.setdefault("content-type", "application/xml")  # file:// gives none
+    body = _transcoded(body, headers)
     # feedparser's own sanitizer and URI resolver rewrite markup through sgmllib and mangle
     # it (a bare `alt` becomes alt="alt", referrerpolicy is dropped). The clean pipeline
     # resolves URLs against the article and sanitizes with an allowlist instead;
@@ -146,6 +151,22 @@ def parse_feed(body: bytes, url: str, headers: dict[str, str] | None = None) -> 
     return ParsedFeed(feed_title, entries, problem, parsed.get("version") or None)
 
 
+def _transcoded(body: bytes, headers: dict[str, str]) -> bytes:
+    """UTF-8 bytes when no declared charset reads the feed (feedparser would guess cp1252).
+
+    A feed whose BOM, header or XML declaration works is passed on untouched."""
+    try:
+        decoded = encoding.decode(body, headers.get("content-type"))
+    except ExtractError:
+        return body  # feedparser reports it as ill-formed
+    if decoded.how != "detected" or decoded.encoding == "utf-8":
+        return body
+    text = _XML_ENCODING.sub(r"\1utf-8\2", decoded.text, count=1)
+    ctype = headers["content-type"].split(";", 1)[0].strip() or "application/xml"
+    headers["content-type"] = f"{ctype}; charset=utf-8"
+    return text.encode("utf-8")
+
+
 def _entry(raw: Any, feed_url: str) -> Entry:
     title_detail = raw.get("title_detail") or {}
     title = raw.get("title", "")
@@ -167,6 +188,7 @@ def _entry(raw: Any, feed_url: str) -> Entry:
         author=author or None,
         date=date,
         media_images=_media_images(raw, feed_url),
+        summary_only=not any(c.get("value") for c in raw.get("content", [])),
     )
 
 

@@ -21,3 +21,4 @@ class ArticleItem:
     feed_title: str | None = None
     media_images: list[str] = field(default_factory=list)
     cover: str | None = None
+    language: str | None = None  # from the article's page, when one was fetched

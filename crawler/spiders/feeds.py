@@ -11,6 +11,7 @@ from twisted.python.failure import Failure
 
 from ..config import Config, SourceConfig, config_from_settings
 from ..feeds import parse_feed
+from ..fulltext import FullText
 from ..items import ArticleItem
 from ..report import problem
 
@@ -30,6 +31,7 @@ class FeedSpider(scrapy.Spider):
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> FeedSpider:
         kwargs.setdefault("config", config_from_settings(crawler.settings))
         spider = super().from_crawler(crawler, *args, **kwargs)
+        spider.fulltext = FullText.from_crawler(crawler)  # issue 4: teasers → article pages
         return spider  # type: ignore[no-any-return]
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
@@ -43,7 +45,8 @@ class FeedSpider(scrapy.Spider):
                 dont_filter=True,
             )
 
-    def parse_feed(self, response: Response, source: SourceConfig) -> Iterator[ArticleItem]:
+    def parse_feed(self, response: Response, source: SourceConfig
+                   ) -> Iterator[ArticleItem | scrapy.Request]:
         headers = {
             k.decode("latin-1"): b",".join(v).decode("latin-1")
             for k, v in response.headers.items()
@@ -61,7 +64,7 @@ class FeedSpider(scrapy.Spider):
                     repeats += 1  # the same article twice in one feed: the first (newest) wins
                     continue
                 seen.add(key)
-            yield ArticleItem(
+            item = ArticleItem(
                 source=source.name,
                 feed_url=response.url,
                 title=entry.title,
@@ -73,6 +76,7 @@ class FeedSpider(scrapy.Spider):
                 feed_title=feed.title,
                 media_images=entry.media_images,
             )
+            yield self.fulltext.follow(item, entry.summary_only)  # the item, or its page
         if repeats:
             problem(self.crawler.stats, source.name,
                     f"{response.url}: {repeats} entries repeat an earlier entry's guid or link; "

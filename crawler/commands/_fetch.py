@@ -1,0 +1,47 @@
+"""Plain blocking downloads for the commands that run outside a crawl (extract, sources check)."""
+
+from __future__ import annotations
+
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+from archive.errors import ExtractError
+
+from .. import __version__
+
+USER_AGENT = f"feedvault/{__version__} (feed archiver; +https://pypi.org/project/feedvault/)"
+TIMEOUT = 30
+MAX_BYTES = 32 * 1024 * 1024
+
+
+def fetch(url: str) -> tuple[bytes, str | None, str]:
+    """(body, Content-Type, final URL) of an http(s) or file URL; ExtractError on failure."""
+    request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT})
+    try:
+        with urllib.request.urlopen(request, timeout=TIMEOUT) as response:  # noqa: S310
+            body = response.read(MAX_BYTES + 1)
+            ctype = response.headers.get("Content-Type")
+            final = response.geturl()
+    except urllib.error.HTTPError as exc:
+        raise ExtractError(f"{url}: not fetched (HTTP {exc.code})") from exc
+    except (urllib.error.URLError, OSError, ValueError) as exc:
+        reason = getattr(exc, "reason", exc)
+        raise ExtractError(f"{url}: not fetched ({reason})") from exc
+    if len(body) > MAX_BYTES:
+        raise ExtractError(f"{url}: larger than {MAX_BYTES} bytes")
+    if url.startswith("file:"):
+        ctype = None  # urllib guesses from the name; say nothing, as a web server might not
+    return body, ctype, final
+
+
+def read_input(arg: str) -> tuple[bytes, str | None, str | None]:
+    """A command-line input: (body, Content-Type, URL it came from, None for a file)."""
+    if arg.startswith(("http://", "https://")):
+        body, ctype, final = fetch(arg)
+        return body, ctype, final
+    path = Path(arg)
+    try:
+        return path.read_bytes(), None, None
+    except OSError as exc:
+        raise ExtractError(f"{arg}: cannot read ({exc.strerror or exc})") from exc

@@ -1,0 +1,105 @@
+"""`feedvault sources check`: does each source's feed parse and its newest page extract well?"""
+
+from __future__ import annotations
+
+import argparse
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from archive import FeedvaultError
+
+from ..config import Config, SourceConfig
+from ..drift import DriftHistory
+from ..encoding import decode
+from ..extract import Extracted, extract_pages
+from ..feeds import Entry, parse_feed
+from ..pages import page_problems, rules_for
+from ._fetch import fetch
+from .exit import EXIT_FAILED, EXIT_OK
+
+
+def register(commands: Any, common: argparse.ArgumentParser) -> None:
+    parser = commands.add_parser("sources", parents=[common], help="inspect the sources",
+                                 description="Inspect the configured sources.")
+    actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
+    check = actions.add_parser(
+        "check", parents=[common], help="fetch each feed and extract its newest article",
+        description="For each source (or the named ones): fetch the feed, count its items, "
+                    "extract the newest item's page and warn about selector drift. "
+                    "Exit status 1 when any source is broken.",
+    )
+    check.add_argument("names", nargs="*", metavar="NAME")
+    check.set_defaults(func=run, needs_config=True)
+
+
+@dataclass
+class Verdict:
+    name: str
+    lines: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+
+def run(args: argparse.Namespace, config: Config) -> int:
+    history = DriftHistory(config.archive_path)
+    verdicts = [check_source(source, history) for source in config.select(args.names)]
+    for verdict in verdicts:
+        status = "BROKEN" if verdict.problems else "ok"
+        print(f"{verdict.name}: {status}")
+        for line in verdict.lines:
+            print(f"  {line}")
+        for message in verdict.problems:
+            print(f"  WARNING: {message}")
+    return EXIT_FAILED if any(v.problems for v in verdicts) else EXIT_OK
+
+
+def check_source(source: SourceConfig, history: DriftHistory) -> Verdict:
+    verdict = Verdict(source.name)
+    try:
+        body, ctype, final = fetch(source.url)
+    except FeedvaultError as exc:
+        verdict.problems.append(f"feed: {exc}")
+        return verdict
+    feed = parse_feed(body, final, {"content-type": ctype} if ctype else {})
+    if feed.problem:
+        (verdict.problems if feed.unusable else verdict.lines).append(f"feed: {feed.problem}")
+    dated = [e.date for e in feed.entries if e.date]
+    newest_date = max(dated, key=_utc) if dated else None
+    verdict.lines.append(f"feed: {len(feed.entries)} items, newest "
+                         f"{newest_date.isoformat() if newest_date else 'undated'}")
+    newest = _newest(feed.entries)
+    if newest is None or not newest.link:
+        return verdict
+    try:
+        article = _extract(newest.link, source)
+    except (FeedvaultError, ValueError) as exc:
+        verdict.problems.append(f"page: {exc}")
+        return verdict
+    usual = history.usual(source.name)
+    how = {"selector": "content_selector", "auto": "automatic extraction",
+           "fallback": "automatic extraction (selector missed)"}[article.method]
+    verdict.lines.append(f"page: {article.url}")
+    verdict.lines.append(
+        f"  {article.title or 'untitled'!r}: {len(article.text)} characters"
+        f"{f' (usually {usual})' if usual is not None else ''}, {article.pages} page(s), {how}")
+    verdict.problems.extend(page_problems(source, article, history))
+    return verdict
+
+
+def _extract(url: str, source: SourceConfig) -> Extracted:
+    def text_of(address: str) -> str:
+        body, ctype, _ = fetch(address)
+        return decode(body, ctype, url=address).text
+
+    return extract_pages(text_of(url), url, rules_for(source), text_of)
+
+
+def _utc(value: datetime) -> datetime:
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def _newest(entries: list[Entry]) -> Entry | None:
+    if not entries:
+        return None
+    dated = [e for e in entries if e.date]
+    return max(dated, key=lambda e: _utc(e.date)) if dated else entries[0]  # type: ignore[arg-type]

@@ -1,0 +1,133 @@
+"""Page furniture removal: before scoring (nav, hidden, unlikely) and after (conditional)."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from ._dom import HtmlElement, tag_of
+
+_ALWAYS = ("script", "style", "noscript", "template", "iframe", "object", "embed", "nav",
+           "aside", "footer", "svg", "button", "input", "select", "textarea", "link", "meta",
+           "canvas", "dialog", "menu")
+_UNLIKELY = re.compile(
+    r"-ad-|ai2html|banner|breadcrumb|combx|comment|communit|cover-wrap|disqus|extra|footer|"
+    r"gdpr|header|legends|menu|related|remark|replies|rss|shoutbox|sidebar|skyscraper|social|"
+    r"sponsor|supplemental|ad-break|agegate|pagination|pager|popup|yom-remote|share|newsletter|"
+    r"subscribe|promo|toolbar|byline|copyright|widget|tags|nav|outbrain|taboola", re.I)
+_MAYBE = re.compile(r"and|article|body|column|content|main|mathjax|shadow|post|entry|text|"
+                    r"story", re.I)
+_POSITIVE = re.compile(r"article|body|content|entry|hentry|h-entry|main|page|pagination|post|"
+                       r"text|blog|story|detail|zoom|artibody|endtext", re.I)
+_NEGATIVE = re.compile(
+    r"-ad-|hidden|^hid$| hid$| hid |^hid |banner|combx|comment|com-|contact|footer|gdpr|"
+    r"masthead|media|meta|outbrain|promo|related|scroll|share|shoutbox|sidebar|skyscraper|"
+    r"sponsor|shopping|tags|widget|social|byline|author|dateline|caption|recommend|nav", re.I)
+_HIDDEN_CLASS = re.compile(r"(?:^|\s)(?:hidden|hide|d-none|sr-only|visually-hidden|is-hidden|"
+                           r"screen-reader-text|invisible|[\w-]+-hide)(?:\s|$)", re.I)
+_HIDDEN = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
+_BAD_ROLES = {"menu", "menubar", "complementary", "navigation", "alert", "alertdialog",
+              "dialog", "banner", "contentinfo", "search"}
+_KEEP_TAGS = {"html", "body", "a", "article", "main", "table", "tbody", "tr", "td", "th",
+              "code", "pre"}
+
+
+def class_weight(el: HtmlElement) -> int:
+    """+25 for a positive class or id, -25 for a negative one (each)."""
+    return _weight_of(el.get("class")) + _weight_of(el.get("id"))
+
+
+@lru_cache(maxsize=4096)
+def _weight_of(value: str | None) -> int:
+    if not value:
+        return 0
+    return (25 if _POSITIVE.search(value) else 0) - (25 if _NEGATIVE.search(value) else 0)
+
+
+@lru_cache(maxsize=4096)
+def _hidden_class(value: str | None) -> bool:
+    return bool(value) and bool(_HIDDEN_CLASS.search(value))  # type: ignore[arg-type]
+
+
+@lru_cache(maxsize=4096)
+def _unlikely(names: str) -> bool:
+    return bool(names.strip()) and bool(_UNLIKELY.search(names)) and not _MAYBE.search(names)
+
+
+def prune_page(body: HtmlElement, *, unlikely: bool = True) -> None:
+    """Drop what is never article text: scripts, navigation, hidden and unlikely blocks."""
+    doomed = []
+    for el in body.iter():
+        tag = el.tag
+        if type(tag) is not str:
+            if el.getparent() is not None:
+                doomed.append(el)  # comments
+            continue
+        if tag in _ALWAYS:
+            doomed.append(el)
+            continue
+        attrib = el.attrib
+        if not attrib:
+            continue
+        if ("hidden" in attrib or attrib.get("aria-hidden") == "true"
+                or attrib.get("role") in _BAD_ROLES):
+            doomed.append(el)
+            continue
+        style = attrib.get("style")
+        if (style and _HIDDEN.search(style)) or _hidden_class(attrib.get("class")):
+            doomed.append(el)
+            continue
+        if tag in _KEEP_TAGS or not unlikely:
+            continue
+        if _unlikely(f"{attrib.get('class', '')} {attrib.get('id', '')}"):
+            doomed.append(el)
+    for el in doomed:
+        if el.getparent() is not None:
+            el.drop_tree()
+
+
+def clean_content(container: HtmlElement, title: str | None, *, conditional: bool = True
+                  ) -> None:
+    """Inside the chosen content: drop link lists, image farms, forms and the title repeat."""
+    from .auto import link_density, measure  # measure needs the pruned, chosen subtree
+
+    stats = measure(container)
+    doomed = []
+    for el in container.iter("div", "section", "table", "ul", "ol", "header", "form", "h1",
+                             "h2", "figure"):
+        if el is container:
+            continue
+        tag = tag_of(el)
+        weight = class_weight(el)
+        density = link_density(stats, el)
+        s = stats.get(el)
+        chars = s.chars if s else 0
+        if tag in ("h1", "h2"):
+            text = " ".join(el.text_content().split())
+            if weight < 0 or density > 0.33 or (title and text and text == title):
+                doomed.append(el)
+            continue
+        if not conditional:
+            continue
+        if weight < 0 and tag != "figure":
+            doomed.append(el)
+            continue
+        commas = s.commas if s else 0
+        if commas >= 10:
+            continue
+        paragraphs = len(el.findall(".//p"))
+        images = len(el.findall(".//img"))
+        items = len(el.findall(".//li"))
+        inputs = len(el.findall(".//input"))
+        if tag == "figure":
+            continue
+        if ((images > 1 and paragraphs / images < 0.5 and chars < 200)
+                or (tag not in ("ul", "ol") and items > paragraphs + 10 and density > 0.3)
+                or inputs > paragraphs / 3 + 1
+                or (chars < 25 and (images == 0 or images > 2) and tag != "table")
+                or (weight < 25 and density > 0.2 and chars < 1000)
+                or (weight >= 25 and density > 0.5)):
+            doomed.append(el)
+    for el in doomed:
+        if el.getparent() is not None:
+            el.drop_tree()

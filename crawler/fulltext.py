@@ -1,0 +1,107 @@
+"""The crawl's side of full text: request an item's page (and next pages), complete the item."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator, Mapping
+from typing import Any
+from urllib.parse import urldefrag
+
+import scrapy
+from scrapy import signals
+from scrapy.http import Response
+from twisted.python.failure import Failure
+
+from archive.errors import ExtractError
+
+from .config import SourceConfig, config_from_settings
+from .drift import DriftHistory
+from .extract import MAX_PAGES, Extracted, join
+from .items import ArticleItem
+from .pages import fill, page_problems, read_page, rules_for, wants_page
+from .report import problem
+
+logger = logging.getLogger(__name__)
+
+
+class FullText:
+    """Turns teaser items into page requests; the callbacks yield the completed items."""
+
+    def __init__(self, sources: Mapping[str, SourceConfig], stats: Any,
+                 history: DriftHistory | None) -> None:
+        self.sources = sources
+        self.stats = stats
+        self.history = history
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> FullText:
+        config = config_from_settings(crawler.settings)
+        helper = cls({s.name: s for s in config.sources}, None,
+                     DriftHistory(config.archive_path))
+
+        def opened() -> None:  # the stats exist once the crawl starts
+            helper.stats = crawler.stats
+
+        helper._opened = opened  # signals hold weak references
+        crawler.signals.connect(opened, signal=signals.spider_opened)
+        crawler.signals.connect(helper.spider_closed, signal=signals.spider_closed)
+        return helper
+
+    def spider_closed(self) -> None:
+        if self.history is not None:
+            self.history.save()
+
+    def follow(self, item: ArticleItem, summary_only: bool) -> ArticleItem | scrapy.Request:
+        """The item itself, or a request for its page when the feed gives only a teaser."""
+        source = self.sources[item.source]
+        if not wants_page(item, source, summary_only):
+            return item
+        return self._request(item.link or "", item, None, frozenset())
+
+    def _request(self, url: str, item: ArticleItem, done: Extracted | None,
+                 seen: frozenset[str]) -> scrapy.Request:
+        return scrapy.Request(
+            url, callback=self.parse_page, errback=self.page_failed, dont_filter=True,
+            cb_kwargs={"item": item, "done": done, "seen": seen | {urldefrag(url)[0]}},
+            meta={"feedvault_source": item.source},
+        )
+
+    def parse_page(self, response: Response, item: ArticleItem, done: Extracted | None,
+                   seen: frozenset[str]) -> Iterator[ArticleItem | scrapy.Request]:
+        source = self.sources[item.source]
+        ctype = response.headers.get(b"Content-Type", b"").decode("latin-1") or None
+        try:
+            page = read_page(response.body, ctype, response.url, rules_for(source))
+        except (ExtractError, ValueError) as exc:
+            problem(self.stats, item.source, f"{exc}; kept the feed's text"
+                    if done is None else f"{exc}; kept the pages before it")
+            yield self._complete(item, done)
+            return
+        article = page if done is None else join(done, page)
+        nxt = article.next_page
+        if nxt and nxt not in seen and article.pages < MAX_PAGES:
+            yield self._request(nxt, item, article, seen)
+            return
+        yield self._complete(item, article)
+
+    def page_failed(self, failure: Failure) -> Iterator[ArticleItem]:
+        request = failure.request  # type: ignore[attr-defined]
+        kwargs = request.cb_kwargs
+        response = getattr(failure.value, "response", None)
+        reason = f"HTTP {response.status}" if response is not None else (
+            failure.getErrorMessage() or failure.type.__name__)
+        kept = "the feed's text" if kwargs["done"] is None else "the pages before it"
+        problem(self.stats, kwargs["item"].source,
+                f"{request.url}: page not fetched ({reason}); kept {kept}")
+        yield self._complete(kwargs["item"], kwargs["done"])
+
+    def _complete(self, item: ArticleItem, article: Extracted | None) -> ArticleItem:
+        if article is None:
+            return item
+        source = self.sources[item.source]
+        for message in page_problems(source, article, self.history):
+            problem(self.stats, item.source, message)
+        if self.history is not None:
+            self.history.record(source.name, len(article.text))
+        fill(item, article, source.prefer_page)
+        return item
