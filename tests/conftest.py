@@ -90,8 +90,9 @@ def toml_value(value: object) -> str:
 
 
 def write_config(folder: Path, sources: list[dict[str, object]], *, extra: str = "",
-                 archive: str = "posts", front_matter: dict[str, object] | None = None) -> Path:
-    """A feedvault.toml in folder with the given [[sources]] entries."""
+                 archive: str = "posts", front_matter: dict[str, object] | None = None,
+                 follow_pages: bool = False) -> Path:
+    """A feedvault.toml in folder with the given [[sources]] entries (full_text off by default)."""
     lines = ["[archive]", f"path = {toml_value(archive)}", 'preset = "hexo"', ""]
     if front_matter:
         lines.append("[archive.front_matter]")
@@ -99,6 +100,10 @@ def write_config(folder: Path, sources: list[dict[str, object]], *, extra: str =
         lines.append("")
     lines.append(extra)
     for source in sources:
+        # Test feeds link to hosts that do not exist: no page fetches unless a test asks
+        # (follow_pages=True keeps feedvault's default: fetch the page of summary-only items)
+        if not follow_pages:
+            source = {"full_text": False, **source}
         lines.append("[[sources]]")
         lines += [f"{k} = {toml_value(v)}" for k, v in source.items()]
         lines.append("")

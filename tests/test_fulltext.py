@@ -52,7 +52,7 @@ def _teaser_site(site: LocalSite) -> tuple[str, dict[str, str]]:
 
 def test_summary_only_feed_archives_the_full_articles(site: LocalSite, tmp_path: Path) -> None:
     url, gold = _teaser_site(site)
-    config = write_config(tmp_path, [{"name": "t", "url": url}])
+    config = write_config(tmp_path, follow_pages=True, sources=[{"name": "t", "url": url}])
     result = feedvault("crawl", "--config", config)
     assert result.returncode == 0, result.stdout + result.stderr
     files = archive_files(tmp_path / "posts")
@@ -74,12 +74,12 @@ def test_drifted_selector_is_reported_by_check_and_crawl(site: LocalSite, tmp_pa
     url = site.write("feed.xml", rss_feed([{
         "title": "A", "link": site.url("a.html"), "guid": "urn:a",
         "description": "<p>Teaser</p>", "pubDate": "Mon, 01 Jan 2024 10:00:00 +0000"}]))
-    good = write_config(tmp_path, [{"name": "t", "url": url, "content_selector": "article"}])
+    good = write_config(tmp_path, follow_pages=True, sources=[{"name": "t", "url": url, "content_selector": "article"}])
     result = feedvault("sources", "check", "--config", good)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "1 items" in result.stdout and "content_selector" in result.stdout
 
-    drifted = write_config(tmp_path, [{"name": "t", "url": url,
+    drifted = write_config(tmp_path, follow_pages=True, sources=[{"name": "t", "url": url,
                                        "content_selector": "div.story-body"}])
     result = feedvault("sources", "check", "--config", drifted)
     assert result.returncode == 1
@@ -96,7 +96,7 @@ def test_text_far_shorter_than_usual_is_reported(site: LocalSite, tmp_path: Path
     shutil.copy(page, site.root / "a.html")
     url = site.write("feed.xml", rss_feed([{
         "title": "A", "link": site.url("a.html"), "guid": "urn:a", "description": "<p>T…</p>"}]))
-    config = write_config(tmp_path, [{"name": "t", "url": url, "content_selector": "h1"}])
+    config = write_config(tmp_path, follow_pages=True, sources=[{"name": "t", "url": url, "content_selector": "h1"}])
     hidden = tmp_path / "posts" / ".feedvault"
     hidden.mkdir(parents=True)
     (hidden / "extraction.json").write_text(json.dumps({"t": [5000, 5200, 4900, 5100]}))
@@ -143,7 +143,7 @@ def test_multi_page_article_is_stitched_and_loops_stop(site: LocalSite, tmp_path
         "title": "Feed title", "link": site.url("p1.html"), "guid": "urn:m",
         "description": "<p>Teaser</p>"}]))
     source = {"name": "m", "url": url, "content_selector": "div.story", "next_page": "a.next"}
-    result = feedvault("crawl", "--config", write_config(tmp_path, [source]))
+    result = feedvault("crawl", "--config", write_config(tmp_path, follow_pages=True, sources=[source]))
     assert result.returncode == 0, result.stdout + result.stderr
     [path] = archive_files(tmp_path / "posts")
     post = frontmatter.load(path)
@@ -156,6 +156,6 @@ def test_multi_page_article_is_stitched_and_loops_stop(site: LocalSite, tmp_path
 
     (tmp_path / "posts").rename(tmp_path / "old")
     source["prefer_page"] = True
-    feedvault("crawl", "--config", write_config(tmp_path, [source]))
+    feedvault("crawl", "--config", write_config(tmp_path, follow_pages=True, sources=[source]))
     [path] = archive_files(tmp_path / "posts")
     assert frontmatter.load(path)["title"] == "Page title 1"

@@ -20,7 +20,8 @@ def test_page_keys_load(tmp_path: Path) -> None:
     source = config.source("a")
     assert (source.full_text, source.content_selector, source.next_page, source.prefer_page) \
         == (True, "article .body", "xpath://a[@rel='next']", True)
-    plain = load_config(write_config(tmp_path, [{"name": "b", "url": "https://e.org/f"}]))
+    plain = load_config(write_config(tmp_path, [{"name": "b", "url": "https://e.org/f"}],
+                                     follow_pages=True))
     assert plain.source("b").full_text is None and plain.source("b").prefer_page is False
 
 
