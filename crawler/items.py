@@ -21,3 +21,5 @@ class ArticleItem:
     feed_title: str | None = None
     media_images: list[str] = field(default_factory=list)
     cover: str | None = None
+    images: dict[str, str] = field(default_factory=dict)  # original URL -> URL in the body
+    image_urls: list[str] = field(default_factory=list)   # originals to download (img, poster)

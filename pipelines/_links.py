@@ -1,0 +1,71 @@
+"""Links in an article body: absolute, without click trackers, web schemes only, rel on external."""
+
+from __future__ import annotations
+
+from urllib.parse import urljoin
+
+from lxml import etree
+
+from ._sanitize import EXTERNAL_REL
+from ._urls import host_of, scheme_of, strip_tracking
+
+LINK_SCHEMES = ("http", "https")
+CITING = ("blockquote", "q", "del", "ins")
+
+
+def absolute(url: str, base: str) -> str | None:
+    """url resolved against base; None when it is unusable or not http(s) afterwards."""
+    url = url.strip()
+    if not url:
+        return None
+    try:
+        joined = urljoin(base, url) if base else url
+    except ValueError:  # a malformed IPv6 host and the like
+        return None
+    return joined if scheme_of(joined) in LINK_SCHEMES else None
+
+
+def rewrite_links(root: etree._Element, base: str, article_host: str) -> None:
+    """Every `a href` made absolute and tracker-free, or removed; rel only on external links."""
+    for link in root.iter("a"):
+        href = link.get("href")
+        if href is None:
+            link.attrib.pop("rel", None)
+            continue
+        href = href.strip()
+        if href.startswith("#"):
+            link.set("href", href)  # in-document anchor: stays in the archived copy
+            link.attrib.pop("rel", None)
+            continue
+        if scheme_of(href) == "mailto":
+            link.attrib.pop("rel", None)
+            continue
+        url = absolute(href, base)
+        if url is None:
+            del link.attrib["href"]
+            link.attrib.pop("rel", None)
+            continue
+        link.set("href", strip_tracking(url))
+        if host_of(url) != article_host:
+            link.set("rel", EXTERNAL_REL)
+        else:
+            link.attrib.pop("rel", None)
+    for quote in root.iter(*CITING):
+        cite = quote.get("cite")
+        if cite is not None:
+            url = absolute(cite, base)
+            if url is None:
+                del quote.attrib["cite"]
+            else:
+                quote.set("cite", url)
+
+
+def document_base(root: etree._Element, article_url: str) -> str:
+    """The base links resolve against: the first `<base href>` if any, else the article URL."""
+    for base in root.iter("base"):
+        href = (base.get("href") or "").strip()
+        if href:
+            resolved = absolute(href, article_url)
+            if resolved:
+                return resolved
+    return article_url
