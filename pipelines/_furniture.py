@@ -47,8 +47,10 @@ BLOCKS = frozenset({
     "li", "dl", "dt", "dd", "table", "tr", "td", "th", "figure", "figcaption", "blockquote",
     "pre", "h1", "h2", "h3", "h4", "h5", "h6", "form", "hr", "center", "address", "details",
 })
-# Wrappers that mean nothing once empty; li, td and friends keep a table or list's shape.
+# Wrappers that mean nothing once empty (an empty list item is a stray bullet); td and th
+# stay, they keep a table's shape.
 WRAPPERS = frozenset({
+    "ul", "ol", "li", "dl", "dt", "dd",
     "div", "span", "p", "section", "article", "aside", "header", "footer", "main", "nav",
     "figure", "figcaption", "font", "center", "a", "strong", "b", "em", "i", "u", "small",
     "big", "blockquote", "ins", "mark", "sup", "sub", "picture", "abbr", "h1", "h2", "h3",

@@ -59,13 +59,3 @@ def rewrite_links(root: etree._Element, base: str, article_host: str) -> None:
             else:
                 quote.set("cite", url)
 
-
-def document_base(root: etree._Element, article_url: str) -> str:
-    """The base links resolve against: the first `<base href>` if any, else the article URL."""
-    for base in root.iter("base"):
-        href = (base.get("href") or "").strip()
-        if href:
-            resolved = absolute(href, article_url)
-            if resolved:
-                return resolved
-    return article_url

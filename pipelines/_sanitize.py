@@ -45,6 +45,9 @@ ATTRIBUTES: dict[str, frozenset[str]] = {
     "q": frozenset({"cite"}), "blockquote": frozenset({"cite"}),
     "del": frozenset({"cite", "datetime"}), "ins": frozenset({"cite", "datetime"}),
 }
+# Unwrapped by the allowlist; the cleaner renames them div first, so words do not run together.
+RENAMED_BLOCKS = ("section", "article", "header", "footer", "main", "aside", "nav", "center",
+                  "address", "hgroup")
 IFRAME_ATTRIBUTES = frozenset({"src", "width", "height", "title", "allowfullscreen", "loading"})
 EXTERNAL_REL = "noopener noreferrer"
 # data: passes ammonia's scheme check only so that _url_filter can keep inline images
@@ -91,6 +94,32 @@ def allowlist(*, keep_class: bool = False, iframe_hosts: Iterable[str] = ()) -> 
         strip_comments=True,
         link_rel=None,
         tag_attribute_values={"a": {"rel": {EXTERNAL_REL}}},
+    )
+
+
+def prepass(*, iframes: bool = False) -> nh3.Cleaner:
+    """A permissive first pass: html5ever's tree, minus what is dropped with its content.
+
+    lxml then parses well-formed markup, so both parsers see one tree and cleaning twice
+    changes nothing; class, id and data-* stay for the furniture rules and lazy images.
+    """
+    tags = set(TAGS) | set(RENAMED_BLOCKS)
+    drop = set(DROP_WITH_CONTENT)
+    if iframes:
+        tags.add("iframe")
+        drop.discard("iframe")
+    attributes = {tag: set(names) | {"class", "id"} for tag, names in ATTRIBUTES.items()}
+    attributes["*"] |= {"class", "id", "width", "height", "src", "srcset", "rel"}
+    if iframes:
+        attributes["iframe"] = set(IFRAME_ATTRIBUTES)
+    return nh3.Cleaner(
+        tags=tags,
+        clean_content_tags=drop,
+        attributes=attributes,
+        generic_attribute_prefixes={"data-"},
+        url_schemes=set(URL_SCHEMES),
+        strip_comments=True,
+        link_rel=None,
     )
 
 
