@@ -27,7 +27,7 @@ MIN_COVER_SIDE = 100
 _PLACEHOLDER_FILE = re.compile(
     r"(?:^|/)(?:spinner|loading|loader|blank|placeholder|lazy|lazyload|lazy-load|spacer|pixel"
     r"|transparent|grey|gray|1x1|empty|clear|dot|trans)(?:[-_@.]?[a-z0-9]{0,8})?"
-    r"\.(?:gif|png|svg|webp|jpe?g)$", re.I)
+    r"\.(?:gif|png|svg|webp)$", re.I)
 _TRACKERS = ("feeds.feedburner.com/~r/", "feeds.feedburner.com/~ff/", "pixel.wp.com/",
              "stats.wordpress.com/", "www.google-analytics.com/", "pixel.quantserve.com/",
              "sb.scorecardresearch.com/", "feedads.g.doubleclick.net/", "pi.feedsportal.com/",
