@@ -11,9 +11,9 @@ from lxml import etree
 
 from ._furniture import Furniture, remove
 from ._images import ImageRewriter, Proxy
-from ._links import absolute, rewrite_links
+from ._links import rewrite_links
 from ._sanitize import RENAMED_BLOCKS, allowlist, prepass
-from ._urls import host_matches, host_of
+from ._urls import absolute, host_matches, host_of
 
 logger = logging.getLogger(__name__)
 

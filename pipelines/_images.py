@@ -5,12 +5,13 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from urllib.parse import quote, urljoin
+from urllib.parse import quote
 
 from lxml import etree
 
 from ._furniture import remove
 from ._urls import (
+    absolute,
     best_candidate,
     format_srcset,
     host_matches,
@@ -194,10 +195,4 @@ def _cover_sized(img: etree._Element) -> bool:
 
 def _plain(value: str | None, base: str) -> str | None:
     """A URL made absolute; None unless it is http(s) then."""
-    if value is None or not value.strip():
-        return None
-    try:
-        url = urljoin(base, value.strip()) if base else value.strip()
-    except ValueError:
-        return None
-    return url if scheme_of(url) in ("http", "https") else None
+    return absolute(value, base) if value is not None else None

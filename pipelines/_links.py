@@ -2,27 +2,12 @@
 
 from __future__ import annotations
 
-from urllib.parse import urljoin
-
 from lxml import etree
 
 from ._sanitize import EXTERNAL_REL
-from ._urls import host_of, scheme_of, strip_tracking
+from ._urls import absolute, host_of, scheme_of, strip_tracking
 
-LINK_SCHEMES = ("http", "https")
 CITING = ("blockquote", "q", "del", "ins")
-
-
-def absolute(url: str, base: str) -> str | None:
-    """url resolved against base; None when it is unusable or not http(s) afterwards."""
-    url = url.strip()
-    if not url:
-        return None
-    try:
-        joined = urljoin(base, url) if base else url
-    except ValueError:  # a malformed IPv6 host and the like
-        return None
-    return joined if scheme_of(joined) in LINK_SCHEMES else None
 
 
 def rewrite_links(root: etree._Element, base: str, article_host: str) -> None:
@@ -37,7 +22,7 @@ def rewrite_links(root: etree._Element, base: str, article_host: str) -> None:
             link.set("href", href)  # in-document anchor: stays in the archived copy
             link.attrib.pop("rel", None)
             continue
-        if scheme_of(href) == "mailto":
+        if href[:7].lower() == "mailto:" or (":" in href[:12] and scheme_of(href) == "mailto"):
             link.attrib.pop("rel", None)
             continue
         url = absolute(href, base)

@@ -7,7 +7,7 @@ import re
 from collections.abc import Iterable
 from fnmatch import fnmatchcase
 from functools import lru_cache
-from urllib.parse import unquote, urlsplit
+from urllib.parse import unquote, urljoin, urlsplit
 
 # What a browser strips before it reads a URL's scheme (the WHATWG URL parser).
 _TAB_NEWLINE = re.compile(r"[\t\n\r]")
@@ -82,11 +82,36 @@ def best_candidate(candidates: list[tuple[str, str]]) -> str | None:
     return max(candidates, key=size)[0] if candidates else None
 
 
+_NETLOC = re.compile(r"^https?://([^/?#\\]*)", re.I)
+
+
 def host_of(url: str) -> str:
+    """The host of url, lower case, without port or brackets; "" when it has none."""
+    match = _NETLOC.match(url)
+    if match and "%" not in match.group(1):
+        host = match.group(1).rpartition("@")[2]
+        if host.startswith("["):
+            return host[1:host.find("]")].lower()
+        return host.partition(":")[0].lower()
     try:
         return (urlsplit(url).hostname or "").lower()
     except ValueError:
         return ""
+
+
+def absolute(url: str, base: str) -> str | None:
+    """url resolved against base; None when it is unusable or not http(s) afterwards."""
+    url = url.strip()
+    if not url:
+        return None
+    head = url[:8].lower()
+    if head.startswith(("http://", "https://")) and not _TAB_NEWLINE.search(url):
+        return url  # already absolute: the common case, no parsing needed
+    try:
+        joined = urljoin(base, url) if base else url
+    except ValueError:  # a malformed IPv6 host and the like
+        return None
+    return joined if scheme_of(joined) in ("http", "https") else None
 
 
 def host_matches(host: str, patterns: Iterable[str]) -> bool:

@@ -8,6 +8,7 @@ an index so that an image is fetched once across runs, and the body rewrite.
 from __future__ import annotations
 
 import hashlib
+import logging
 import mimetypes
 from collections.abc import Mapping
 from pathlib import Path
@@ -29,6 +30,7 @@ from ._localize import localize
 from ._sanitize import allowlist
 from ._urls import host_matches, host_of
 
+logger = logging.getLogger(__name__)
 INDEX_FILE = Path(".feedvault") / "images.sqlite"
 _EXTENSIONS = {"image/jpeg": ".jpg", "image/png": ".png", "image/gif": ".gif",
                "image/webp": ".webp", "image/avif": ".avif", "image/svg+xml": ".svg",
@@ -53,7 +55,9 @@ class ImageDownloadPipeline(FilesPipeline):
         config = config_from_settings(crawler.settings)
         images = config.images
         if images.mode != "download" or images.folder is None:
-            raise NotConfigured('images are downloaded only with [images] mode = "download"')
+            # the usual case: no reason given, so that Scrapy does not warn on every crawl
+            logger.debug('images are downloaded only with [images] mode = "download"')
+            raise NotConfigured
         return cls(images.folder, images.url_prefix, images.headers,
                    config.archive_path / INDEX_FILE, crawler=crawler,
                    keep_class=config.clean.keep_class, iframe_hosts=config.clean.iframe_hosts)

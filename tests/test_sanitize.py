@@ -5,13 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import feedparser
+import frontmatter
 import pytest
 
 from pipelines._body import BodyCleaner
 from pipelines._images import Proxy
 
 from ._safety import bleach_vectors, dat_inputs, feed_strings, unsafe
-from .conftest import CORPORA, corpus
+from .conftest import CORPORA, LocalSite, archive_files, corpus, feedvault, rss_feed, write_config
 
 ARTICLE = "http://example.org/blog/post.html"
 CLEANERS = {
@@ -135,3 +136,22 @@ def test_keep_class_and_iframe_hosts() -> None:
 def test_cleaner_never_raises_on_odd_input(html: str) -> None:
     out = BodyCleaner().clean(html, ARTICLE).html
     assert not unsafe(out)
+
+
+def test_vectors_inside_feed_items_through_a_real_crawl(site: LocalSite, tmp_path: Path) -> None:
+    vectors = bleach_vectors(corpus("html", "xss-bleach"))
+    for path in SANITIZE[::40]:
+        parsed = feedparser.parse(path.read_bytes(), sanitize_html=False)
+        vectors += [e.get("description", "") for e in parsed.entries if e.get("description")]
+    vectors = [v.replace("]]>", "]]&gt;") for v in vectors]
+    items = [{"title": f"Vector {n}", "link": f"http://example.org/v/{n}", "guid": f"v{n}",
+              "description": f"<p>before</p>{v}<p>after</p>"} for n, v in enumerate(vectors)]
+    config = write_config(tmp_path, [{"name": "x", "url": site.write("f.xml", rss_feed(items))}])
+    result = feedvault("crawl", "--config", config)
+    assert result.returncode == 0, result.stdout + result.stderr
+    files = archive_files(tmp_path / "posts")
+    assert len(files) == len(vectors) > 30
+    for path in files:
+        body = frontmatter.load(path).content
+        assert not unsafe(body), f"{path.name}: {unsafe(body)}"
+        assert "<p>before</p>" in body and "<p>after</p>" in body
