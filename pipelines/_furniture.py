@@ -1,4 +1,4 @@
-"""Page furniture: what is never article content (share, tip, comment widgets, ads, empty wrappers)."""
+"""Page furniture: what is never article content (share, tip, comment widgets, ads, empties)."""
 
 from __future__ import annotations
 

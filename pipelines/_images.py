@@ -78,9 +78,7 @@ def is_placeholder(url: str) -> bool:
     if url.startswith(("data:", "DATA:", "Data:")):
         return len(url) < MIN_DATA_URL or not _IMAGE_DATA.match(url)
     path = url.split("?", 1)[0].split("#", 1)[0]
-    if _PLACEHOLDER_FILE.search(path) or any(t in url for t in _TRACKERS):
-        return True
-    return False
+    return bool(_PLACEHOLDER_FILE.search(path)) or any(t in url for t in _TRACKERS)
 
 
 @dataclass

@@ -19,6 +19,7 @@ from scrapy.http import Request, Response
 from scrapy.http.request import NO_CALLBACK
 from scrapy.pipelines.files import FilesPipeline
 from scrapy.pipelines.media import FileException, FileInfo, FileInfoOrError
+from twisted.internet.defer import Deferred, succeed
 from twisted.python.failure import Failure
 
 from crawler.config import config_from_settings
@@ -66,7 +67,7 @@ class ImageDownloadPipeline(FilesPipeline):
         self.index.close()
 
     def request_headers(self, url: str) -> dict[str, str]:
-        host, headers = host_of(url), {}
+        host, headers = host_of(url), dict[str, str]()
         for pattern, fields in self.headers.items():
             if host_matches(host, (pattern,)):
                 headers.update(fields)
@@ -77,18 +78,20 @@ class ImageDownloadPipeline(FilesPipeline):
                 for url in item.image_urls]
 
     def media_to_download(self, request: Request, info: Any, *, item: Any = None
-                          ) -> FileInfo | None:
+                          ) -> Deferred[FileInfo | None]:
+        """The indexed file, if it is still there: then nothing is fetched."""
         name = self.index.get(request.url)
         if name and (self.folder / name).is_file():
             self.inc_stats("uptodate")
-            return {"url": request.url, "path": name, "checksum": "", "status": "uptodate"}
-        return None
+            return succeed({"url": request.url, "path": name, "checksum": "",
+                            "status": "uptodate"})
+        return succeed(None)
 
     async def media_downloaded(self, response: Response, request: Request, info: Any, *,
                                item: Any = None) -> FileInfo:
         if response.status != 200:
             raise FileException(f"HTTP {response.status}")
-        kind = response.headers.get(b"Content-Type", b"").decode("latin-1").split(";")[0]
+        kind = _content_type(response)
         if kind.strip().lower() not in _EXTENSIONS and not _extension(request.url):
             raise FileException(f"not an image (Content-Type {kind or 'missing'})")
         result = await super().media_downloaded(response, request, info, item=item)
@@ -103,7 +106,7 @@ class ImageDownloadPipeline(FilesPipeline):
         """A name derived from the image's bytes: one file per distinct image."""
         if response is None:
             return self.index.get(request.url) or "pending"
-        kind = response.headers.get(b"Content-Type", b"").decode("latin-1").split(";")[0]
+        kind = _content_type(response)
         extension = _EXTENSIONS.get(kind.strip().lower()) or _extension(request.url)
         return hashlib.sha256(response.body).hexdigest()[:32] + extension
 
@@ -111,7 +114,7 @@ class ImageDownloadPipeline(FilesPipeline):
                        ) -> ArticleItem:
         saved: dict[str, str] = {}
         for url, (ok, value) in zip(item.image_urls, results, strict=False):
-            if ok:
+            if ok and not isinstance(value, Failure):
                 saved[item.images.get(url, url)] = self.url_prefix + value["path"]
             else:
                 reason = value.getErrorMessage() if isinstance(value, Failure) else str(value)
@@ -122,6 +125,10 @@ class ImageDownloadPipeline(FilesPipeline):
             if item.cover in saved:
                 item.cover = saved[item.cover]
         return item
+
+
+def _content_type(response: Response) -> str:
+    return (response.headers.get(b"Content-Type") or b"").decode("latin-1").split(";")[0]
 
 
 def _extension(url: str) -> str:

@@ -39,7 +39,7 @@ def parse(html: str) -> etree._Element:
 
 
 def decode(raw: bytes) -> str:
-    """A page's text: the declared charset (GB2312/GBK read as GB18030), else UTF-8, else GB18030."""
+    """A page's text: its declared charset (GB2312/GBK as GB18030), else UTF-8, else GB18030."""
     declared = _CHARSET.search(raw[:4096])
     names = [declared.group(1).decode().lower()] if declared else []
     names = ["gb18030" if n in ("gb2312", "gbk", "gb_2312-80") else n for n in names]

@@ -48,7 +48,8 @@ def unsafe(fragment: str) -> list[str]:
 
 
 def bleach_vectors(folder: Path) -> list[str]:
-    return [p.read_text(encoding="utf-8").split("\n--\n", 1)[0] for p in sorted(folder.glob("*.test"))]
+    paths = sorted(folder.glob("*.test"))
+    return [p.read_text(encoding="utf-8").split("\n--\n", 1)[0] for p in paths]
 
 
 def dat_inputs(path: Path) -> list[str]:

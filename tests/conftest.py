@@ -37,7 +37,7 @@ class _QuietHandler(SimpleHTTPRequestHandler):
         ".json": "application/feed+json",
     }
 
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+    def log_message(self, format: str, *args: object) -> None:
         pass
 
 

@@ -24,7 +24,8 @@ def clean(html: str, **kwargs: object) -> str:
 
 
 @pytest.mark.parametrize("widget", [
-    '<div class="support-author"><div class="support-title">给作者打赏</div><button>赞赏</button></div>',
+    '<div class="support-author"><div class="support-title">给作者打赏</div>'
+    '<button>赞赏</button></div>',
     '<div class="share-buttons"><a href="https://twitter.com/share">Tweet</a></div>',
     '<div class="sharedaddy sd-sharing-enabled"><h3>Share this:</h3></div>',
     '<div class="bdsharebuttonbox"><a class="bds_weixin">微信</a></div>',

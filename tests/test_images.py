@@ -46,7 +46,8 @@ def test_lazy_srcset_gives_the_best_candidate() -> None:
     [img] = images('<img src="/img/loading.gif" data-srcset="s.jpg 320w, l.jpg 1200w, m.jpg 800w">',
                    scope="http")
     assert img["src"] == "https://proxy.example/?http://news.example.com/2024/l.jpg"
-    assert img["srcset"].startswith("https://proxy.example/?http://news.example.com/2024/s.jpg 320w")
+    assert img["srcset"].startswith(
+        "https://proxy.example/?http://news.example.com/2024/s.jpg 320w")
 
 
 @pytest.mark.parametrize("placeholder", [
@@ -148,7 +149,7 @@ class _Handler(SimpleHTTPRequestHandler):
             return
         super().do_GET()
 
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+    def log_message(self, format: str, *args: object) -> None:
         pass
 
 
@@ -210,7 +211,7 @@ def test_download_mode_saves_each_image_once_with_per_host_headers(
 
 def test_download_mode_without_the_header_reports_the_403(
         image_site: tuple[str, Path, Counter[str]], tmp_path: Path) -> None:
-    base, root, hits = image_site
+    base, root, _ = image_site
     (root / "protected").mkdir()
     (root / "protected" / "b.png").write_bytes(PNG)
     items = [{"title": "One", "link": f"{base}/posts/1", "guid": "1",

@@ -103,7 +103,8 @@ def test_corpora_were_found() -> None:
      '<figure><img src="http://example.org/a.png" alt="A" title="T" width="300" height="200" '
      'loading="lazy" referrerpolicy="no-referrer"><figcaption>c</figcaption></figure>'),
     ("<video src='/v.mp4' poster='/p.jpg' controls autoplay></video>",
-     '<video src="http://example.org/v.mp4" poster="http://example.org/p.jpg" controls=""></video>'),
+     '<video src="http://example.org/v.mp4" poster="http://example.org/p.jpg" controls="">'
+     '</video>'),
     ("<audio controls><source src='/a.mp3' type='audio/mpeg'></audio>",
      '<audio controls=""><source src="http://example.org/a.mp3" type="audio/mpeg"></audio>'),
     ("<p><b>b</b><i>i</i><em>e</em><strong>s</strong><sub>1</sub><sup>2</sup><mark>m</mark>"
