@@ -29,7 +29,7 @@ from crawler.report import problem
 from ._image_index import ImageIndex
 from ._localize import localize
 from ._sanitize import allowlist
-from ._urls import host_matches, host_of
+from ._urls import host_matches, host_of, is_private_host
 
 logger = logging.getLogger(__name__)
 INDEX_FILE = Path(".feedvault") / "images.sqlite"
@@ -45,6 +45,10 @@ class ImageDownloadPipeline(FilesPipeline):
                  index: Path, *, crawler: Any, keep_class: bool = False,
                  iframe_hosts: tuple[str, ...] = ()) -> None:
         super().__init__(str(folder), crawler=crawler)
+        # image hosts often redirect (http -> https, CDN hops); media_downloaded refuses a
+        # redirect that lands on a private network
+        self.allow_redirects = True
+        self._handle_statuses(True)
         self.folder = folder
         self.url_prefix = url_prefix
         self.headers = headers
@@ -91,6 +95,10 @@ class ImageDownloadPipeline(FilesPipeline):
                                item: Any = None) -> FileInfo:
         if response.status != 200:
             raise FileException(f"HTTP {response.status}")
+        landed = host_of(response.url)
+        if landed != host_of(request.url) and is_private_host(landed) and (
+                item is None or landed != host_of(item.feed_url)):
+            raise FileException(f"redirected to a private-network address ({response.url})")
         kind = _content_type(response)
         if kind.strip().lower() not in _EXTENSIONS and not _extension(request.url):
             raise FileException(f"not an image (Content-Type {kind or 'missing'})")

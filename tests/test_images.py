@@ -147,6 +147,11 @@ class _Handler(SimpleHTTPRequestHandler):
         if self.path.startswith("/protected/") and self.headers.get("Referer") != "https://weibo.com/":
             self.send_error(403)
             return
+        if self.path == "/old/a.png":
+            self.send_response(301)
+            self.send_header("Location", "/img/a.png")
+            self.end_headers()
+            return
         super().do_GET()
 
     def log_message(self, format: str, *args: object) -> None:
@@ -181,7 +186,8 @@ def test_download_mode_saves_each_image_once_with_per_host_headers(
         {"title": "One", "link": f"{base}/posts/1", "guid": "1",
          "description": '<p>one<img src="/img/a.png" alt="a"><img src="/protected/b.png"></p>'},
         {"title": "Two", "link": f"{base}/posts/2", "guid": "2",
-         "description": '<p>two<img src="/img/a.png"><img src="/missing.jpg"></p>'},
+         "description": '<p>two<img src="/img/a.png"><img src="/missing.jpg">'
+                        '<img src="/old/a.png" alt="moved"></p>'},
     ]
     (root / "feed.xml").write_text(rss_feed(items), encoding="utf-8")
     config = write_config(tmp_path, [{"name": "t", "url": f"{base}/feed.xml"}], extra=(
@@ -201,11 +207,15 @@ def test_download_mode_saves_each_image_once_with_per_host_headers(
     assert posts["One"]["thumbnail"] == f"/images/{names[PNG]}"
     assert f'src="/images/{names[PNG]}"' in posts["Two"].content
     assert f'src="{base}/missing.jpg"' in posts["Two"].content  # the remote URL stays
-    assert hits["/img/a.png"] == 1 and hits["/protected/b.png"] == 1
+    # a redirect is followed; the same bytes under another URL share one file
+    assert f'<img src="/images/{names[PNG]}" alt="moved"' in posts["Two"].content
+    # each URL fetched once: /img/a.png directly and once more as /old/a.png's target
+    assert (hits["/img/a.png"], hits["/old/a.png"], hits["/protected/b.png"]) == (2, 1, 1)
 
     second = feedvault("crawl", "--config", config)
     assert second.returncode == 0, second.stdout + second.stderr
-    assert hits["/img/a.png"] == 1 and hits["/protected/b.png"] == 1  # fetched once across runs
+    # nothing fetched again on the next run
+    assert (hits["/img/a.png"], hits["/old/a.png"], hits["/protected/b.png"]) == (2, 1, 1)
     assert "unchanged" in second.stdout and " 2 " in second.stdout.splitlines()[1]
 
 
