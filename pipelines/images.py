@@ -38,6 +38,17 @@ _EXTENSIONS = {"image/jpeg": ".jpg", "image/png": ".png", "image/gif": ".gif",
                "image/bmp": ".bmp", "image/x-icon": ".ico", "image/vnd.microsoft.icon": ".ico"}
 
 
+class ImageFailed(FileException):
+    """An image that could not be saved; reported once per article in the crawl summary."""
+
+
+class _AlreadyReported(logging.Filter):
+    """Scrapy logs each failed media download with a traceback; the summary says it better."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (record.exc_info and isinstance(record.exc_info[1], ImageFailed))
+
+
 class ImageDownloadPipeline(FilesPipeline):
     """Downloads each item's images once, rewrites their src to `url_prefix` + file name."""
 
@@ -67,7 +78,14 @@ class ImageDownloadPipeline(FilesPipeline):
                    config.archive_path / INDEX_FILE, crawler=crawler,
                    keep_class=config.clean.keep_class, iframe_hosts=config.clean.iframe_hosts)
 
+    _quiet = _AlreadyReported()
+
+    def open_spider(self) -> None:
+        super().open_spider()
+        logging.getLogger("scrapy.pipelines.media").addFilter(self._quiet)
+
     def close_spider(self) -> None:
+        logging.getLogger("scrapy.pipelines.media").removeFilter(self._quiet)
         self.index.close()
 
     def request_headers(self, url: str) -> dict[str, str]:
@@ -94,20 +112,20 @@ class ImageDownloadPipeline(FilesPipeline):
     async def media_downloaded(self, response: Response, request: Request, info: Any, *,
                                item: Any = None) -> FileInfo:
         if response.status != 200:
-            raise FileException(f"HTTP {response.status}")
+            raise ImageFailed(f"HTTP {response.status}")
         landed = host_of(response.url)
         if landed != host_of(request.url) and is_private_host(landed) and (
                 item is None or landed != host_of(item.feed_url)):
-            raise FileException(f"redirected to a private-network address ({response.url})")
+            raise ImageFailed(f"redirected to a private-network address ({response.url})")
         kind = _content_type(response)
         if kind.strip().lower() not in _EXTENSIONS and not _extension(request.url):
-            raise FileException(f"not an image (Content-Type {kind or 'missing'})")
+            raise ImageFailed(f"not an image (Content-Type {kind or 'missing'})")
         result = await super().media_downloaded(response, request, info, item=item)
         self.index.put(request.url, result["path"])
         return result
 
     def media_failed(self, failure: Failure, request: Request, info: Any) -> Any:
-        raise FileException(failure.getErrorMessage() or failure.type.__name__) from failure.value
+        raise ImageFailed(failure.getErrorMessage() or failure.type.__name__) from failure.value
 
     def file_path(self, request: Request, response: Response | None = None, info: Any = None,
                   *, item: Any = None) -> str:
