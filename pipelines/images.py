@@ -80,7 +80,7 @@ class ImageDownloadPipeline(FilesPipeline):
 
     _quiet = _AlreadyReported()
 
-    def open_spider(self) -> None:
+    def open_spider(self) -> None:  # type: ignore[override]  # Scrapy 2.13+: no spider argument
         super().open_spider()
         logging.getLogger("scrapy.pipelines.media").addFilter(self._quiet)
 
