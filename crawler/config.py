@@ -19,12 +19,14 @@ from archive import ConfigError, get_preset
 DEFAULT_NAME = "feedvault.toml"
 ENV_VAR = "FEEDVAULT_CONFIG"
 SOURCE_NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
-IMAGE_MODES = ("proxy", "keep")
+IMAGE_MODES = ("proxy", "keep", "download")
 PROXY_SCOPES = ("http", "all")
 PROXY_FIELDS = {"url", "url_quoted"}
 SCRAPY_SETTING = re.compile(r"^[A-Z][A-Z0-9_]*$")
 SCRAPY_RESERVED = {"ITEM_PIPELINES", "SPIDER_MODULES", "NEWSPIDER_MODULE", "BOT_NAME"}
 PAGE_KEYS = ("full_text", "content_selector", "next_page", "prefer_page")
+HOST_PATTERN = re.compile(r"^[a-z0-9*?.\[\]-]+$")
+HEADER_NAME = re.compile(r"^[A-Za-z0-9!#$%&'*+.^_`|~-]+$")
 
 
 @dataclass(frozen=True)
@@ -33,7 +35,19 @@ class ImagesConfig:
 
     mode: str = "keep"
     proxy: str | None = None
-    proxy_scope: str = "http"
+    proxy_scope: str | tuple[str, ...] = "http"  # "http", "all", or host patterns
+    folder: Path | None = None                    # download mode: where image files go
+    url_prefix: str = "/images/"                  # download mode: src = url_prefix + file name
+    # download mode: request headers by host pattern, {"*.sinaimg.cn": {"Referer": "..."}}
+    headers: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class CleanConfig:
+    """`[clean]`: what the body allowlist keeps beyond the defaults."""
+
+    keep_class: bool = False
+    iframe_hosts: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -50,6 +64,7 @@ class SourceConfig:
     content_selector: str | None = None
     next_page: str | None = None
     prefer_page: bool = False
+    keep: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -64,6 +79,8 @@ class Config:
     sources: tuple[SourceConfig, ...] = ()
     contact: str | None = None
     scrapy: Mapping[str, Any] = field(default_factory=dict)
+    clean: CleanConfig = CleanConfig()
+    default_cover: str | None = None
 
     def source(self, name: str) -> SourceConfig:
         for src in self.sources:
@@ -168,8 +185,9 @@ class _Validator:
         return tuple(value)
 
     def config(self, data: dict[str, Any]) -> Config:
-        self.table(data, "", {"archive", "images", "sources", "crawl", "scrapy"})
-        archive = self.table(data.get("archive", {}), "archive", {"path", "preset", "front_matter"},
+        self.table(data, "", {"archive", "images", "sources", "crawl", "scrapy", "clean"})
+        archive = self.table(data.get("archive", {}), "archive",
+                             {"path", "preset", "front_matter", "default_cover"},
                              section="archive")
         if "path" not in archive:
             self.fail("archive.path", "missing; expected the archive folder, e.g. path = \"posts\"")
@@ -191,15 +209,23 @@ class _Validator:
         contact = crawl.get("contact")
         if contact is not None:
             contact = self.string(contact, "crawl.contact", "crawl")
+        default_cover = archive.get("default_cover")
+        if default_cover is not None:
+            default_cover = self.string(default_cover, "archive.default_cover", "archive")
+            if urlsplit(default_cover).scheme not in ("http", "https", ""):
+                self.fail("archive.default_cover", f"{default_cover!r}: expected an http(s) URL "
+                          "or a site path such as /img/cover.jpg", section="archive")
         return Config(
             file=self.path,
             archive_path=archive_path.resolve(),
             preset=preset,
             front_matter=dict(constants),
-            images=self.images(data.get("images", {})),
+            images=self.images(data.get("images", {}), archive_path),
             sources=self.sources(data.get("sources", [])),
             contact=contact,
             scrapy=self.scrapy(data.get("scrapy", {})),
+            clean=self.clean(data.get("clean", {})),
+            default_cover=default_cover,
         )
 
     def scrapy(self, data: Any) -> dict[str, Any]:
@@ -214,8 +240,30 @@ class _Validator:
                           "FEEDVAULT_*)", section="scrapy")
         return dict(data)
 
-    def images(self, data: Any) -> ImagesConfig:
-        data = self.table(data, "images", {"mode", "proxy", "proxy_scope"}, section="images")
+
+    def clean(self, data: Any) -> CleanConfig:
+        data = self.table(data, "clean", {"keep_class", "iframe_hosts"}, section="clean")
+        keep_class = data.get("keep_class", False)
+        if not isinstance(keep_class, bool):
+            self.fail("clean.keep_class", f"expected true or false, got {keep_class!r}",
+                      section="clean")
+        hosts = self.hosts(data.get("iframe_hosts", []), "clean.iframe_hosts", "clean")
+        return CleanConfig(keep_class=keep_class, iframe_hosts=hosts)
+
+    def hosts(self, value: Any, key: str, section: str) -> tuple[str, ...]:
+        """Host patterns such as "*.sinaimg.cn", lower-cased."""
+        patterns = self.strings(value, key, section)
+        for pattern in patterns:
+            if not HOST_PATTERN.match(pattern.lower()):
+                self.fail(key, f"{pattern!r} is not a host pattern; write a host name such as "
+                          "\"www.youtube.com\" or \"*.sinaimg.cn\" (no scheme, port or path)",
+                          section=section)
+        return tuple(p.lower() for p in patterns)
+
+    def images(self, data: Any, archive_path: Path) -> ImagesConfig:
+        data = self.table(data, "images",
+                          {"mode", "proxy", "proxy_scope", "folder", "url_prefix", "headers"},
+                          section="images")
         proxy = data.get("proxy")
         if proxy is not None:
             proxy = self.string(proxy, "images.proxy", "images")
@@ -228,11 +276,41 @@ class _Validator:
             self.fail("images.proxy", "mode = \"proxy\" needs a proxy template such as "
                       "\"https://proxy.example/?{url}\"", section="images")
         scope = data.get("proxy_scope", "http")
-        if scope not in PROXY_SCOPES:
-            self.fail("images.proxy_scope",
-                      f"expected one of {', '.join(PROXY_SCOPES)}, got {scope!r}",
+        if isinstance(scope, list):
+            scope = self.hosts(scope, "images.proxy_scope", "images")
+        elif scope not in PROXY_SCOPES:
+            self.fail("images.proxy_scope", f"expected one of {', '.join(PROXY_SCOPES)} or a list "
+                      f"of host patterns such as [\"*.sinaimg.cn\"], got {scope!r}",
                       section="images")
-        return ImagesConfig(mode=mode, proxy=proxy, proxy_scope=scope)
+        folder = self.base / self.string(data.get("folder", str(archive_path / "images")),
+                                         "images.folder", "images")
+        prefix = self.string(data.get("url_prefix", "/images/"), "images.url_prefix", "images")
+        if not prefix.endswith("/"):
+            prefix += "/"
+        return ImagesConfig(mode=mode, proxy=proxy, proxy_scope=scope, folder=folder.resolve(),
+                            url_prefix=prefix, headers=self.headers(data.get("headers", {})))
+
+    def headers(self, data: Any) -> dict[str, dict[str, str]]:
+        """`[images.headers."*.sinaimg.cn"] Referer = "https://weibo.com/"`."""
+        if not isinstance(data, dict):
+            self.fail("images.headers", "expected tables such as "
+                      "[images.headers.\"*.sinaimg.cn\"] with Referer = \"https://weibo.com/\"",
+                      section="images")
+        result: dict[str, dict[str, str]] = {}
+        for pattern, fields in data.items():
+            section = f'images.headers."{pattern}"'
+            self.hosts([pattern], f"images.headers.{pattern}", section)
+            if not isinstance(fields, dict) or not fields:
+                self.fail(f"images.headers.{pattern}", "expected a table of header = \"value\"",
+                          section=section)
+            for name, value in fields.items():
+                if not HEADER_NAME.match(name) or not isinstance(value, str) or (
+                        "\n" in value or "\r" in value):
+                    self.fail(f"images.headers.{pattern}.{name}",
+                              f"expected a header name and a one-line string, got {value!r}",
+                              section=section)
+            result[pattern.lower()] = dict(fields)
+        return result
 
     def _check_template(self, template: str) -> None:
         try:
@@ -252,7 +330,7 @@ class _Validator:
             self.fail("sources", "expected [[sources]] entries")
         result: list[SourceConfig] = []
         seen: set[str] = set()
-        allowed = {"name", "url", "categories", "author", "remove", *PAGE_KEYS}
+        allowed = {"name", "url", "categories", "author", "remove", "keep", *PAGE_KEYS}
         for i, raw in enumerate(data):
             key = f"sources[{i}]"
             entry = self.table(raw, key, allowed, section="sources", index=i)
@@ -268,13 +346,8 @@ class _Validator:
                           index=i)
             seen.add(name)
             url = self._url(self.string(entry["url"], f"{key}.url", "sources", i), key, i)
-            remove = self.strings(entry.get("remove", []), f"{key}.remove", "sources", i)
-            for selector in remove:
-                try:
-                    GenericTranslator().css_to_xpath(selector)
-                except SelectorError as exc:
-                    self.fail(f"{key}.remove", f"{selector!r} is not a CSS selector: {exc}",
-                              section="sources", index=i)
+            remove = self.selectors(entry.get("remove", []), f"{key}.remove", i)
+            keep = self.selectors(entry.get("keep", []), f"{key}.keep", i)
             author = entry.get("author")
             result.append(SourceConfig(
                 name=name,
@@ -284,6 +357,7 @@ class _Validator:
                 author=self.string(author, f"{key}.author", "sources", i) if author else None,
                 remove=remove,
                 **self._page_keys(entry, key, i),
+                keep=keep,
             ))
         return tuple(result)
 
@@ -308,6 +382,16 @@ class _Validator:
                               section="sources", index=index)
                 found[name] = value
         return found
+
+    def selectors(self, value: Any, key: str, index: int) -> tuple[str, ...]:
+        selectors = self.strings(value, key, "sources", index)
+        for selector in selectors:
+            try:
+                GenericTranslator().css_to_xpath(selector)
+            except SelectorError as exc:
+                self.fail(key, f"{selector!r} is not a CSS selector: {exc}",
+                          section="sources", index=index)
+        return selectors
 
     def _url(self, url: str, key: str, index: int) -> str:
         parts = urlsplit(url)

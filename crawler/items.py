@@ -22,3 +22,5 @@ class ArticleItem:
     media_images: list[str] = field(default_factory=list)
     cover: str | None = None
     language: str | None = None  # from the article's page, when one was fetched
+    images: dict[str, str] = field(default_factory=dict)  # original URL -> URL in the body
+    image_urls: list[str] = field(default_factory=list)   # originals to download (img, poster)

@@ -3,7 +3,7 @@
 import os
 
 from crawler import __version__
-from pipelines import CleanPipeline, ImagesPipeline, NormalizePipeline, StorePipeline
+from pipelines import CleanPipeline, ImageDownloadPipeline, NormalizePipeline, StorePipeline
 
 BOT_NAME = "feedvault"
 SPIDER_MODULES = ["crawler.spiders"]
@@ -34,7 +34,7 @@ LOG_LEVEL = "INFO"
 ITEM_PIPELINES = {
     NormalizePipeline: 100,
     CleanPipeline: 200,
-    ImagesPipeline: 300,
+    ImageDownloadPipeline: 300,  # only with [images] mode = "download"
     StorePipeline: 400,
 }
 

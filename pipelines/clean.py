@@ -1,29 +1,69 @@
-"""Step 2: drop `remove` selectors, make URLs absolute, sanitize the body against the allowlist."""
+"""Step 2: the article body made safe and faithful: furniture out, links and images fixed, cover."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
 
-from lxml.cssselect import CSSSelector
-
-from crawler.config import config_from_settings
+from crawler.config import Config, config_from_settings
 from crawler.items import ArticleItem
+from crawler.report import problem
 
-from ._sanitize import compile_selectors, prepare, sanitize
+from ._body import BodyCleaner
+from ._furniture import Furniture
+from ._images import ImageFindings, Proxy
+from ._urls import host_of
 
 
 class CleanPipeline:
-    def __init__(self, removals: Mapping[str, tuple[CSSSelector, ...]]) -> None:
-        self.removals = removals
+    def __init__(self, cleaners: Mapping[str, BodyCleaner], default_cover: str | None = None,
+                 stats: Any = None) -> None:
+        self.cleaners = cleaners
+        self.default_cover = default_cover
+        self.stats = stats
+
+    @classmethod
+    def from_config(cls, config: Config, stats: Any = None) -> CleanPipeline:
+        images = config.images
+        proxy = Proxy(images.proxy if images.mode in ("proxy", "download") else None,
+                      images.proxy_scope)
+        cleaners = {
+            source.name: BodyCleaner(
+                proxy=proxy,
+                furniture=Furniture(source.remove, source.keep),
+                keep_class=config.clean.keep_class,
+                iframe_hosts=config.clean.iframe_hosts,
+            )
+            for source in config.sources
+        }
+        return cls(cleaners, config.default_cover, stats)
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> CleanPipeline:
-        config = config_from_settings(crawler.settings)
-        return cls({s.name: compile_selectors(s.remove) for s in config.sources})
+        return cls.from_config(config_from_settings(crawler.settings), crawler.stats)
 
     def process_item(self, item: ArticleItem) -> ArticleItem:
-        base = item.link or item.feed_url
-        body = prepare(item.content, base, self.removals.get(item.source, ()))
-        item.content = sanitize(body)
+        cleaner = self.cleaners[item.source]
+        url = item.link or item.feed_url
+        feed_host = host_of(item.feed_url)
+        body = cleaner.clean(item.content, url, trusted_host=feed_host)
+        item.content = body.html
+        item.images = body.images
+        item.image_urls = body.primary
+        cover = body.cover
+        if cover is None:
+            found = ImageFindings()
+            for candidate in item.media_images:
+                cover = cleaner.images.image(candidate, url, feed_host, found)
+                if cover and cover[:4].lower() == "http":
+                    item.images.update(found.shown)
+                    item.image_urls.append(next(iter(found.shown)))
+                    break
+                cover = None
+            body.refused += found.refused
+        item.cover = cover or self.default_cover
+        if self.stats is not None:
+            for refused in dict.fromkeys(body.refused):
+                problem(self.stats, item.source,
+                        f"{url}: image {refused} refused (a private-network address)")
         return item

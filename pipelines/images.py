@@ -1,84 +1,162 @@
-"""Step 3: make images display: absolute URLs, the proxy by scope, no Referer, and a cover."""
+"""Step 3 (`[images] mode = "download"`): images saved in the archive under content-addressed names.
+
+Scrapy's FilesPipeline does the fetching (through the crawl's own downloader, robots.txt and
+throttling included); this subclass adds per-host request headers, content-addressed names,
+an index so that an image is fetched once across runs, and the body rewrite.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import logging
+import mimetypes
+from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
-from urllib.parse import quote, urljoin, urlsplit
 
-from lxml import etree
-from lxml import html as lxml_html
+from scrapy.exceptions import NotConfigured
+from scrapy.http import Request, Response
+from scrapy.http.request import NO_CALLBACK
+from scrapy.pipelines.files import FilesPipeline
+from scrapy.pipelines.media import FileException, FileInfo, FileInfoOrError
+from twisted.internet.defer import Deferred, succeed
+from twisted.python.failure import Failure
 
-from crawler.config import ImagesConfig, config_from_settings
+from crawler.config import config_from_settings
 from crawler.items import ArticleItem
+from crawler.report import problem
 
-MIN_COVER_SIDE = 100
+from ._image_index import ImageIndex
+from ._localize import localize
+from ._sanitize import allowlist
+from ._urls import host_matches, host_of, is_private_host
 
-
-class ImageRewriter:
-    """Applies `[images]` to one URL: the proxy template where the scope says so."""
-
-    def __init__(self, config: ImagesConfig) -> None:
-        self.config = config
-
-    def __call__(self, url: str) -> str:
-        config = self.config
-        if config.mode != "proxy" or not config.proxy:
-            return url
-        scheme = urlsplit(url).scheme.lower()
-        if scheme not in ("http", "https"):
-            return url
-        if config.proxy_scope == "http" and scheme != "http":
-            return url
-        prefix = config.proxy.split("{", 1)[0]
-        if url.startswith(prefix):
-            return url  # already proxied
-        return config.proxy.format(url=url, url_quoted=quote(url, safe=""))
+logger = logging.getLogger(__name__)
+INDEX_FILE = Path(".feedvault") / "images.sqlite"
+_EXTENSIONS = {"image/jpeg": ".jpg", "image/png": ".png", "image/gif": ".gif",
+               "image/webp": ".webp", "image/avif": ".avif", "image/svg+xml": ".svg",
+               "image/bmp": ".bmp", "image/x-icon": ".ico", "image/vnd.microsoft.icon": ".ico"}
 
 
-def _side(value: str | None) -> int | None:
-    try:
-        return int(str(value).strip().removesuffix("px"))
-    except (TypeError, ValueError):
-        return None
+class ImageFailed(FileException):
+    """An image that could not be saved; reported once per article in the crawl summary."""
 
 
-def rewrite_images(body: str, base: str, rewrite: ImageRewriter) -> tuple[str, str | None]:
-    """The body with every img made absolute, proxied and Referer-free; and its cover URL."""
-    if "<img" not in body:
-        return body, None
-    try:
-        root = lxml_html.fragment_fromstring(body, create_parent="div")
-    except (etree.ParserError, ValueError):
-        return body, None
-    cover = None
-    for img in root.iter("img"):
-        src = (img.get("src") or "").strip()
-        if src:
-            src = rewrite(urljoin(base, src))
-            img.set("src", src)
-            small = any(
-                (side := _side(img.get(dim))) is not None and side < MIN_COVER_SIDE
-                for dim in ("width", "height")
-            )
-            if cover is None and not small:
-                cover = src
-        img.set("referrerpolicy", "no-referrer")
-    text = lxml_html.tostring(root, encoding="unicode")
-    return text[len("<div>"):-len("</div>")], cover
+class _AlreadyReported(logging.Filter):
+    """Scrapy logs each failed media download with a traceback; the summary says it better."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (record.exc_info and isinstance(record.exc_info[1], ImageFailed))
 
 
-class ImagesPipeline:
-    def __init__(self, rewrite: ImageRewriter) -> None:
-        self.rewrite = rewrite
+class ImageDownloadPipeline(FilesPipeline):
+    """Downloads each item's images once, rewrites their src to `url_prefix` + file name."""
+
+    def __init__(self, folder: Path, url_prefix: str, headers: Mapping[str, Mapping[str, str]],
+                 index: Path, *, crawler: Any, keep_class: bool = False,
+                 iframe_hosts: tuple[str, ...] = ()) -> None:
+        super().__init__(str(folder), crawler=crawler)
+        # image hosts often redirect (http -> https, CDN hops); media_downloaded refuses a
+        # redirect that lands on a private network
+        self.allow_redirects = True
+        self._handle_statuses(True)
+        self.folder = folder
+        self.url_prefix = url_prefix
+        self.headers = headers
+        self.index = ImageIndex(index)
+        self.allowlist = allowlist(keep_class=keep_class, iframe_hosts=iframe_hosts)
 
     @classmethod
-    def from_crawler(cls, crawler: Any) -> ImagesPipeline:
-        return cls(ImageRewriter(config_from_settings(crawler.settings).images))
+    def from_crawler(cls, crawler: Any) -> ImageDownloadPipeline:
+        config = config_from_settings(crawler.settings)
+        images = config.images
+        if images.mode != "download" or images.folder is None:
+            # the usual case: no reason given, so that Scrapy does not warn on every crawl
+            logger.debug('images are downloaded only with [images] mode = "download"')
+            raise NotConfigured
+        return cls(images.folder, images.url_prefix, images.headers,
+                   config.archive_path / INDEX_FILE, crawler=crawler,
+                   keep_class=config.clean.keep_class, iframe_hosts=config.clean.iframe_hosts)
 
-    def process_item(self, item: ArticleItem) -> ArticleItem:
-        base = item.link or item.feed_url
-        item.content, cover = rewrite_images(item.content, base, self.rewrite)
-        if cover is None and item.media_images:
-            cover = self.rewrite(urljoin(base, item.media_images[0]))
-        item.cover = cover
+    _quiet = _AlreadyReported()
+
+    def open_spider(self) -> None:  # type: ignore[override]  # Scrapy 2.13+: no spider argument
+        super().open_spider()
+        logging.getLogger("scrapy.pipelines.media").addFilter(self._quiet)
+
+    def close_spider(self) -> None:
+        logging.getLogger("scrapy.pipelines.media").removeFilter(self._quiet)
+        self.index.close()
+
+    def request_headers(self, url: str) -> dict[str, str]:
+        host, headers = host_of(url), dict[str, str]()
+        for pattern, fields in self.headers.items():
+            if host_matches(host, (pattern,)):
+                headers.update(fields)
+        return headers
+
+    def get_media_requests(self, item: ArticleItem, info: Any) -> list[Request]:
+        return [Request(url, headers=self.request_headers(url), callback=NO_CALLBACK)
+                for url in item.image_urls]
+
+    def media_to_download(self, request: Request, info: Any, *, item: Any = None
+                          ) -> Deferred[FileInfo | None]:
+        """The indexed file, if it is still there: then nothing is fetched."""
+        name = self.index.get(request.url)
+        if name and (self.folder / name).is_file():
+            self.inc_stats("uptodate")
+            return succeed({"url": request.url, "path": name, "checksum": "",
+                            "status": "uptodate"})
+        return succeed(None)
+
+    async def media_downloaded(self, response: Response, request: Request, info: Any, *,
+                               item: Any = None) -> FileInfo:
+        if response.status != 200:
+            raise ImageFailed(f"HTTP {response.status}")
+        landed = host_of(response.url)
+        if landed != host_of(request.url) and is_private_host(landed) and (
+                item is None or landed != host_of(item.feed_url)):
+            raise ImageFailed(f"redirected to a private-network address ({response.url})")
+        kind = _content_type(response)
+        if kind.strip().lower() not in _EXTENSIONS and not _extension(request.url):
+            raise ImageFailed(f"not an image (Content-Type {kind or 'missing'})")
+        result = await super().media_downloaded(response, request, info, item=item)
+        self.index.put(request.url, result["path"])
+        return result
+
+    def media_failed(self, failure: Failure, request: Request, info: Any) -> Any:
+        raise ImageFailed(failure.getErrorMessage() or failure.type.__name__) from failure.value
+
+    def file_path(self, request: Request, response: Response | None = None, info: Any = None,
+                  *, item: Any = None) -> str:
+        """A name derived from the image's bytes: one file per distinct image."""
+        if response is None:
+            return self.index.get(request.url) or "pending"
+        kind = _content_type(response)
+        extension = _EXTENSIONS.get(kind.strip().lower()) or _extension(request.url)
+        return hashlib.sha256(response.body).hexdigest()[:32] + extension
+
+    def item_completed(self, results: list[FileInfoOrError], item: ArticleItem, info: Any
+                       ) -> ArticleItem:
+        saved: dict[str, str] = {}
+        for url, (ok, value) in zip(item.image_urls, results, strict=False):
+            if ok and not isinstance(value, Failure):
+                saved[item.images.get(url, url)] = self.url_prefix + value["path"]
+            else:
+                reason = value.getErrorMessage() if isinstance(value, Failure) else str(value)
+                problem(self.crawler.stats, item.source, f"image {url} not downloaded ({reason}); "
+                        "the article keeps its remote URL")
+        if saved:
+            item.content = self.allowlist.clean(localize(item.content, saved))
+            if item.cover in saved:
+                item.cover = saved[item.cover]
         return item
+
+
+def _content_type(response: Response) -> str:
+    return (response.headers.get(b"Content-Type") or b"").decode("latin-1").split(";")[0]
+
+
+def _extension(url: str) -> str:
+    suffix = Path(url.split("?", 1)[0].split("#", 1)[0]).suffix.lower()
+    return suffix if suffix and mimetypes.types_map.get(suffix, "").startswith("image/") else ""

@@ -7,7 +7,6 @@ import json
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 from archive import Article, FeedvaultError, get_preset
@@ -42,19 +41,15 @@ def register(commands: Any, common: argparse.ArgumentParser) -> None:
 
 @dataclass
 class Cleaner:
-    """The crawl's own clean and images pipelines, built the way a crawl builds them."""
+    """The crawl's own clean pipeline (cleaning, links, images, cover), built from the config."""
 
     config: Config
     source: SourceConfig
 
     def __post_init__(self) -> None:
-        from scrapy.settings import Settings  # the pipelines read a crawl's settings
+        from pipelines import CleanPipeline
 
-        from pipelines import CleanPipeline, ImagesPipeline
-
-        crawler = SimpleNamespace(settings=Settings({"FEEDVAULT_CONFIG": self.config}),
-                                  stats=_Stats())
-        self.steps = [CleanPipeline.from_crawler(crawler), ImagesPipeline.from_crawler(crawler)]
+        self.steps = [CleanPipeline.from_config(self.config, _Stats())]
 
     def __call__(self, article: Extracted) -> ArticleItem:
         item = ArticleItem(source=self.source.name, feed_url=article.url,

@@ -1,0 +1,126 @@
+"""The per-article step: one lxml parse for furniture, links and images, then the nh3 allowlist."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from lxml import etree
+
+from ._furniture import Furniture, remove
+from ._images import ImageRewriter, Proxy
+from ._links import rewrite_links
+from ._sanitize import RENAMED_BLOCKS, allowlist, prepass
+from ._urls import absolute, host_matches, host_of
+
+logger = logging.getLogger(__name__)
+
+# What lxml refuses to hold: C0 controls (but tab, newline, carriage return) and lone surrogates.
+_UNSTORABLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_BASE = re.compile(r"""<base\b[^>]*?\bhref\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""", re.I)
+# ammonia drops any element named like an SVG one (`text`, `desc`...) with everything inside,
+# even in an old HTML page; renamed, they are unknown elements that the allowlist unwraps.
+_SVG_NAMES = re.compile(r"<(/?)(text|tspan|desc)(?=[\s/>])", re.I)
+_MATH = re.compile(r"<math[\s>]", re.I)
+_PREFIX, _SUFFIX = "<html><body>", "</body></html>"
+
+
+@dataclass
+class CleanBody:
+    """An article body after the step, with what the step found out about it."""
+
+    html: str
+    cover: str | None = None
+    images: dict[str, str] = field(default_factory=dict)   # original URL -> URL in the body
+    primary: list[str] = field(default_factory=list)       # originals shown as img src/poster
+    refused: list[str] = field(default_factory=list)       # private-network URLs, dropped
+
+
+class BodyCleaner:
+    """Cleans article bodies for one source: safe, without furniture, images displayable."""
+
+    def __init__(
+        self,
+        *,
+        proxy: Proxy | None = None,
+        furniture: Furniture | None = None,
+        keep_class: bool = False,
+        iframe_hosts: Sequence[str] = (),
+    ) -> None:
+        self.images = ImageRewriter(proxy or Proxy(None))
+        self.furniture = furniture or Furniture()
+        self.iframe_hosts = tuple(h.lower() for h in iframe_hosts)
+        self.allowlist = allowlist(keep_class=keep_class, iframe_hosts=self.iframe_hosts)
+        self.prepass = prepass(iframes=bool(self.iframe_hosts))
+        self.parser = etree.HTMLParser(remove_comments=True, remove_pis=True, no_network=True,
+                                       default_doctype=False)
+
+    def clean(self, html: str, url: str = "", *, trusted_host: str = "") -> CleanBody:
+        """The cleaned body; url is the article's (the base for links and images).
+
+        trusted_host is the feed's own host, whose images are fetched even when it is on a
+        private network (the user chose it). The cleaner never raises: if lxml cannot hold
+        the markup, the allowlist alone cleans it.
+        """
+        html = _SVG_NAMES.sub(r"<\1x-\2", _UNSTORABLE.sub("", html or ""))
+        if not html.strip():
+            return CleanBody("")
+        try:
+            if _MATH.search(html):
+                html = self._math_as_text(html)
+            body, result = self._rewrite(html, url, trusted_host)
+        except (etree.LxmlError, ValueError, TypeError) as exc:
+            logger.warning("%s: body kept as the allowlist alone cleans it (%s)", url, exc)
+            body, result = html, CleanBody("")
+        result.html = self.allowlist.clean(body).strip()
+        return result
+
+    def _rewrite(self, html: str, url: str, trusted_host: str) -> tuple[str, CleanBody]:
+        base = url
+        declared = _BASE.search(html)
+        if declared:
+            base = absolute(next(g for g in declared.groups() if g is not None), url) or url
+        document = etree.fromstring(_PREFIX + self.prepass.clean(html) + _SUFFIX, self.parser)
+        root = document.find("body")
+        if root is None:
+            return html, CleanBody("")
+        self.furniture.apply(root)
+        if self.iframe_hosts:
+            self._iframes(root, base)
+        rewrite_links(root, base, host_of(url or base))
+        found = self.images.rewrite(root, base, trusted_host)
+        for element in root.iter(*RENAMED_BLOCKS):
+            element.tag = "div"
+        Furniture.drop_empty(root)
+        root.attrib.clear()
+        inner = _inner(etree.tostring(root, method="html", encoding="unicode"))
+        return inner, CleanBody("", found.cover, found.shown, found.primary, found.refused)
+
+    def _math_as_text(self, html: str) -> str:
+        """MathML (which the allowlist drops) replaced by its text: `a ≠ 0` stays readable."""
+        document = etree.fromstring(_PREFIX + html + _SUFFIX, self.parser)
+        root = document.find("body")
+        if root is None:
+            return html
+        for math in list(root.iter("math")):
+            etree.strip_elements(math, "annotation", "annotation-xml", with_tail=False)
+            text = " ".join(t.strip() for t in math.itertext() if t.strip())
+            tail = math.tail
+            math.clear()
+            math.tag, math.text, math.tail = "span", f" {text} " if text else None, tail
+        return _inner(etree.tostring(root, method="html", encoding="unicode"))
+
+    def _iframes(self, root: etree._Element, base: str) -> None:
+        for frame in list(root.iter("iframe")):
+            src = absolute(frame.get("src") or frame.get("data-src") or "", base)
+            if src and host_matches(host_of(src), self.iframe_hosts):
+                frame.set("src", src)
+            else:
+                remove(frame)
+
+
+def _inner(body: str) -> str:
+    """What is inside a serialized, attribute-less `<body>`."""
+    return body[len("<body>"):-len("</body>")] if body.startswith("<body>") else ""

@@ -1,0 +1,170 @@
+"""URL facts the body cleaner needs: schemes as browsers read them, srcset, hosts, trackers."""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections.abc import Iterable
+from fnmatch import fnmatchcase
+from functools import lru_cache
+from urllib.parse import unquote, urljoin, urlsplit
+
+# What a browser strips before it reads a URL's scheme (the WHATWG URL parser).
+_TAB_NEWLINE = re.compile(r"[\t\n\r]")
+_C0_SPACE = "".join(chr(c) for c in range(0x21))
+_SCHEME = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]*):")
+
+# Query parameters that only identify a click or a campaign.
+TRACKING_PARAMS = frozenset({
+    "fbclid", "gclid", "gclsrc", "dclid", "gbraid", "wbraid", "msclkid", "yclid", "twclid",
+    "ttclid", "li_fat_id", "igshid", "igsh", "mc_cid", "mc_eid", "_hsenc", "_hsmi",
+    "hsctatracking", "mkt_tok", "spm", "scm", "vero_id", "vero_conv", "oly_anon_id",
+    "oly_enc_id", "rb_clickid", "s_cid", "wickedid", "_openstat", "ref_src", "ref_url",
+    "share_token", "xtor", "__twitter_impression", "cmpid", "soc_src", "soc_trk",
+})
+TRACKING_PREFIXES = ("utm_", "pk_", "mtm_", "hmsr")
+
+
+def scheme_of(url: str) -> str | None:
+    """The scheme a browser would read in url (lower case); None for a relative URL."""
+    match = _SCHEME.match(_TAB_NEWLINE.sub("", url).strip(_C0_SPACE))
+    return match.group(1).lower() if match else None
+
+
+def web_url(url: str) -> bool:
+    """True for http(s) URLs and relative ones (no scheme)."""
+    return scheme_of(url) in (None, "http", "https")
+
+
+def parse_srcset(value: str) -> list[tuple[str, str]]:
+    """(url, descriptor) candidates, split as the HTML standard does (URLs may hold commas)."""
+    result: list[tuple[str, str]] = []
+    pos, end = 0, len(value)
+    while pos < end:
+        while pos < end and (value[pos].isspace() or value[pos] == ","):
+            pos += 1
+        start = pos
+        while pos < end and not value[pos].isspace():
+            pos += 1
+        url = value[start:pos]
+        if not url:
+            break
+        descriptor = ""
+        if url.endswith(","):
+            url = url.rstrip(",")
+        else:
+            start, depth = pos, 0
+            while pos < end and (value[pos] != "," or depth):
+                depth += {"(": 1, ")": -1}.get(value[pos], 0)
+                pos += 1
+            descriptor = " ".join(value[start:pos].split())
+        if url:
+            result.append((url, descriptor))
+    return result
+
+
+def format_srcset(candidates: Iterable[tuple[str, str]]) -> str:
+    return ", ".join(f"{url} {d}" if d else url for url, d in candidates)
+
+
+def best_candidate(candidates: list[tuple[str, str]]) -> str | None:
+    """The widest (or densest) candidate's URL: what a large screen would pick."""
+    def size(candidate: tuple[str, str]) -> float:
+        descriptor = candidate[1].lower()
+        try:
+            if descriptor.endswith("w"):
+                return float(descriptor[:-1])
+            if descriptor.endswith("x"):
+                return float(descriptor[:-1]) * 1000  # 2x beats any width-less guess
+        except ValueError:
+            pass
+        return 1.0
+    return max(candidates, key=size)[0] if candidates else None
+
+
+_NETLOC = re.compile(r"^https?://([^/?#\\]*)", re.I)
+
+
+def host_of(url: str) -> str:
+    """The host of url, lower case, without port or brackets; "" when it has none."""
+    match = _NETLOC.match(url)
+    if match and "%" not in match.group(1):
+        host = match.group(1).rpartition("@")[2]
+        if host.startswith("["):
+            return host[1:host.find("]")].lower()
+        return host.partition(":")[0].lower()
+    try:
+        return (urlsplit(url).hostname or "").lower()
+    except ValueError:
+        return ""
+
+
+def absolute(url: str, base: str) -> str | None:
+    """url resolved against base; None when it is unusable or not http(s) afterwards."""
+    url = url.strip()
+    if not url:
+        return None
+    head = url[:8].lower()
+    if head.startswith(("http://", "https://")) and not _TAB_NEWLINE.search(url):
+        return url  # already absolute: the common case, no parsing needed
+    try:
+        joined = urljoin(base, url) if base else url
+    except ValueError:  # a malformed IPv6 host and the like
+        return None
+    return joined if scheme_of(joined) in ("http", "https") else None
+
+
+def host_matches(host: str, patterns: Iterable[str]) -> bool:
+    """Shell-style host patterns: `*.sinaimg.cn` (any subdomain), `image.woshipm.com`."""
+    return any(fnmatchcase(host, pattern) for pattern in patterns)
+
+
+@lru_cache(maxsize=4096)
+def is_private_host(host: str) -> bool:
+    """Loopback, private-network, link-local and other non-public hosts."""
+    host = host.strip("[]").rstrip(".").lower()
+    if not host:
+        return True
+    if host == "localhost" or host.endswith((".localhost", ".local", ".internal", ".lan")):
+        return True
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        try:  # 127.1, 0x7f.1, 2130706433: forms browsers and resolvers also accept
+            address = ipaddress.ip_address(_inet_aton(host))
+        except ValueError:
+            return False
+    return not address.is_global or address.is_multicast
+
+
+def _inet_aton(host: str) -> int:
+    parts = host.split(".")
+    if not 1 <= len(parts) <= 4:
+        raise ValueError(host)
+    numbers = [int(p, 0) if not (p.startswith("0") and p[1:2].isdigit()) else int(p, 8)
+               for p in parts]
+    value = 0
+    for number in numbers[:-1]:
+        if not 0 <= number <= 255:
+            raise ValueError(host)
+        value = value * 256 + number
+    last_bits = 8 * (5 - len(parts))
+    if not 0 <= numbers[-1] < 2 ** last_bits:
+        raise ValueError(host)
+    return (value << last_bits) | numbers[-1]
+
+
+def strip_tracking(url: str) -> str:
+    """url without utm_* and other click-tracking query parameters; the rest byte for byte."""
+    if "?" not in url:
+        return url
+    head, _, rest = url.partition("?")
+    query, hash_mark, fragment = rest.partition("#")
+    kept = []
+    for piece in query.split("&"):
+        name = unquote(piece.split("=", 1)[0]).lower()
+        if name in TRACKING_PARAMS or name.startswith(TRACKING_PREFIXES):
+            continue
+        kept.append(piece)
+    query = "&".join(kept)
+    return head + ("?" + query if query else "") + hash_mark + fragment

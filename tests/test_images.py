@@ -1,0 +1,236 @@
+"""Images: lazy loading resolved, placeholders dropped, proxy by scope, cover, downloads."""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from collections.abc import Iterator
+from functools import partial
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import frontmatter
+import pytest
+from lxml import html as lxml_html
+
+from crawler.config import parse_config
+from crawler.items import ArticleItem
+from pipelines._body import BodyCleaner
+from pipelines._images import Proxy
+from pipelines.clean import CleanPipeline
+
+from .conftest import archive_files, feedvault, rss_feed, write_config
+
+ARTICLE = "http://news.example.com/2024/story.html"
+PROXY = "https://proxy.example/?{url}"
+GIF = "data:image/gif;base64,R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7"
+
+
+def images(html: str, scope: object = "all", **kwargs: str) -> list[dict[str, str]]:
+    body = BodyCleaner(proxy=Proxy(PROXY, scope)).clean(html, ARTICLE, **kwargs)  # type: ignore[arg-type]
+    if not body.html:
+        return []
+    root = lxml_html.fragment_fromstring(body.html, create_parent="div")
+    return [dict(i.attrib) for i in root.iter("img")]
+
+
+@pytest.mark.parametrize("attribute", ["data-src", "data-original", "data-actualsrc",
+                                       "data-lazy-src"])
+def test_lazy_sources_are_resolved(attribute: str) -> None:
+    [img] = images(f'<img src="{GIF}" {attribute}="/photos/a.jpg" class="lazy" alt="A">')
+    assert img == {"src": "https://proxy.example/?http://news.example.com/photos/a.jpg",
+                   "alt": "A", "referrerpolicy": "no-referrer"}
+
+
+def test_lazy_srcset_gives_the_best_candidate() -> None:
+    [img] = images('<img src="/img/loading.gif" data-srcset="s.jpg 320w, l.jpg 1200w, m.jpg 800w">',
+                   scope="http")
+    assert img["src"] == "https://proxy.example/?http://news.example.com/2024/l.jpg"
+    assert img["srcset"].startswith(
+        "https://proxy.example/?http://news.example.com/2024/s.jpg 320w")
+
+
+@pytest.mark.parametrize("placeholder", [
+    f'<img src="{GIF}">', '<img src="/static/spinner.gif">', '<img src="blank.gif" alt="">',
+    '<img src="https://x.example/images/loading.svg">', '<img src="/t.png" width="1" height="1">',
+    '<img src="data:image/png;base64,iVBORw0KGgo=">', '<img>', '<img src="javascript:alert(1)">',
+])
+def test_placeholders_are_dropped(placeholder: str) -> None:
+    assert images(f"<p>text{placeholder}</p>") == []
+
+
+def test_inline_image_data_is_kept_but_never_proxied() -> None:
+    data = "data:image/jpeg;base64," + "A" * 400
+    [img] = images(f'<img src="{data}" alt="inline">')
+    assert img["src"] == data
+
+
+@pytest.mark.parametrize("scope, proxied", [
+    ("http", ["http://a.sinaimg.cn/1.jpg", "http://image.woshipm.com/3.jpg"]),
+    ("all", ["http://a.sinaimg.cn/1.jpg", "https://wx2.sinaimg.cn/2.jpg",
+             "http://image.woshipm.com/3.jpg", "https://other.example/4.jpg"]),
+    (("*.sinaimg.cn",), ["http://a.sinaimg.cn/1.jpg", "https://wx2.sinaimg.cn/2.jpg"]),
+    (("image.woshipm.com", "other.example"), ["http://image.woshipm.com/3.jpg",
+                                               "https://other.example/4.jpg"]),
+])
+def test_proxy_scope(scope: object, proxied: list[str]) -> None:
+    urls = ["http://a.sinaimg.cn/1.jpg", "https://wx2.sinaimg.cn/2.jpg",
+            "http://image.woshipm.com/3.jpg", "https://other.example/4.jpg"]
+    found = images("".join(f'<img src="{u}">' for u in urls), scope=scope)
+    assert [i["src"] for i in found] == [PROXY.format(url=u) if u in proxied else u for u in urls]
+    assert all(i["referrerpolicy"] == "no-referrer" for i in found)
+
+
+def test_picture_sources_and_video_posters_are_proxied() -> None:
+    html = ('<picture><source srcset="/a.webp 1x, /b.webp 2x" type="image/webp">'
+            '<img src="/a.jpg"></picture><video poster="/p.jpg" src="/v.mp4" controls></video>')
+    out = BodyCleaner(proxy=Proxy(PROXY, "all")).clean(html, ARTICLE).html
+    assert ('<source srcset="https://proxy.example/?http://news.example.com/a.webp 1x, '
+            'https://proxy.example/?http://news.example.com/b.webp 2x" type="image/webp">') in out
+    assert 'poster="https://proxy.example/?http://news.example.com/p.jpg"' in out
+    assert 'src="http://news.example.com/v.mp4"' in out  # video itself is not an image
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "localhost", "10.1.2.3", "192.168.0.9",
+                                  "[::1]", "169.254.169.254", "2130706433", "printer.local"])
+def test_private_network_images_are_refused(host: str) -> None:
+    body = BodyCleaner(proxy=Proxy(PROXY, "all")).clean(
+        f'<p>t<img src="http://{host}/x.png"></p>', ARTICLE)
+    assert "<img" not in body.html
+    assert body.refused == [f"http://{host}/x.png"]
+
+
+def test_images_on_the_feeds_own_private_host_are_kept_unproxied() -> None:
+    body = BodyCleaner(proxy=Proxy(PROXY, "all")).clean(
+        '<img src="http://127.0.0.1:8000/x.png">', ARTICLE, trusted_host="127.0.0.1")
+    assert 'src="http://127.0.0.1:8000/x.png"' in body.html and not body.refused
+
+
+@pytest.mark.parametrize("html, cover", [
+    ('<img src="/icon.png" width="32" height="32"><img src="/big.jpg" width="800">', "big.jpg"),
+    ('<img src="/e.png" class="wp-smiley"><img src="/main.jpg">', "main.jpg"),
+    (f'<img src="{GIF}"><img data-src="/lazy.jpg">', "lazy.jpg"),
+    ('<p>no images</p>', None),
+])
+def test_cover_is_the_first_content_image(html: str, cover: str | None) -> None:
+    found = BodyCleaner(proxy=Proxy(PROXY, "all")).clean(html, ARTICLE).cover
+    assert found == (PROXY.format(url=f"http://news.example.com/{cover}") if cover else None)
+
+
+def _pipeline(tmp_path: Path, extra: str = "") -> CleanPipeline:
+    path = tmp_path / "feedvault.toml"
+    path.write_text(f'[archive]\npath = "p"\n{extra}\n[images]\nproxy = "{PROXY}"\n'
+                    '[[sources]]\nname = "s"\nurl = "https://feeds.example/rss"\n',
+                    encoding="utf-8")
+    return CleanPipeline.from_config(parse_config(path.read_text(encoding="utf-8"), path))
+
+
+def test_cover_falls_back_to_media_then_default(tmp_path: Path) -> None:
+    item = ArticleItem(source="s", feed_url="https://feeds.example/rss", title="t",
+                       content="<p>text</p>", link=ARTICLE,
+                       media_images=["http://cdn.example/thumb.jpg"])
+    assert _pipeline(tmp_path).process_item(item).cover == (
+        "https://proxy.example/?http://cdn.example/thumb.jpg")
+    bare = ArticleItem(source="s", feed_url="https://feeds.example/rss", title="t",
+                       content="<p>text</p>", link=ARTICLE)
+    default = _pipeline(tmp_path, 'default_cover = "/img/default.jpg"')
+    assert default.process_item(bare).cover == "/img/default.jpg"
+
+
+# --- [images] mode = "download", end to end ---------------------------------------------
+
+class _Handler(SimpleHTTPRequestHandler):
+    """Serves files; /protected/ answers 403 unless the Referer is weibo's; counts hits."""
+
+    def do_GET(self) -> None:
+        self.server.hits[self.path] += 1  # type: ignore[attr-defined]
+        if self.path.startswith("/protected/") and self.headers.get("Referer") != "https://weibo.com/":
+            self.send_error(403)
+            return
+        if self.path == "/old/a.png":
+            self.send_response(301)
+            self.send_header("Location", "/img/a.png")
+            self.end_headers()
+            return
+        super().do_GET()
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def image_site(tmp_path: Path) -> Iterator[tuple[str, Path, Counter[str]]]:
+    root = tmp_path / "site"
+    root.mkdir()
+    server = ThreadingHTTPServer(("127.0.0.1", 0), partial(_Handler, directory=str(root)))
+    server.hits = Counter()  # type: ignore[attr-defined]
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}", root, server.hits  # type: ignore[attr-defined]
+    server.shutdown()
+    server.server_close()
+
+
+PNG = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+                    "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082")
+
+
+def test_download_mode_saves_each_image_once_with_per_host_headers(
+        image_site: tuple[str, Path, Counter[str]], tmp_path: Path) -> None:
+    base, root, hits = image_site
+    (root / "img").mkdir()
+    (root / "protected").mkdir()
+    (root / "img" / "a.png").write_bytes(PNG)
+    (root / "protected" / "b.png").write_bytes(PNG + b"b")
+    items = [
+        {"title": "One", "link": f"{base}/posts/1", "guid": "1",
+         "description": '<p>one<img src="/img/a.png" alt="a"><img src="/protected/b.png"></p>'},
+        {"title": "Two", "link": f"{base}/posts/2", "guid": "2",
+         "description": '<p>two<img src="/img/a.png"><img src="/missing.jpg">'
+                        '<img src="/old/a.png" alt="moved"></p>'},
+    ]
+    (root / "feed.xml").write_text(rss_feed(items), encoding="utf-8")
+    config = write_config(tmp_path, [{"name": "t", "url": f"{base}/feed.xml"}], extra=(
+        '[images]\nmode = "download"\nproxy = "https://proxy.example/?{url}"\n'
+        '[images.headers."127.0.0.1"]\nReferer = "https://weibo.com/"\n'))
+    first = feedvault("crawl", "--config", config)
+    assert first.returncode == 0, first.stdout + first.stderr
+    assert f"image {base}/missing.jpg not downloaded (HTTP 404)" in first.stdout
+
+    saved = sorted((tmp_path / "posts" / "images").iterdir())
+    assert sorted(p.read_bytes() for p in saved) == [PNG, PNG + b"b"]
+    names = {p.read_bytes(): p.name for p in saved}
+    posts = {frontmatter.load(p)["title"]: frontmatter.load(p) for p in
+             archive_files(tmp_path / "posts")}
+    assert f'src="/images/{names[PNG]}"' in posts["One"].content
+    assert f'src="/images/{names[PNG + b"b"]}"' in posts["One"].content
+    assert posts["One"]["thumbnail"] == f"/images/{names[PNG]}"
+    assert f'src="/images/{names[PNG]}"' in posts["Two"].content
+    assert f'src="{base}/missing.jpg"' in posts["Two"].content  # the remote URL stays
+    # a redirect is followed; the same bytes under another URL share one file
+    assert f'<img src="/images/{names[PNG]}" alt="moved"' in posts["Two"].content
+    # each URL fetched once: /img/a.png directly and once more as /old/a.png's target
+    assert (hits["/img/a.png"], hits["/old/a.png"], hits["/protected/b.png"]) == (2, 1, 1)
+
+    second = feedvault("crawl", "--config", config)
+    assert second.returncode == 0, second.stdout + second.stderr
+    # nothing fetched again on the next run
+    assert (hits["/img/a.png"], hits["/old/a.png"], hits["/protected/b.png"]) == (2, 1, 1)
+    assert "unchanged" in second.stdout and " 2 " in second.stdout.splitlines()[1]
+
+
+def test_download_mode_without_the_header_reports_the_403(
+        image_site: tuple[str, Path, Counter[str]], tmp_path: Path) -> None:
+    base, root, _ = image_site
+    (root / "protected").mkdir()
+    (root / "protected" / "b.png").write_bytes(PNG)
+    items = [{"title": "One", "link": f"{base}/posts/1", "guid": "1",
+              "description": '<p>one<img src="/protected/b.png"></p>'}]
+    (root / "feed.xml").write_text(rss_feed(items), encoding="utf-8")
+    config = write_config(tmp_path, [{"name": "t", "url": f"{base}/feed.xml"}],
+                          extra='[images]\nmode = "download"\n')
+    result = feedvault("crawl", "--config", config)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert f"image {base}/protected/b.png not downloaded (HTTP 403)" in result.stdout
+    [post] = archive_files(tmp_path / "posts")
+    assert f'src="{base}/protected/b.png"' in frontmatter.load(post).content
