@@ -44,7 +44,9 @@ def normalize(body: str) -> str:
     Cleaned HTML never writes these references for text (its serializer writes
     braces and newlines literally; only attribute values may say `&#10;`), so
     folding them changes no page and makes every protection exactly reversible.
+    Line endings become `\n`, as HTML and Markdown parsers read them anyway.
     """
+    body = body.replace("\r\n", "\n").replace("\r", "\n")
     for char, ref in _REFS:
         body = body.replace(ref, char)
     return body.strip()

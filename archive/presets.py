@@ -65,11 +65,11 @@ class Preset:
         body = body or self.body
         syntax = front_matter_format or self.front_matter_format
         if body not in self.styles:
-            raise ValueError(f"preset {self.name!r} writes body = {', '.join(self.styles)}; "
-                             f"got {body!r}")
+            raise ValueError(f"expected one of {', '.join(map(repr, self.styles))} "
+                             f"(preset {self.name!r}), got {body!r}")
         if syntax not in self.syntaxes:
-            raise ValueError(f"preset {self.name!r} writes front_matter_format = "
-                             f"{' or '.join(repr(s) for s in self.syntaxes)}; got {syntax!r}")
+            raise ValueError(f"expected {' or '.join(map(repr, self.syntaxes))} for preset "
+                             f"{self.name!r}, got {syntax!r}")
         return replace(self, body=body, front_matter_format=syntax)
 
     @property

@@ -25,9 +25,13 @@ class StorePipeline:
         front_matter: Mapping[str, Any],
         sources: Mapping[str, SourceConfig],
         stats: Any,
+        body: str = "html",
+        front_matter_format: str = "yaml",
     ) -> None:
         self.root = root
         self.preset = preset
+        self.body = body
+        self.front_matter_format = front_matter_format
         self.front_matter = front_matter
         self.sources = sources
         self.stats = stats
@@ -42,10 +46,13 @@ class StorePipeline:
             config.front_matter,
             {s.name: s for s in config.sources},
             crawler.stats,
+            config.body,
+            config.front_matter_format,
         )
 
     def open_spider(self) -> None:
-        self.archive = Archive(self.root, self.preset, self.front_matter)
+        self.archive = Archive(self.root, self.preset, self.front_matter, body=self.body,
+                               front_matter_format=self.front_matter_format)
 
     def close_spider(self) -> None:
         if self.archive is not None:
