@@ -10,6 +10,8 @@ for reading, with `unescape(escape(body)) == body` for every normalized body
   (a `<div>` wrapper and no blank line: a blank line becomes `&#10;`, the same
   newline in HTML, and the line joins its neighbour) so marked never reads
   `*stars*`, `_underscores_` or four-space indents inside it as Markdown.
+  Backticks and runs of three tildes become `&#96;`/`&#126;`: Hexo's own
+  code-fence filter rewrites a line starting with ``` or ~~~ even inside HTML.
 - Hexo, Markdown body: untouched; the preset writes `disableNunjucks: true`,
   Hexo's own switch, because entities would show literally inside code.
 - Hugo: only `{{<` and `{{%` open shortcodes (anything else in content is
@@ -29,7 +31,8 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-_REFS = (("{", "&#123;"), ("}", "&#125;"), ("\n", "&#10;"))
+_REFS = (("{", "&#123;"), ("}", "&#125;"), ("\n", "&#10;"), ("`", "&#96;"), ("~", "&#126;"))
+_TILDE_FENCE = re.compile(r"~{3,}")
 _BLANK_LINE_BREAK = re.compile(r"\n(?=[ \t]*(?:\n|$))")
 _HEXO_OPEN, _HEXO_CLOSE = "<div>\n", "\n</div>"
 _HUGO_OPENERS = re.compile(r"\{(?=\{[<%])")
@@ -73,13 +76,16 @@ def _unbraces(body: str) -> str:
 
 
 def _hexo_html(body: str) -> str:
+    body = _TILDE_FENCE.sub(lambda m: "&#126;" * len(m.group()), body.replace("`", "&#96;"))
     return _HEXO_OPEN + _BLANK_LINE_BREAK.sub("&#10;", _braces(body)) + _HEXO_CLOSE
 
 
 def _unhexo_html(text: str) -> str:
     if text.startswith(_HEXO_OPEN.rstrip("\n")) and text.endswith(_HEXO_CLOSE.lstrip("\n")):
         text = text[len(_HEXO_OPEN.rstrip("\n")):-len(_HEXO_CLOSE.lstrip("\n"))]
-    return _unbraces(text.replace("&#10;", "\n")).strip()
+    for char, ref in (("\n", "&#10;"), ("`", "&#96;"), ("~", "&#126;")):
+        text = text.replace(ref, char)
+    return _unbraces(text).strip()
 
 
 def _hugo_markdown(body: str) -> str:

@@ -11,6 +11,7 @@ BODY_FORMATS = ("html", "markdown")
 
 # Elements Markdown has no syntax for: kept as raw HTML blocks rather than lost.
 _RAW_BLOCKS = ("video", "audio", "iframe")
+_BACKTICKS = re.compile(r"`+")
 _LANGUAGE = re.compile(r"(?:^|\s)(?:language|lang)-([\w+#.-]+)")
 
 
@@ -25,7 +26,7 @@ class _Converter(MarkdownConverter):
             newline_style="backslash",
             escape_asterisks=True,
             escape_underscores=True,
-            escape_misc=False,
+            escape_misc=True,  # faithful: "1. x", "# x", "<b>" in text stay text
             # markdownify turns images in headings, cells and links into their alt
             # text unless the parent is listed here.
             keep_inline_images_in=["a", "td", "th", "h1", "h2", "h3", "h4", "h5", "h6",
@@ -37,6 +38,15 @@ class _Converter(MarkdownConverter):
 
     def _raw(self, el: Any, text: str, parent_tags: set[str]) -> str:
         return f"\n\n{el}\n\n"
+
+    def convert_pre(self, el: Any, text: str, parent_tags: set[str]) -> str:
+        # markdownify always fences with ```; code that holds ``` itself needs a longer fence.
+        out = str(super().convert_pre(el, text, parent_tags))
+        longest = max((len(run) for run in _BACKTICKS.findall(text)), default=0)
+        if longest < 3 or not out:
+            return out
+        fence = "`" * (longest + 1)
+        return f"\n\n{fence}{out[5:-5]}{fence}\n\n"
 
     convert_video = _raw
     convert_audio = _raw
