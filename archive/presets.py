@@ -61,7 +61,7 @@ class Preset:
 
     def configured(self, body: str | None = None, front_matter_format: str | None = None
                    ) -> Preset:
-        """This preset writing another body format or front-matter syntax (ValueError if unsupported)."""
+        """This preset with another body or front-matter syntax (ValueError if unsupported)."""
         body = body or self.body
         syntax = front_matter_format or self.front_matter_format
         if body not in self.styles:

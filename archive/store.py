@@ -10,12 +10,12 @@ from pathlib import Path, PurePosixPath
 from typing import Any, Literal
 
 from ._atomic import atomic_write, sweep
+from ._protect import normalize
+from .body import to_markdown
 from .document import Article, content_hash
 from .errors import ArchiveError, DocumentError
 from .layout import article_path
 from .ledger import Entry, Ledger
-from ._protect import normalize
-from .body import to_markdown
 from .presets import Preset, get_preset
 
 HIDDEN = ".feedvault"

@@ -120,10 +120,7 @@ hexo.init()
 
 def build(folder: Path, generator: str, archive_root: Path) -> Build:
     """Run the real generator; fail on a non-zero exit or any error or warning it prints."""
-    if generator == "hexo":
-        command = ["node", "-e", _HEXO_GENERATE]
-    else:
-        command = ["hugo"]
+    command = ["node", "-e", _HEXO_GENERATE] if generator == "hexo" else ["hugo"]
     done = subprocess.run(command, cwd=folder, capture_output=True, text=True, timeout=300,
                           env={**os.environ, "NO_COLOR": "1"})
     output = done.stdout + done.stderr
@@ -134,13 +131,13 @@ def build(folder: Path, generator: str, archive_root: Path) -> Build:
     for html in (folder / "public").rglob("*.html"):
         tree = lxml.html.document_fromstring(html.read_text(encoding="utf-8"))
         for article in tree.iter("article"):
-            source = (prefix / article.get("data-source")).relative_to(archive_root).as_posix()
+            source = (prefix / article.get("data-source")).relative_to(archive_root)
             cover = article.find('.//img[@class="fv-cover"]')
-            pages[source] = Page(
-                source=source,
+            pages[source.as_posix()] = Page(
+                source=source.as_posix(),
                 title=article.find('.//h1[@class="fv-title"]').text_content(),
-                date=datetime.fromisoformat(
-                    article.find('.//time[@class="fv-date"]').text_content().replace("Z", "+00:00")),
+                date=datetime.fromisoformat(article.find('.//time[@class="fv-date"]')
+                                            .text_content().replace("Z", "+00:00")),
                 cover=cover.get("src") if cover is not None else None,
                 body=article.find('.//div[@class="fv-body"]'),
             )

@@ -97,7 +97,8 @@ def test_hugo_front_matter_has_the_keys_hugo_reads(tmp_path: Path) -> None:
         path = archive.put(_article()).path
         text = (tmp_path / path).read_text(encoding="utf-8")
     assert path == "t/2021/2021-04-20-产业互联网下的b端市场再认识.html"
-    assert text.startswith("+++\ntitle = \"产业互联网下的B端市场再认识\"\ndate = 2021-04-20 00:00:00+00:00\n")
+    assert text.startswith(
+        '+++\ntitle = "产业互联网下的B端市场再认识"\ndate = 2021-04-20 00:00:00+00:00\n')
     assert "draft = false\n" in text and "lastmod = " in text and "updated" not in text
     assert 'images = [\n    "https://proxy.example/?http://image.example/a.jpg",\n]' in text
     assert "&#123;&#123; world &#125;&#125;" in text
@@ -147,16 +148,26 @@ def test_changing_the_body_format_of_an_archive_is_refused(tmp_path: Path) -> No
         archive.put(_article())
 
 
-@pytest.mark.parametrize(("lines", "message"), [
-    ('preset = "hugo"\nbody = "rtf"', r":4: archive\.body: expected one of 'html', 'markdown'"),
-    ('front_matter_format = "toml"', r":3: archive\.front_matter_format: expected 'yaml' for preset 'hexo'"),
-    ('preset = "jekyll"\nfront_matter_format = "toml"', r":4: archive\.front_matter_format: expected 'yaml'"),
-    ('preset = "hugo"\n[archive.front_matter]\ndraft = true', r":5: archive\.front_matter\.draft: feedvault writes"),
-    ('preset = "jekyll"\n[archive.front_matter]\nlayout = "page"', r":5: archive\.front_matter\.layout: feedvault writes"),
-    ('preset = "hugo"\n[archive.front_matter]\nlastmod = 1', r":5: archive\.front_matter\.lastmod: feedvault writes"),
-    ('preset = "wordpress"', r":3: archive\.preset: unknown preset 'wordpress'; choose one of hexo, hugo, jekyll"),
-])
-def test_bad_preset_settings_name_file_line_and_key(tmp_path: Path, lines: str, message: str) -> None:
+BAD_SETTINGS = {
+    'preset = "hugo"\nbody = "rtf"': r":4: archive\.body: expected one of 'html', 'markdown'",
+    'front_matter_format = "toml"':
+        r":3: archive\.front_matter_format: expected 'yaml' for preset 'hexo'",
+    'preset = "jekyll"\nfront_matter_format = "toml"':
+        r":4: archive\.front_matter_format: expected 'yaml'",
+    'preset = "hugo"\n[archive.front_matter]\ndraft = true':
+        r":5: archive\.front_matter\.draft: feedvault writes",
+    'preset = "jekyll"\n[archive.front_matter]\nlayout = "page"':
+        r":5: archive\.front_matter\.layout: feedvault writes",
+    'preset = "hugo"\n[archive.front_matter]\nlastmod = 1':
+        r":5: archive\.front_matter\.lastmod: feedvault writes",
+    'preset = "wordpress"':
+        r":3: archive\.preset: unknown preset 'wordpress'; choose one of hexo, hugo, jekyll",
+}
+
+
+@pytest.mark.parametrize(("lines", "message"), BAD_SETTINGS.items())
+def test_bad_preset_settings_name_file_line_and_key(tmp_path: Path, lines: str,
+                                                    message: str) -> None:
     from archive import ConfigError
 
     config = tmp_path / "feedvault.toml"

@@ -9,6 +9,7 @@ with every image, link and template-looking text of the article.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
 import lxml.html
@@ -60,6 +61,13 @@ CASES = [("hexo", "html", "yaml"), ("hexo", "markdown", "yaml"),
          ("hugo", "html", "yaml"), ("hugo", "markdown", "toml")]
 
 
+def _cases(body: str | None = None) -> pytest.MarkDecorator:
+    """Parametrize the module-scoped `built` fixture: each case is crawled and built once."""
+    chosen = [c for c in CASES if body in (None, c[1])]
+    return pytest.mark.parametrize("built", chosen, ids=["-".join(c) for c in chosen],
+                                   indirect=True)
+
+
 def _feed(tmp_path: Path) -> Path:
     items = [
         {"title": item["title"], "link": f"http://example.invalid/{n}", "guid": f"urn:h:{n}",
@@ -96,22 +104,35 @@ def _words(text: str) -> str:
     return " ".join(text.split())
 
 
-@pytest.fixture(scope="module", params=CASES, ids=["-".join(c) for c in CASES])
-def built(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-          ) -> tuple[tuple[str, str, str], Path, Build]:
+@dataclass(frozen=True)
+class Built:
+    preset: str
+    body: str
+    syntax: str
+    root: Path  # the archive root inside the site
+    result: Build
+
+    def archive(self) -> Archive:
+        return Archive(self.root, self.preset, body=self.body, front_matter_format=self.syntax)
+
+
+@pytest.fixture(scope="module")
+def built(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Built:
     preset, body, syntax = request.param
     tmp_path = tmp_path_factory.mktemp("-".join(request.param))
     site = tmp_path / "site"
     site.mkdir()
     root = hexo_site(site) if preset == "hexo" else hugo_site(site)
     _crawl(tmp_path, root, preset, body, syntax)
-    return request.param, root, build(site, preset, root)
+    return Built(preset, body, syntax, root, build(site, preset, root))
 
 
-def test_every_article_has_a_page_with_its_title_date_and_cover(built) -> None:
-    (preset, body, syntax), root, result = built
-    with Archive(root, preset, body=body, front_matter_format=syntax) as archive:
-        files = sorted(p.relative_to(root).as_posix() for p in root.rglob(f"*{archive.preset.extension}")
+@_cases()
+def test_every_article_has_a_page_with_its_title_date_and_cover(built: Built) -> None:
+    root, result = built.root, built.result
+    with built.archive() as archive:
+        files = sorted(p.relative_to(root).as_posix()
+                       for p in root.rglob(f"*{archive.preset.extension}")
                        if HIDDEN not in p.parts)
         assert len(files) == 1 + len(HOSTILE_ITEMS)
         assert set(result.pages) == set(files), result.output
@@ -125,8 +146,9 @@ def test_every_article_has_a_page_with_its_title_date_and_cover(built) -> None:
     assert titles >= {item["title"] for item in HOSTILE_ITEMS} | {"产业互联网下的B端市场再认识"}
 
 
-def test_seed_article_builds_with_its_cover_images_and_headings(built) -> None:
-    (preset, body, syntax), root, result = built
+@_cases()
+def test_seed_article_builds_with_its_cover_images_and_headings(built: Built) -> None:
+    result = built.result
     [path] = [p for p in result.pages if p.startswith("woshipm/")]
     page = result.pages[path]
     proxied = "https://cors.zfour.workers.dev/?http://image.woshipm.com/wp-files/2021/04/"
@@ -140,11 +162,12 @@ def test_seed_article_builds_with_its_cover_images_and_headings(built) -> None:
     assert not list(page.body.iter("svg", "button"))
 
 
-def test_template_and_markdown_syntax_in_bodies_comes_out_as_text(built) -> None:
-    (preset, body, syntax), root, result = built
+@_cases()
+def test_template_and_markdown_syntax_in_bodies_comes_out_as_text(built: Built) -> None:
+    result = built.result
     text = "".join(_words(p.body.text_content()) + "\n" for p in result.pages.values())
     markers = MARKERS
-    if body == "markdown" and preset == "hugo":
+    if (built.preset, built.body) == ("hugo", "markdown"):
         markers = [m for m in MARKERS if "{{<" not in m]  # checked below, outside code
     for marker in markers:
         assert _words(marker) in text, marker
@@ -155,15 +178,14 @@ def test_template_and_markdown_syntax_in_bodies_comes_out_as_text(built) -> None
     assert any("{{ x }}\n\n{% endraw %}\n```js\nvar y = 1;\n```" in c for c in codes), codes
 
 
-def test_html_bodies_are_not_read_as_markdown(built) -> None:
-    (preset, body, syntax), root, result = built
-    if body != "html":
-        pytest.skip("Markdown bodies are Markdown on purpose")
-    with Archive(root, preset, body=body, front_matter_format=syntax) as archive:
+@_cases("html")
+def test_html_bodies_are_not_read_as_markdown(built: Built) -> None:
+    result = built.result
+    with built.archive() as archive:
         for path, page in result.pages.items():
             stored = _fragment(archive.load(path).body)
             tags = [e.tag for e in page.body.iter()][1:]
-            if preset == "hexo":
+            if built.preset == "hexo":
                 assert tags[0] == "div", "the Hexo preset wraps the body in one <div>"
                 tags = tags[1:]
             assert tags == [e.tag for e in stored.iter()][1:], path
@@ -174,11 +196,10 @@ def test_html_bodies_are_not_read_as_markdown(built) -> None:
     assert not list(hostile.body.iter("em", "strong", "ol", "h1"))
 
 
-def test_markdown_bodies_keep_every_image_and_link(built) -> None:
-    (preset, body, syntax), root, result = built
-    if body != "markdown":
-        pytest.skip("HTML bodies are compared element by element")
-    with Archive(root, preset, body=body, front_matter_format=syntax) as archive:
+@_cases("markdown")
+def test_markdown_bodies_keep_every_image_and_link(built: Built) -> None:
+    result = built.result
+    with built.archive() as archive:
         for path, page in result.pages.items():
             stored = archive.load(path).body
             images = re.findall(r"!\[[^\]]*\]\((\S+?)\)", stored)
