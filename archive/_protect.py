@@ -20,7 +20,8 @@ for reading, with `unescape(escape(body)) == body` for every normalized body
   `&#123;` inside code spans and blocks (Hugo has no escape that works there
   for an arbitrary, possibly unterminated opener).
 - Jekyll: Liquid runs before any converter, so the body is wrapped in
-  `{% raw %}…{% endraw %}`, exact for HTML and Markdown alike, code included.
+  `{% raw %}…{% endraw %}`, exact for HTML and Markdown alike, code included;
+  one raw block per blank-line-separated chunk, as Jekyll cuts excerpts there.
   An `{% endraw` inside the body closes the raw block and reopens it around a
   Liquid string that prints `{%`.
 """
@@ -36,7 +37,7 @@ _TILDE_FENCE = re.compile(r"~{3,}")
 _BLANK_LINE_BREAK = re.compile(r"\n(?=[ \t]*(?:\n|$))")
 _HEXO_OPEN, _HEXO_CLOSE = "<div>\n", "\n</div>"
 _HUGO_OPENERS = re.compile(r"\{(?=\{[<%])")
-_RAW_OPEN, _RAW_CLOSE = "{% raw %}\n", "\n{% endraw %}"
+_RAW_OPEN, _RAW_CLOSE, _RAW_JOIN = "{% raw %}", "{% endraw %}", "\n\n"
 _ENDRAW = re.compile(r"\{%(?=-?\s*endraw)")
 _ENDRAW_MARK = '{% endraw %}{{ "{%" }}{% raw %}'
 
@@ -93,13 +94,17 @@ def _hugo_markdown(body: str) -> str:
 
 
 def _liquid_raw(body: str) -> str:
-    return _RAW_OPEN + _ENDRAW.sub(_ENDRAW_MARK, body) + _RAW_CLOSE
+    # One raw block per blank-line-separated chunk: Jekyll cuts the excerpt at the
+    # first blank line, and a cut inside a Liquid block makes it warn for every post.
+    chunks = _ENDRAW.sub(_ENDRAW_MARK, body).split("\n\n")
+    return _RAW_JOIN.join(_RAW_OPEN + chunk + _RAW_CLOSE for chunk in chunks)
 
 
 def _unliquid_raw(text: str) -> str:
-    if text.startswith(_RAW_OPEN.rstrip("\n")) and text.endswith(_RAW_CLOSE.lstrip("\n")):
-        text = text[len(_RAW_OPEN.rstrip("\n")):-len(_RAW_CLOSE.lstrip("\n"))]
-    return text.replace(_ENDRAW_MARK, "{%").strip()
+    if text.startswith(_RAW_OPEN) and text.endswith(_RAW_CLOSE):
+        text = text[len(_RAW_OPEN):-len(_RAW_CLOSE)]
+    return text.replace(_RAW_JOIN.join((_RAW_CLOSE, _RAW_OPEN)), "\n\n").replace(
+        _ENDRAW_MARK, "{%").strip()
 
 
 NONE = Protection(_identity, _identity)

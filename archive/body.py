@@ -23,7 +23,7 @@ class _Converter(MarkdownConverter):
             heading_style="ATX",
             bullets="-",
             strong_em_symbol="*",
-            newline_style="backslash",
+            newline_style="spaces",  # kramdown (Jekyll) has no backslash line break
             escape_asterisks=True,
             escape_underscores=True,
             escape_misc=True,  # faithful: "1. x", "# x", "<b>" in text stay text

@@ -1,4 +1,4 @@
-"""Minimal real Hexo and Hugo sites around an archive, built by the real programs.
+"""Minimal real Hexo, Hugo and Jekyll sites around an archive, built by the real programs.
 
 Each site's only layout prints, per article, the source file it came from, the
 title, the date, the cover and the body in marked elements, so a test can
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 from dataclasses import dataclass
@@ -37,6 +38,15 @@ HUGO_SINGLE = """\
 <time class="fv-date">{{ .Date.Format "2006-01-02T15:04:05Z07:00" }}</time>
 {{ with .Params.images }}<img class="fv-cover" src="{{ index . 0 }}">{{ end }}
 <div class="fv-body">{{ .Content }}</div>
+</article>
+"""
+
+JEKYLL_POST = """\
+<article data-source="{{ page.path }}">
+<h1 class="fv-title">{{ page.title | escape }}</h1>
+<time class="fv-date">{{ page.date | date_to_xmlschema }}</time>
+{% if page.image %}<img class="fv-cover" src="{{ page.image }}">{% endif %}
+<div class="fv-body">{{ content }}</div>
 </article>
 """
 
@@ -108,6 +118,26 @@ def hugo_site(folder: Path) -> Path:
     return folder / "content" / "posts"
 
 
+def jekyll_site(folder: Path) -> Path:
+    """A Jekyll site in folder; returns the archive root to use (the site root itself)."""
+    if shutil.which("jekyll") is None:
+        pytest.skip("jekyll is not installed (Debian: apt-get install jekyll)")
+    (folder / "_config.yml").write_text("title: feedvault test\nmarkdown: kramdown\n",
+                                        encoding="utf-8")
+    (folder / "_layouts").mkdir()
+    (folder / "_layouts" / "post.html").write_text(JEKYLL_POST, encoding="utf-8")
+    return folder
+
+
+SITES = {"hexo": hexo_site, "hugo": hugo_site, "jekyll": jekyll_site}
+COMMANDS = {
+    "hexo": ["node", "-e", None],
+    "hugo": ["hugo"],
+    "jekyll": ["jekyll", "build", "--destination", "public"],
+}
+SOURCE_FOLDERS = {"hexo": "source", "hugo": "content", "jekyll": "."}
+_TROUBLE = re.compile(r"\b(error|warn|warning|conflict)\b", re.IGNORECASE)
+
 _HEXO_GENERATE = """
 const Hexo = require('hexo');
 const hexo = new Hexo(process.cwd(), {silent: false});
@@ -120,13 +150,13 @@ hexo.init()
 
 def build(folder: Path, generator: str, archive_root: Path) -> Build:
     """Run the real generator; fail on a non-zero exit or any error or warning it prints."""
-    command = ["node", "-e", _HEXO_GENERATE] if generator == "hexo" else ["hugo"]
+    command = [_HEXO_GENERATE if part is None else part for part in COMMANDS[generator]]
     done = subprocess.run(command, cwd=folder, capture_output=True, text=True, timeout=300,
                           env={**os.environ, "NO_COLOR": "1"})
     output = done.stdout + done.stderr
     assert done.returncode == 0, output
-    assert "ERROR" not in output and "WARN" not in output, output
-    prefix = folder / ("source" if generator == "hexo" else "content")
+    assert not _TROUBLE.search(output), output
+    prefix = folder / SOURCE_FOLDERS[generator]
     pages: dict[str, Page] = {}
     for html in (folder / "public").rglob("*.html"):
         tree = lxml.html.document_fromstring(html.read_text(encoding="utf-8"))

@@ -112,7 +112,7 @@ def test_jekyll_posts_are_named_by_the_article_date(tmp_path: Path) -> None:
     assert path == "_posts/t/2021-04-20-产业互联网下的b端市场再认识.html"
     text = (tmp_path / path).read_text(encoding="utf-8")
     assert "\nlayout: post\n" in text and "\nimage: https://proxy.example/" in text
-    assert "{% raw %}\n<p>Hello {{ world }}</p>\n{% endraw %}" in text
+    assert "\n{% raw %}<p>Hello {{ world }}</p>{% endraw %}\n" in text
     assert loaded.body == "<p>Hello {{ world }}</p>" and loaded.date == late
 
 
