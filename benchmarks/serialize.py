@@ -17,9 +17,9 @@ import feedparser
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from archive import PRESETS, Article, get_preset  # noqa: E402
-from archive._protect import normalize  # noqa: E402
-from archive.body import to_markdown  # noqa: E402
+from archive import PRESETS, Article, get_preset
+from archive._protect import normalize
+from archive.body import to_markdown
 
 SEED_FEED = Path(__file__).resolve().parent.parent / "examples" / "feeds" / "woshipm.xml"
 
@@ -41,7 +41,8 @@ def main() -> None:
                       date=datetime(2021, 4, 20, tzinfo=UTC), guid="4477608",
                       categories=("新媒体", "人人都是产品经理", "最新文章"))
     print(f"seed body: {len(html)} characters of HTML")
-    print(f"{'html -> markdown (markdownify)':38} {per_second(lambda: to_markdown(html), 100):8.0f}/s")
+    convert = per_second(lambda: to_markdown(html), 100)
+    print(f"{'html -> markdown (markdownify)':38} {convert:8.0f}/s")
     markdown = article.with_(body=normalize(to_markdown(html)))
     for name, preset in PRESETS.items():
         for body in preset.styles:
