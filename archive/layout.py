@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import PurePosixPath
 
@@ -30,6 +31,24 @@ def identity_digest(identity: str) -> str:
     return hashlib.sha256(identity.encode("utf-8")).hexdigest()[:8]
 
 
+@dataclass(frozen=True)
+class Layout:
+    """A preset's folder scheme: `folder` is a template with `{source}` and `{yyyy}`.
+
+    File names are always `{yyyy-mm-dd}-{slug}{ext}`, the article's own date
+    first, which is what Jekyll requires of `_posts` and harmless elsewhere.
+    """
+
+    folder: str
+
+    def folder_for(self, source: str, date: datetime) -> PurePosixPath:
+        return PurePosixPath(self.folder.format(source=source, yyyy=f"{date:%Y}"))
+
+
+BY_SOURCE_AND_YEAR = Layout("{source}/{yyyy}")  # Hexo's source/_posts, Hugo's content/<section>
+JEKYLL_POSTS = Layout("_posts/{source}")  # the Jekyll site root: _posts/<source>/<date>-<slug>
+
+
 def article_path(
     *,
     source: str,
@@ -38,8 +57,9 @@ def article_path(
     identity: str,
     extension: str,
     taken: Callable[[str], bool],
+    layout: Layout = BY_SOURCE_AND_YEAR,
 ) -> str:
-    """The relative POSIX path `{source}/{yyyy}/{yyyy-mm-dd}-{slug}{ext}` for a new article.
+    """The relative POSIX path `{folder}/{yyyy-mm-dd}-{slug}{ext}` for a new article.
 
     Every component stays within 255 bytes of UTF-8. When the natural path is
     taken by another article, an eight-digit digest of the identity makes it
@@ -48,7 +68,7 @@ def article_path(
     prefix = f"{date:%Y-%m-%d}"
     room = MAX_NAME_BYTES - len(prefix.encode()) - 1 - len(extension.encode()) - _SUFFIX_BYTES
     stem = _truncate_utf8(slug(title), room)
-    folder = PurePosixPath(source, f"{date:%Y}")
+    folder = layout.folder_for(source, date)
     first = str(folder / f"{prefix}-{stem}{extension}") if stem else None
     if first and not taken(first):
         return first

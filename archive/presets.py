@@ -2,45 +2,30 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from types import MappingProxyType
 from typing import Any
 
-import frontmatter
-
+from . import _frontmatter, _protect
+from ._protect import Protection
+from .body import BODY_FORMATS
 from .document import Article
 from .errors import DocumentError
+from .layout import BY_SOURCE_AND_YEAR, JEKYLL_POSTS, Layout
 
-# Hexo (Nunjucks) treats `{{ }}`, `{% %}` and `{# #}` in a post as template tags.
-# In HTML, `&#123;` and `&#125;` are the same characters, so escaping every brace
-# keeps the page identical and the build safe. Cleaned HTML never contains these
-# references (the serializer writes braces literally), so the escape is reversed
-# exactly; `normalize_body` folds any literal reference into its brace first.
-_BRACE_REFS = (("{", "&#123;"), ("}", "&#125;"))
+# Kept for callers of the first version: the archive's body normalization.
+normalize_body = _protect.normalize
 
 
-def normalize_body(body: str) -> str:
-    """The body as the archive stores it: brace references folded, outer blanks stripped."""
-    for char, ref in _BRACE_REFS:
-        body = body.replace(ref, char)
-    return body.strip()
+@dataclass(frozen=True)
+class BodyStyle:
+    """What one body format looks like under one preset: extension, protection, extra keys."""
 
-
-def _escape_braces(body: str) -> str:
-    for char, ref in _BRACE_REFS:
-        body = body.replace(char, ref)
-    return body
-
-
-def _unescape_braces(body: str) -> str:
-    for char, ref in _BRACE_REFS:
-        body = body.replace(ref, char)
-    return body
-
-
-def _iso(value: datetime | None) -> str | None:
-    return value.isoformat() if value else None
+    extension: str
+    protection: Protection
+    fixed: Mapping[str, Any] = field(default_factory=dict)
 
 
 def _parse_date(value: Any, key: str) -> datetime | None:
@@ -57,27 +42,69 @@ def _parse_date(value: Any, key: str) -> datetime | None:
 
 @dataclass(frozen=True)
 class Preset:
-    """A site generator's conventions: file extension, key names, body protection."""
+    """A site generator's conventions, as data: keys, layout, body styles, front-matter syntax.
+
+    `body` and `front_matter_format` select one of `styles` and `syntaxes`;
+    `configured()` returns the preset with another selection.
+    """
 
     name: str
-    extension: str
-    cover_keys: tuple[str, ...]
-    escape_body: Callable[[str], str]
-    unescape_body: Callable[[str], str]
+    layout: Layout
+    styles: Mapping[str, BodyStyle]
+    cover_keys: tuple[str, ...] = ()  # each holds the cover URL
+    cover_list_key: str | None = None  # holds [cover] (Hugo's `images`)
+    updated_key: str = "updated"  # Hugo calls it `lastmod`
+    fixed: Mapping[str, Any] = field(default_factory=dict)  # e.g. draft = false
+    syntaxes: tuple[str, ...] = ("yaml",)
+    body: str = "html"
+    front_matter_format: str = "yaml"
+
+    def configured(self, body: str | None = None, front_matter_format: str | None = None
+                   ) -> Preset:
+        """This preset with another body or front-matter syntax (ValueError if unsupported)."""
+        body = body or self.body
+        syntax = front_matter_format or self.front_matter_format
+        if body not in self.styles:
+            raise ValueError(f"expected one of {', '.join(map(repr, self.styles))} "
+                             f"(preset {self.name!r}), got {body!r}")
+        if syntax not in self.syntaxes:
+            raise ValueError(f"expected {' or '.join(map(repr, self.syntaxes))} for preset "
+                             f"{self.name!r}, got {syntax!r}")
+        return replace(self, body=body, front_matter_format=syntax)
+
+    @property
+    def style(self) -> BodyStyle:
+        return self.styles[self.body]
+
+    @property
+    def extension(self) -> str:
+        return self.style.extension
+
+    @property
+    def fixed_keys(self) -> Mapping[str, Any]:
+        return {**self.fixed, **self.style.fixed}
 
     @property
     def reserved_keys(self) -> frozenset[str]:
         """Keys the preset writes itself; constants may not override them."""
-        return frozenset(
-            {"title", "date", "updated", "categories", "author", "original_url", "guid", "source"}
-            | set(self.cover_keys)
-        )
+        keys = {"title", "date", "categories", "author", "original_url", "guid", "source",
+                self.updated_key, *self.cover_keys, *self.fixed}
+        if self.cover_list_key:
+            keys.add(self.cover_list_key)
+        for style in self.styles.values():
+            keys |= set(style.fixed)
+        return frozenset(keys)
+
+    def _date(self, value: datetime | None) -> Any:
+        if value is None:
+            return None
+        # TOML has a datetime type; YAML dates stay ISO 8601 strings, offset included.
+        return value if self.front_matter_format == "toml" else value.isoformat()
 
     def front_matter(self, article: Article) -> dict[str, Any]:
-        meta: dict[str, Any] = {"title": article.title}
-        meta["date"] = _iso(article.date)
-        if article.updated:
-            meta["updated"] = _iso(article.updated)
+        meta: dict[str, Any] = {"title": article.title, "date": self._date(article.date)}
+        meta[self.updated_key] = self._date(article.updated)
+        meta.update(self.fixed_keys)
         if article.categories:
             meta["categories"] = list(article.categories)
         if article.author:
@@ -85,27 +112,31 @@ class Preset:
         if article.cover:
             for key in self.cover_keys:
                 meta[key] = article.cover
+            if self.cover_list_key:
+                meta[self.cover_list_key] = [article.cover]
         meta.update(article.extra)
-        if article.original_url:
-            meta["original_url"] = article.original_url
-        if article.guid:
-            meta["guid"] = article.guid
+        meta["original_url"] = article.original_url
+        meta["guid"] = article.guid
         meta["source"] = article.source
         return {k: v for k, v in meta.items() if v is not None}
 
     def dumps(self, article: Article) -> str:
-        post = frontmatter.Post(self.escape_body(article.body), **self.front_matter(article))
-        return frontmatter.dumps(post, sort_keys=False, width=1 << 20) + "\n"
+        body = self.style.protection.escape(article.body)
+        return _frontmatter.dumps(self.front_matter(article), body, self.front_matter_format)
 
     def loads(self, text: str, *, where: str = "<string>") -> Article:
         try:
-            post = frontmatter.loads(text)
-        except Exception as exc:  # yaml raises many unrelated types
+            meta, body = _frontmatter.loads(text, self.front_matter_format)
+        except Exception as exc:  # yaml and tomllib raise many unrelated types
             raise DocumentError(f"{where}: front matter does not parse: {exc}") from exc
-        meta = dict(post.metadata)
         if "title" not in meta or "source" not in meta:
             raise DocumentError(f"{where}: not a feedvault article (no 'title' or 'source' key)")
+        for key in self.fixed_keys:
+            meta.pop(key, None)
         cover = None
+        if self.cover_list_key:
+            covers = meta.pop(self.cover_list_key, None)
+            cover = covers[0] if isinstance(covers, list) and covers else cover
         for key in self.cover_keys:
             cover = meta.pop(key, None) or cover
         categories = meta.pop("categories", None) or ()
@@ -114,9 +145,9 @@ class Preset:
         return Article(
             source=str(meta.pop("source")),
             title=str(meta.pop("title")),
-            body=self.unescape_body(post.content),
+            body=self.style.protection.unescape(body),
             date=_parse_date(meta.pop("date", None), "date"),
-            updated=_parse_date(meta.pop("updated", None), "updated"),
+            updated=_parse_date(meta.pop(self.updated_key, None), self.updated_key),
             categories=tuple(str(c) for c in categories),
             author=meta.pop("author", None),
             cover=cover,
@@ -126,19 +157,53 @@ class Preset:
         )
 
 
+def _frozen(**items: Any) -> Mapping[str, Any]:
+    return MappingProxyType(items)
+
+
 HEXO = Preset(
     name="hexo",
-    extension=".md",
+    layout=BY_SOURCE_AND_YEAR,
+    styles=_frozen(
+        html=BodyStyle(".md", _protect.HEXO_HTML),
+        markdown=BodyStyle(".md", _protect.NONE, _frozen(disableNunjucks=True)),
+    ),
     cover_keys=("headimg", "thumbnail"),
-    escape_body=_escape_braces,
-    unescape_body=_unescape_braces,
 )
 
-PRESETS: Mapping[str, Preset] = {p.name: p for p in (HEXO,)}
+HUGO = Preset(
+    name="hugo",
+    layout=BY_SOURCE_AND_YEAR,
+    styles=_frozen(
+        html=BodyStyle(".html", _protect.BRACES),
+        markdown=BodyStyle(".md", _protect.HUGO_MARKDOWN),
+    ),
+    cover_list_key="images",
+    updated_key="lastmod",
+    fixed=_frozen(draft=False),
+    syntaxes=("yaml", "toml"),
+)
+
+JEKYLL = Preset(
+    name="jekyll",
+    layout=JEKYLL_POSTS,
+    styles=_frozen(
+        html=BodyStyle(".html", _protect.LIQUID_RAW),
+        markdown=BodyStyle(".md", _protect.LIQUID_RAW),
+    ),
+    cover_keys=("image",),
+    fixed=_frozen(layout="post"),
+)
+
+PRESETS: Mapping[str, Preset] = MappingProxyType({p.name: p for p in (HEXO, HUGO, JEKYLL)})
+assert all(set(p.styles) == set(BODY_FORMATS) for p in PRESETS.values())
 
 
-def get_preset(name: str) -> Preset:
+def get_preset(name: str, *, body: str | None = None,
+               front_matter_format: str | None = None) -> Preset:
+    """A preset by name (KeyError if unknown), optionally configured (ValueError if unsupported)."""
     try:
-        return PRESETS[name]
+        preset = PRESETS[name]
     except KeyError:
         raise KeyError(f"unknown preset {name!r}; choose one of {', '.join(PRESETS)}") from None
+    return preset.configured(body, front_matter_format)

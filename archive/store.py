@@ -12,11 +12,13 @@ from pathlib import Path, PurePosixPath
 from typing import Any, Literal
 
 from ._atomic import atomic_write, sweep
+from ._protect import normalize
+from .body import to_markdown
 from .document import Article, content_hash
 from .errors import ArchiveError, DocumentError
 from .layout import article_path
 from .ledger import Entry, Ledger
-from .presets import Preset, get_preset, normalize_body
+from .presets import Preset, get_preset
 
 HIDDEN = ".feedvault"
 SOURCE_NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
@@ -47,9 +49,16 @@ class Archive:
         preset: Preset | str = "hexo",
         front_matter: Mapping[str, Any] | None = None,
         clock: Callable[[], datetime] = _now,
+        *,
+        body: str | None = None,
+        front_matter_format: str | None = None,
     ) -> None:
+        """`body` ("html" or "markdown") and `front_matter_format` ("yaml" or "toml")
+        override the preset's own; ValueError if the preset cannot write them."""
         self.root = Path(root)
-        self.preset = get_preset(preset) if isinstance(preset, str) else preset
+        if isinstance(preset, str):
+            preset = get_preset(preset)
+        self.preset = preset.configured(body, front_matter_format)
         self.constants = dict(front_matter or {})
         self._clock = clock
         self.hidden = self.root / HIDDEN
@@ -74,11 +83,18 @@ class Archive:
         self.ledger.close()
 
     def put(self, article: Article) -> PutResult:
-        """Archive one article: a new file, a rewrite in place, or nothing if unchanged."""
+        """Archive one article: a new file, a rewrite in place, or nothing if unchanged.
+
+        The article's body is cleaned HTML. With `body = "markdown"` the archive
+        stores (and `load` returns) its Markdown conversion instead.
+        """
         if not SOURCE_NAME.match(article.source):
             raise ArchiveError(f"invalid source name {article.source!r}: use letters, digits, - and _")
+        body = normalize(article.body)
+        if self.preset.body == "markdown":
+            body = normalize(to_markdown(body))
         article = article.with_(
-            body=normalize_body(article.body),
+            body=body,
             extra={**self.constants, **article.extra},
             updated=None,
         )
@@ -89,6 +105,11 @@ class Archive:
             article = article.with_(date=datetime.fromisoformat(entry.date) if entry else now)
         digest = content_hash(article)
         if entry is not None:
+            if PurePosixPath(entry.path).suffix != self.preset.extension:
+                raise ArchiveError(
+                    f"{self.root / entry.path}: written as {PurePosixPath(entry.path).suffix}, but "
+                    f"preset {self.preset.name!r} with body = {self.preset.body!r} writes "
+                    f"{self.preset.extension}: keep the old settings or start a new archive path")
             if entry.content_hash == digest and (self.root / entry.path).is_file():
                 return PutResult("unchanged", entry.path)
             path, status, first_seen = entry.path, "updated", entry.first_seen
@@ -100,6 +121,7 @@ class Archive:
                 title=article.title,
                 identity=identity,
                 extension=self.preset.extension,
+                layout=self.preset.layout,
                 taken=lambda p: self._taken(p, article.source, identity),
             )
             status, first_seen = "new", now.isoformat()

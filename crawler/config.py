@@ -74,6 +74,8 @@ class Config:
     file: Path
     archive_path: Path
     preset: str = "hexo"
+    body: str = "html"
+    front_matter_format: str = "yaml"
     front_matter: Mapping[str, Any] = field(default_factory=dict)
     images: ImagesConfig = ImagesConfig()
     sources: tuple[SourceConfig, ...] = ()
@@ -187,7 +189,8 @@ class _Validator:
     def config(self, data: dict[str, Any]) -> Config:
         self.table(data, "", {"archive", "images", "sources", "crawl", "scrapy", "clean"})
         archive = self.table(data.get("archive", {}), "archive",
-                             {"path", "preset", "front_matter", "default_cover"},
+                             {"path", "preset", "front_matter", "default_cover", "body",
+                              "front_matter_format"},
                              section="archive")
         if "path" not in archive:
             self.fail("archive.path", "missing; expected the archive folder, e.g. path = \"posts\"")
@@ -197,6 +200,13 @@ class _Validator:
             preset_obj = get_preset(preset)
         except KeyError as exc:
             self.fail("archive.preset", str(exc.args[0]), section="archive")
+        for key, default in (("body", preset_obj.body),
+                             ("front_matter_format", preset_obj.front_matter_format)):
+            value = self.string(archive.get(key, default), f"archive.{key}", "archive")
+            try:
+                preset_obj = preset_obj.configured(**{key: value})
+            except ValueError as exc:
+                self.fail(f"archive.{key}", str(exc), section="archive")
         constants = archive.get("front_matter", {})
         if not isinstance(constants, dict):
             self.fail("archive.front_matter", "expected a table of constant keys")
@@ -219,6 +229,8 @@ class _Validator:
             file=self.path,
             archive_path=archive_path.resolve(),
             preset=preset,
+            body=preset_obj.body,
+            front_matter_format=preset_obj.front_matter_format,
             front_matter=dict(constants),
             images=self.images(data.get("images", {}), archive_path),
             sources=self.sources(data.get("sources", [])),

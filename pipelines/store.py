@@ -27,12 +27,16 @@ class StorePipeline:
         front_matter: Mapping[str, Any],
         sources: Mapping[str, SourceConfig],
         stats: Any,
+        body: str = "html",
+        front_matter_format: str = "yaml",
         take_lock: bool = True,
         stop_crawl: Callable[[], None] | None = None,
     ) -> None:
         self.root = root
         self.lock = ArchiveLock(root / HIDDEN, "scrapy crawl feeds") if take_lock else None
         self.preset = preset
+        self.body = body
+        self.front_matter_format = front_matter_format
         self.front_matter = front_matter
         self.sources = sources
         self.stats = stats
@@ -49,6 +53,8 @@ class StorePipeline:
             config.front_matter,
             {s.name: s for s in config.sources},
             crawler.stats,
+            config.body,
+            config.front_matter_format,
             take_lock=not crawler.settings.getbool("FEEDVAULT_LOCK_HELD"),
             stop_crawl=lambda: deferred_from_coro(
                 crawler.engine.close_spider_async(reason="archive_unwritable")
@@ -58,7 +64,8 @@ class StorePipeline:
     def open_spider(self) -> None:
         if self.lock is not None:
             self.lock.acquire()
-        self.archive = Archive(self.root, self.preset, self.front_matter)
+        self.archive = Archive(self.root, self.preset, self.front_matter, body=self.body,
+                               front_matter_format=self.front_matter_format)
 
     def close_spider(self) -> None:
         if self.archive is not None:
