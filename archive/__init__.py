@@ -2,14 +2,19 @@
 
 from .document import Article, content_hash
 from .errors import ArchiveError, ConfigError, DocumentError, FeedvaultError, LedgerError
+from .identity import POLICIES, identity_of
+from .lock import ArchiveBusy, ArchiveLock
 from .presets import PRESETS, Preset, get_preset
 from .store import HIDDEN, Archive, PutResult
 
 __all__ = [
     "HIDDEN",
+    "POLICIES",
     "PRESETS",
     "Archive",
+    "ArchiveBusy",
     "ArchiveError",
+    "ArchiveLock",
     "Article",
     "ConfigError",
     "DocumentError",
@@ -19,4 +24,5 @@ __all__ = [
     "PutResult",
     "content_hash",
     "get_preset",
+    "identity_of",
 ]

@@ -14,7 +14,9 @@ from urllib.parse import urlsplit
 
 from cssselect import GenericTranslator, SelectorError
 
-from archive import ConfigError, get_preset
+from archive import POLICIES, ConfigError, get_preset
+
+from .schedule import Schedule, check_cron, parse_duration
 
 DEFAULT_NAME = "feedvault.toml"
 ENV_VAR = "FEEDVAULT_CONFIG"
@@ -42,6 +44,9 @@ class SourceConfig:
     categories: tuple[str, ...] = ()
     author: str | None = None
     remove: tuple[str, ...] = ()
+    schedule: Schedule | None = None  # None: the `[crawl]` default
+    id: str = "auto"  # identity policy: auto | guid | link | title+date
+    robots: bool = True  # obey robots.txt
 
 
 @dataclass(frozen=True)
@@ -55,6 +60,11 @@ class Config:
     images: ImagesConfig = ImagesConfig()
     sources: tuple[SourceConfig, ...] = ()
     contact: str | None = None
+    schedule: Schedule = Schedule(interval=3600)
+    jitter: float = 60.0
+
+    def schedule_of(self, source: SourceConfig) -> Schedule:
+        return source.schedule or self.schedule
 
     def source(self, name: str) -> SourceConfig:
         for src in self.sources:
@@ -178,10 +188,13 @@ class _Validator:
             self.fail(f"archive.front_matter.{clash[0]}",
                       "feedvault writes this key itself; choose another name",
                       section="archive.front_matter")
-        crawl = self.table(data.get("crawl", {}), "crawl", {"contact"}, section="crawl")
+        crawl = self.table(data.get("crawl", {}), "crawl", {"contact", "interval", "cron", "jitter"},
+                           section="crawl")
         contact = crawl.get("contact")
         if contact is not None:
             contact = self.string(contact, "crawl.contact", "crawl")
+        schedule = self.schedule(crawl, "crawl", "crawl", 0) or Schedule(interval=3600)
+        jitter = self.duration(crawl.get("jitter", "1m"), "crawl.jitter", "crawl", 0)
         return Config(
             file=self.path,
             archive_path=archive_path.resolve(),
@@ -190,7 +203,36 @@ class _Validator:
             images=self.images(data.get("images", {})),
             sources=self.sources(data.get("sources", [])),
             contact=contact,
+            schedule=schedule,
+            jitter=jitter,
         )
+
+    def duration(self, value: Any, key: str, section: str, index: int) -> float:
+        try:
+            seconds = parse_duration(self.string(str(value), key, section, index))
+        except ValueError as exc:
+            self.fail(key, str(exc), section=section, index=index)
+        return seconds
+
+    def schedule(self, table: dict[str, Any], key: str, section: str, index: int
+                 ) -> Schedule | None:
+        """`interval = "30m"` or `cron = "0 * * * *"` (not both), or None when neither is set."""
+        if "interval" in table and "cron" in table:
+            self.fail(f"{key}.cron", "set interval or cron, not both", section=section,
+                      index=index)
+        if "cron" in table:
+            try:
+                return Schedule(cron=check_cron(self.string(table["cron"], f"{key}.cron",
+                                                            section, index)))
+            except ValueError as exc:
+                self.fail(f"{key}.cron", str(exc), section=section, index=index)
+        if "interval" in table:
+            seconds = self.duration(table["interval"], f"{key}.interval", section, index)
+            if seconds < 60:
+                self.fail(f"{key}.interval", "poll at most once a minute (interval >= \"1m\")",
+                          section=section, index=index)
+            return Schedule(interval=seconds)
+        return None
 
     def images(self, data: Any) -> ImagesConfig:
         data = self.table(data, "images", {"mode", "proxy", "proxy_scope"}, section="images")
@@ -230,7 +272,8 @@ class _Validator:
             self.fail("sources", "expected [[sources]] entries")
         result: list[SourceConfig] = []
         seen: set[str] = set()
-        allowed = {"name", "url", "categories", "author", "remove"}
+        allowed = {"name", "url", "categories", "author", "remove", "interval", "cron", "id",
+                   "robots"}
         for i, raw in enumerate(data):
             key = f"sources[{i}]"
             entry = self.table(raw, key, allowed, section="sources", index=i)
@@ -254,6 +297,14 @@ class _Validator:
                     self.fail(f"{key}.remove", f"{selector!r} is not a CSS selector: {exc}",
                               section="sources", index=i)
             author = entry.get("author")
+            policy = entry.get("id", "auto")
+            if policy not in POLICIES:
+                self.fail(f"{key}.id", f"expected one of {', '.join(POLICIES)}, got {policy!r}",
+                          section="sources", index=i)
+            robots = entry.get("robots", True)
+            if not isinstance(robots, bool):
+                self.fail(f"{key}.robots", f"expected true or false, got {robots!r}",
+                          section="sources", index=i)
             result.append(SourceConfig(
                 name=name,
                 url=url,
@@ -261,6 +312,9 @@ class _Validator:
                                         "sources", i),
                 author=self.string(author, f"{key}.author", "sources", i) if author else None,
                 remove=remove,
+                schedule=self.schedule(entry, key, "sources", i),
+                id=policy,
+                robots=robots,
             ))
         return tuple(result)
 

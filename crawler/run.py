@@ -14,21 +14,23 @@ from .spiders.feeds import FeedSpider
 _LOG_LEVELS = {0: "WARNING", 1: "INFO", 2: "DEBUG"}
 
 
-def crawl_settings(config: Config, *, verbosity: int = 0) -> Settings:
+def crawl_settings(config: Config, *, verbosity: int = 0, force: bool = False) -> Settings:
     settings = Settings()
     settings.setmodule("crawler.settings", priority="project")
     settings.set("FEEDVAULT_CONFIG", config, priority="cmdline")
     settings.set("LOG_INSTALL_ROOT_HANDLER", False, priority="cmdline")  # the CLI owns logging
     settings.set("LOG_LEVEL", _LOG_LEVELS[min(verbosity, 2)], priority="cmdline")
+    settings.set("FEEDVAULT_FORCE", force, priority="cmdline")
     if config.contact:
         settings.set("USER_AGENT", f"feedvault/{__version__} (feed archiver; +{config.contact})",
                      priority="cmdline")
     return settings
 
 
-def run_crawl(config: Config, sources: list[str], *, verbosity: int = 0) -> dict[str, Any]:
+def run_crawl(config: Config, sources: list[str], *, verbosity: int = 0,
+              force: bool = False) -> dict[str, Any]:
     """Crawl the named sources; blocks until done. One call per process (Twisted's reactor)."""
-    process = CrawlerProcess(crawl_settings(config, verbosity=verbosity))
+    process = CrawlerProcess(crawl_settings(config, verbosity=verbosity, force=force))
     crawler = process.create_crawler(FeedSpider)
     process.crawl(crawler, source=",".join(sources))
     process.start()

@@ -10,7 +10,7 @@ from typing import Any
 from archive import Archive, ArchiveError, Article
 from crawler.config import SourceConfig, config_from_settings
 from crawler.items import ArticleItem
-from crawler.report import count
+from crawler.report import count, mark
 
 from ._drop import drop
 
@@ -65,9 +65,11 @@ class StorePipeline:
             guid=item.guid,
         )
         try:
-            result = self.archive.put(article)
+            result = self.archive.put(article, self.sources[item.source].id)
         except ArchiveError as exc:
-            raise drop(self.stats, item.source, str(exc)) from exc
+            # not the item's fault: keep the feed's validators so the next crawl retries it
+            mark(self.stats, item.source, "incomplete", True)
+            raise drop(self.stats, item.source, str(exc), item.link or item.feed_url) from exc
         count(self.stats, item.source, result.status)
         logger.debug("%s %s", result.status, result.path)
         return item
