@@ -62,7 +62,8 @@ def verify(archive: Archive) -> VerifyResult:
         try:
             article = archive.load(path)
         except DocumentError as exc:
-            result.findings.append(Finding("unparseable", path, str(exc).split(": ", 1)[-1]))
+            reason = " ".join(str(exc).split(": ", 1)[-1].split())  # YAML errors span lines
+            result.findings.append(Finding("unparseable", path, reason))
             continue
         entry = ledger.pop(path, None)
         if entry is None:

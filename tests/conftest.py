@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
@@ -50,6 +51,8 @@ class _QuietHandler(SimpleHTTPRequestHandler):
         site.requests.append((path, self.headers.get("If-None-Match"),
                               self.headers.get("If-Modified-Since")))
         self._extra = dict(site.headers.get(path, {}))
+        if path in site.delays:
+            time.sleep(site.delays[path])
         if path in site.answers:
             status, headers = site.answers[path]
             self.send_response(status)
@@ -85,6 +88,7 @@ class LocalSite:
         self.requests: list[tuple[str, str | None, str | None]] = []  # path, INM, IMS
         self.answers: dict[str, tuple[int, dict[str, str]]] = {}  # path -> canned answer
         self.headers: dict[str, dict[str, str]] = {}  # path -> extra response headers
+        self.delays: dict[str, float] = {}  # path -> seconds to wait before answering
         self.base = f"http://127.0.0.1:{self.server.server_address[1]}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 

@@ -1,8 +1,8 @@
 """One module per `feedvault` subcommand; each has `register(commands, common)`."""
 
-from . import crawl
+from . import crawl, schedule, verify
 
 # The order here is the order of `feedvault --help`.
-MODULES = (crawl,)
+MODULES = (crawl, schedule, verify)
 
 __all__ = ["MODULES"]
