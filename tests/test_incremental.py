@@ -185,3 +185,28 @@ def test_failed_urls_are_listed_in_the_report(site: LocalSite, tmp_path: Path) -
     assert reasons[("gone", site.url("gone.xml"))] == "feed not fetched (HTTP 404)"
     assert "neither guid nor link" in reasons[("t", site.url("f.xml"))]
     assert {s["name"]: s["status"] for s in data["sources"]} == {"t": "failed", "gone": "failed"}
+
+
+def test_robots_txt_is_obeyed_unless_the_source_opts_out(site: LocalSite, tmp_path: Path) -> None:
+    site.write("robots.txt", "User-agent: *\nDisallow: /private/\n")
+    config = write_config(tmp_path, [
+        {"name": "polite", "url": site.write("private/a.xml", rss_feed([_item(1)]))},
+        {"name": "optout", "robots": False, "url": site.write("private/b.xml",
+                                                              rss_feed([_item(2)]))},
+    ])
+    out = _crawl(config, expect=1)
+    assert _row(out, "polite")[6] == "FAILED" and "Forbidden by robots.txt" in out
+    assert _row(out, "optout")[:1] == ["1"]
+    assert not site.served("private/a.xml")
+
+
+def test_short_retry_after_is_waited_for_and_retried(site: LocalSite, tmp_path: Path) -> None:
+    import time
+
+    site.answer("f.xml", 503, {"Retry-After": "1"})
+    config = write_config(tmp_path, [{"name": "t", "url": site.url("f.xml")}])
+    started = time.monotonic()
+    _crawl(config, expect=1)
+    served = site.served("f.xml")
+    assert len(served) == 4  # the first answer and three retries (RETRY_TIMES)
+    assert time.monotonic() - started >= 3  # each one a second after the last

@@ -79,7 +79,8 @@ def test_schedule_stops_cleanly_on_sigterm_mid_crawl(site: LocalSite, tmp_path: 
     assert "crawled fast, slow in" in out  # the one log line of the interrupted crawl
     root = tmp_path / "posts"
     files = archive_files(root)
-    assert len({frontmatter.load(p)["guid"] for p in files}) == len(files) >= 60
+    # the in-flight slow feed was answered and its articles archived before the exit
+    assert len({frontmatter.load(p)["guid"] for p in files}) == len(files) == 80
     assert not list((root / ".feedvault" / "tmp").iterdir())
     assert feedvault("verify", "--config", config).returncode == 0
 
