@@ -6,7 +6,6 @@ from collections.abc import Collection
 from typing import Any
 
 from scrapy import Request
-from scrapy.exceptions import NotConfigured
 
 from ..config import config_from_settings
 
@@ -19,8 +18,7 @@ class SourcePolicyMiddleware:
     """
 
     def __init__(self, robots_opt_out: Collection[str]) -> None:
-        if not robots_opt_out:
-            raise NotConfigured("every source obeys robots.txt")
+        # no NotConfigured when empty: Scrapy would log it as a warning on every crawl
         self.robots_opt_out = frozenset(robots_opt_out)
 
     @classmethod
