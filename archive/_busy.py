@@ -26,7 +26,7 @@ def retry_busy(func: F) -> F:
     a writer that keeps the database for longer, or BEGIN IMMEDIATE racing another
     process's checkpoint.
     """
-    return retry(  # type: ignore[no-any-return]
+    return retry(  # type: ignore[return-value]
         retry=retry_if_exception(_busy),
         wait=wait_random_exponential(multiplier=0.05, max=2),
         stop=stop_after_delay(60),

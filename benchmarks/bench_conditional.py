@@ -58,7 +58,7 @@ class Server:
         outer = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802
+            def do_GET(self) -> None:
                 body = outer.bodies.get(self.path)
                 if body is None:
                     status = 404

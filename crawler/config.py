@@ -24,6 +24,7 @@ SOURCE_NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 IMAGE_MODES = ("proxy", "keep")
 PROXY_SCOPES = ("http", "all")
 PROXY_FIELDS = {"url", "url_quoted"}
+DEFAULT_SCHEDULE = Schedule(interval=3600)  # `[crawl]` without interval or cron
 
 
 @dataclass(frozen=True)
@@ -60,7 +61,7 @@ class Config:
     images: ImagesConfig = ImagesConfig()
     sources: tuple[SourceConfig, ...] = ()
     contact: str | None = None
-    schedule: Schedule = Schedule(interval=3600)
+    schedule: Schedule = DEFAULT_SCHEDULE
     jitter: float = 60.0
 
     def schedule_of(self, source: SourceConfig) -> Schedule:
@@ -188,12 +189,12 @@ class _Validator:
             self.fail(f"archive.front_matter.{clash[0]}",
                       "feedvault writes this key itself; choose another name",
                       section="archive.front_matter")
-        crawl = self.table(data.get("crawl", {}), "crawl", {"contact", "interval", "cron", "jitter"},
-                           section="crawl")
+        crawl = self.table(data.get("crawl", {}), "crawl",
+                           {"contact", "interval", "cron", "jitter"}, section="crawl")
         contact = crawl.get("contact")
         if contact is not None:
             contact = self.string(contact, "crawl.contact", "crawl")
-        schedule = self.schedule(crawl, "crawl", "crawl", 0) or Schedule(interval=3600)
+        schedule = self.schedule(crawl, "crawl", "crawl", 0) or DEFAULT_SCHEDULE
         jitter = self.duration(crawl.get("jitter", "1m"), "crawl.jitter", "crawl", 0)
         return Config(
             file=self.path,

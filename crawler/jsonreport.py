@@ -16,7 +16,7 @@ SCHEMA = "feedvault-crawl-report/1"
 
 def build(summaries: list[SourceSummary], *, started: datetime, finished: datetime,
           archive: Path, exit_status: int) -> dict[str, Any]:
-    sources = []
+    sources: list[dict[str, Any]] = []
     for s in summaries:
         sources.append({
             "name": s.name,

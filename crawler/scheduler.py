@@ -1,4 +1,4 @@
-"""The foreground scheduler: crawl due sources in child processes, one at a time, until told to stop."""
+"""The foreground scheduler: crawl due sources in child processes, one at a time, until stopped."""
 
 from __future__ import annotations
 

@@ -3,7 +3,11 @@
 import os
 
 from crawler import __version__
-from crawler.middlewares import BackoffRetryMiddleware, ConditionalMiddleware, SourcePolicyMiddleware
+from crawler.middlewares import (
+    BackoffRetryMiddleware,
+    ConditionalMiddleware,
+    SourcePolicyMiddleware,
+)
 from crawler.throttle import ConditionalAutoThrottle
 from pipelines import CleanPipeline, ImagesPipeline, NormalizePipeline, StorePipeline
 

@@ -131,3 +131,16 @@ def test_verify_finds_problems_and_repair_rebuilds_the_ledger(site: LocalSite,
     assert result.returncode == 0
     assert len(archive_files(root)) == 4
     assert feedvault("verify", "--config", config).returncode == 0
+
+
+def test_one_crawl_at_a_time_per_archive(site: LocalSite, tmp_path: Path) -> None:
+    config = _two_feeds(site, tmp_path, slow=6)
+    first = _start("crawl", "--config", config)
+    _wait_for(lambda: bool(site.served("slow.xml")))
+    second = feedvault("crawl", "--config", config)
+    assert second.returncode == 1
+    assert "the archive is busy" in second.stderr and f"pid {first.pid}" in second.stderr
+    assert feedvault("verify", "--config", config).returncode == 1  # busy as well
+    first.communicate(timeout=120)
+    assert first.returncode == 0
+    assert len(archive_files(tmp_path / "posts")) == 80

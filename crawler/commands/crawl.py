@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from archive import Archive, ArchiveLock
+from archive import HIDDEN, Archive, ArchiveLock
 
 from .. import jsonreport
 from ..config import Config
@@ -39,9 +39,10 @@ def run(args: argparse.Namespace, config: Config) -> int:
 
     started = datetime.now(UTC)
     selected = config.select(args.source)
-    with Archive(config.archive_path, config.preset, config.front_matter) as archive:
-        hidden = archive.hidden  # fail before crawling if the archive cannot be opened
-    with ArchiveLock(hidden):
+    # Lock first: opening an Archive sweeps temporary files, which may be another crawl's.
+    with ArchiveLock(config.archive_path / HIDDEN):
+        with Archive(config.archive_path, config.preset, config.front_matter):
+            pass  # fail before crawling if the archive cannot be created or opened
         with HttpState(config.archive_path) as state:
             todo = plan(config, selected, state, started, due_only=args.due, force=args.force)
         stats: dict[str, Any] = {}

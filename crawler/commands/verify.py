@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from archive import Archive, ArchiveLock
+from archive import HIDDEN, Archive, ArchiveLock
 from archive.verify import repair, verify
 
 from ..config import Config
@@ -26,8 +26,9 @@ def register(commands: Any, common: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace, config: Config) -> int:
     policies = {s.name: s.id for s in config.sources}
-    with Archive(config.archive_path, config.preset, config.front_matter) as archive, \
-            ArchiveLock(archive.hidden):
+    # Lock first: opening an Archive sweeps temporary files, which may be a crawl's.
+    with ArchiveLock(config.archive_path / HIDDEN), \
+            Archive(config.archive_path, config.preset, config.front_matter) as archive:
         result = (repair(archive, lambda source: policies.get(source, "auto"))
                   if args.repair else verify(archive))
         for finding in result.findings:

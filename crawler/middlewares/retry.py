@@ -34,8 +34,11 @@ class BackoffRetryMiddleware(RetryMiddleware):
     def delay(self, attempt: int) -> float:
         return random.uniform(0, min(self.backoff_max, self.backoff * 2 ** (attempt - 1)))
 
-    async def process_response(self, request: Request, response: Response
-                               ) -> Request | Response:
+    # Coroutines (Scrapy awaits them) without the deprecated spider argument: hence the
+    # override ignores; the behaviour is the base class's plus the waiting.
+    async def process_response(  # type: ignore[override]
+        self, request: Request, response: Response
+    ) -> Request | Response:
         if request.meta.get("dont_retry", False) or response.status not in self.retry_http_codes:
             return response
         wait = None
@@ -53,7 +56,9 @@ class BackoffRetryMiddleware(RetryMiddleware):
         await sleep(wait if wait is not None else self.delay(retry.meta["retry_times"]))
         return retry
 
-    async def process_exception(self, request: Request, exception: Exception) -> Any:
+    async def process_exception(  # type: ignore[override]
+        self, request: Request, exception: Exception
+    ) -> Any:
         if request.meta.get("dont_retry", False) or not isinstance(
             exception, self.exceptions_to_retry
         ):
