@@ -9,14 +9,17 @@ from .errors import (
     FeedvaultError,
     LedgerError,
 )
+from .identity import POLICIES, identity_of
 from .lock import ArchiveLock
 from .presets import PRESETS, Preset, get_preset
 from .store import HIDDEN, Archive, PutResult
 
 __all__ = [
     "HIDDEN",
+    "POLICIES",
     "PRESETS",
     "Archive",
+    "ArchiveBusy",
     "ArchiveError",
     "ArchiveLock",
     "ArchiveLocked",
@@ -29,4 +32,5 @@ __all__ = [
     "PutResult",
     "content_hash",
     "get_preset",
+    "identity_of",
 ]

@@ -6,6 +6,7 @@ import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
+from ._busy import retry_busy
 from .errors import LedgerError
 
 _SCHEMA = """
@@ -50,13 +51,17 @@ class Ledger:
 
     def __init__(self, path: Path) -> None:
         try:
-            self._db = sqlite3.connect(path, timeout=30, isolation_level=None)
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=FULL")
-            self._db.executescript(_SCHEMA)
+            self._open(path)
         except sqlite3.Error as exc:
             raise LedgerError(f"{path}: cannot open the ledger: {exc}", fatal=True) from exc
         self.path = path
+
+    @retry_busy
+    def _open(self, path: Path) -> None:
+        self._db = sqlite3.connect(path, timeout=30, isolation_level=None)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=FULL")
+        self._db.executescript(_SCHEMA)
 
     def close(self) -> None:
         self._db.close()
@@ -74,33 +79,60 @@ class Ledger:
     def path_taken(self, path: str) -> bool:
         return self._db.execute("SELECT 1 FROM articles WHERE path = ?", (path,)).fetchone() is not None
 
+    def by_link(self, source: str, link: str) -> list[Entry]:
+        rows = self._db.execute(
+            "SELECT * FROM articles WHERE source = ? AND link = ? LIMIT 2", (source, link)
+        ).fetchall()
+        return [Entry(*row) for row in rows]
+
     def record(self, entry: Entry, seen: str) -> None:
         """Insert or replace the article's row and add a revision, in one transaction."""
         try:
-            with self._transaction():
-                self._db.execute(
-                    "INSERT OR REPLACE INTO articles VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                    (
-                        entry.source,
-                        entry.identity,
-                        entry.path,
-                        entry.link,
-                        entry.content_hash,
-                        entry.date,
-                        entry.first_seen,
-                        entry.updated,
-                    ),
-                )
-                self._db.execute(
-                    "INSERT INTO revisions VALUES (?, ?, ?, ?)",
-                    (entry.source, entry.identity, entry.content_hash, seen),
-                )
+            self._record(entry, seen)
         except sqlite3.Error as exc:
             fatal = isinstance(exc, sqlite3.OperationalError) and any(
                 word in str(exc) for word in ("disk is full", "readonly", "disk I/O")
             )
             raise LedgerError(f"{self.path}: cannot record {entry.path}: {exc}",
                               fatal=fatal) from exc
+
+    @retry_busy
+    def _record(self, entry: Entry, seen: str) -> None:
+        with self._transaction():
+            self._db.execute("INSERT OR REPLACE INTO articles VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                             _row(entry))
+            self._db.execute(
+                "INSERT INTO revisions VALUES (?, ?, ?, ?)",
+                (entry.source, entry.identity, entry.content_hash, seen),
+            )
+
+    def rebuild(self, entries: list[Entry], seen: str) -> None:
+        """Replace every article row with entries, in one transaction (`verify --repair`).
+
+        Revisions are history and stay; an entry whose hash is not its latest
+        revision gets one more, seen now.
+        """
+        try:
+            self._rebuild(entries, seen)
+        except sqlite3.Error as exc:
+            raise LedgerError(f"{self.path}: cannot rebuild the ledger: {exc}") from exc
+
+    @retry_busy
+    def _rebuild(self, entries: list[Entry], seen: str) -> None:
+        with self._transaction():
+            self._db.execute("DELETE FROM articles")
+            for entry in entries:
+                self._db.execute("INSERT INTO articles VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                                 _row(entry))
+                last = self._db.execute(
+                    "SELECT content_hash FROM revisions WHERE source = ? AND identity = ? "
+                    "ORDER BY rowid DESC LIMIT 1", (entry.source, entry.identity),
+                ).fetchone()
+                if last is None or last[0] != entry.content_hash:
+                    self._db.execute(
+                        "INSERT INTO revisions VALUES (?, ?, ?, ?)",
+                        (entry.source, entry.identity, entry.content_hash, seen),
+                    )
 
     def revisions(self, source: str, identity: str) -> list[tuple[str, str]]:
         return self._db.execute(
@@ -114,6 +146,11 @@ class Ledger:
 
     def _transaction(self) -> _Transaction:
         return _Transaction(self._db)
+
+
+def _row(entry: Entry) -> tuple[str | None, ...]:
+    return (entry.source, entry.identity, entry.path, entry.link, entry.content_hash,
+            entry.date, entry.first_seen, entry.updated)
 
 
 class _Transaction:

@@ -11,7 +11,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from .errors import ArchiveLocked
+from .errors import ArchiveError, ArchiveLocked
 
 LOCK_NAME = "lock"
 
@@ -29,8 +29,12 @@ class ArchiveLock:
         self._fd: int | None = None
 
     def acquire(self, *, wait: bool = False, timeout: float | None = None) -> ArchiveLock:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as exc:  # a read-only or full filesystem, a missing permission
+            raise ArchiveError(f"{self.path.parent.parent}: cannot write to the archive: "
+                               f"{exc.strerror or exc}", fatal=True) from exc
         deadline = None if timeout is None else time.monotonic() + timeout
         while True:
             try:

@@ -16,6 +16,7 @@ from ._protect import normalize
 from .body import to_markdown
 from .document import Article, content_hash
 from .errors import ArchiveError, DocumentError
+from .identity import LinkClaims, identity_of
 from .layout import article_path
 from .ledger import Entry, Ledger
 from .presets import Preset, get_preset
@@ -72,6 +73,7 @@ class Archive:
                                fatal=True) from exc
         sweep(self._tmp)
         self.ledger = Ledger(self.hidden / "ledger.sqlite")
+        self._claims = LinkClaims()
 
     def __enter__(self) -> Archive:
         return self
@@ -82,11 +84,12 @@ class Archive:
     def close(self) -> None:
         self.ledger.close()
 
-    def put(self, article: Article) -> PutResult:
+    def put(self, article: Article, policy: str = "auto") -> PutResult:
         """Archive one article: a new file, a rewrite in place, or nothing if unchanged.
 
-        The article's body is cleaned HTML. With `body = "markdown"` the archive
-        stores (and `load` returns) its Markdown conversion instead.
+        policy is the source's identity policy (`archive.identity`). The article's body
+        is cleaned HTML. With `body = "markdown"` the archive stores (and `load`
+        returns) its Markdown conversion instead.
         """
         if not SOURCE_NAME.match(article.source):
             raise ArchiveError(f"invalid source name {article.source!r}: use letters, digits, - and _")
@@ -98,8 +101,13 @@ class Archive:
             extra={**self.constants, **article.extra},
             updated=None,
         )
-        identity = article.identity
+        identity = identity_of(article, policy)
         entry = self.ledger.get(article.source, identity)
+        if entry is None and policy == "auto":
+            entry = self._known_link(article, identity)
+        if entry is not None:
+            identity = entry.identity
+        self._claims.claim(article.source, article.original_url, identity)
         now = self._clock()
         if article.date is None:
             article = article.with_(date=datetime.fromisoformat(entry.date) if entry else now)
@@ -122,7 +130,7 @@ class Archive:
                 identity=identity,
                 extension=self.preset.extension,
                 layout=self.preset.layout,
-                taken=lambda p: self._taken(p, article.source, identity),
+                taken=lambda p: self._taken(p, article, identity, policy),
             )
             status, first_seen = "new", now.isoformat()
         self._write(path, self.preset.dumps(article.with_(updated=now)))
@@ -151,7 +159,15 @@ class Archive:
             raise DocumentError(f"{full}: cannot read: {exc}") from exc
         return self.preset.loads(text, where=str(full))
 
-    def _taken(self, path: str, source: str, identity: str) -> bool:
+    def _known_link(self, article: Article, identity: str) -> Entry | None:
+        """The one ledger row with this link, when the item is that article with a new guid."""
+        link = article.original_url
+        if not link or self._claims.held_by_other(article.source, link, identity):
+            return None
+        rows = self.ledger.by_link(article.source, link)
+        return rows[0] if len(rows) == 1 else None
+
+    def _taken(self, path: str, article: Article, identity: str, policy: str) -> bool:
         if self.ledger.path_taken(path):
             return True
         if not (self.root / path).exists():
@@ -162,7 +178,11 @@ class Archive:
             other = self.load(path)
         except DocumentError:
             return True
-        return (other.source, other.guid or other.original_url) != (source, identity)
+        try:
+            other_identity = identity_of(other, policy)
+        except ValueError:
+            return True
+        return (other.source, other_identity) != (article.source, identity)
 
     def _resolve(self, path: str) -> Path:
         rel = PurePosixPath(path)

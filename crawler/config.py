@@ -14,7 +14,9 @@ from urllib.parse import urlsplit
 
 from cssselect import GenericTranslator, SelectorError
 
-from archive import ConfigError, get_preset
+from archive import POLICIES, ConfigError, get_preset
+
+from .schedule import Schedule, check_cron, parse_duration
 
 DEFAULT_NAME = "feedvault.toml"
 ENV_VAR = "FEEDVAULT_CONFIG"
@@ -27,6 +29,7 @@ SCRAPY_RESERVED = {"ITEM_PIPELINES", "SPIDER_MODULES", "NEWSPIDER_MODULE", "BOT_
 PAGE_KEYS = ("full_text", "content_selector", "next_page", "prefer_page")
 HOST_PATTERN = re.compile(r"^[a-z0-9*?.\[\]-]+$")
 HEADER_NAME = re.compile(r"^[A-Za-z0-9!#$%&'*+.^_`|~-]+$")
+DEFAULT_SCHEDULE = Schedule(interval=3600)  # `[crawl]` without interval or cron
 
 
 @dataclass(frozen=True)
@@ -65,6 +68,9 @@ class SourceConfig:
     next_page: str | None = None
     prefer_page: bool = False
     keep: tuple[str, ...] = ()
+    schedule: Schedule | None = None  # None: the `[crawl]` default
+    id: str = "auto"  # identity policy: auto | guid | link | title+date
+    robots: bool = True  # obey robots.txt
 
 
 @dataclass(frozen=True)
@@ -83,6 +89,11 @@ class Config:
     scrapy: Mapping[str, Any] = field(default_factory=dict)
     clean: CleanConfig = CleanConfig()
     default_cover: str | None = None
+    schedule: Schedule = DEFAULT_SCHEDULE
+    jitter: float = 60.0
+
+    def schedule_of(self, source: SourceConfig) -> Schedule:
+        return source.schedule or self.schedule
 
     def source(self, name: str) -> SourceConfig:
         for src in self.sources:
@@ -215,7 +226,8 @@ class _Validator:
             self.fail(f"archive.front_matter.{clash[0]}",
                       "feedvault writes this key itself; choose another name",
                       section="archive.front_matter")
-        crawl = self.table(data.get("crawl", {}), "crawl", {"contact"}, section="crawl")
+        crawl = self.table(data.get("crawl", {}), "crawl",
+                           {"contact", "interval", "cron", "jitter"}, section="crawl")
         contact = crawl.get("contact")
         if contact is not None:
             contact = self.string(contact, "crawl.contact", "crawl")
@@ -225,6 +237,8 @@ class _Validator:
             if urlsplit(default_cover).scheme not in ("http", "https", ""):
                 self.fail("archive.default_cover", f"{default_cover!r}: expected an http(s) URL "
                           "or a site path such as /img/cover.jpg", section="archive")
+        schedule = self.schedule(crawl, "crawl", "crawl", 0) or DEFAULT_SCHEDULE
+        jitter = self.duration(crawl.get("jitter", "1m"), "crawl.jitter", "crawl", 0)
         return Config(
             file=self.path,
             archive_path=archive_path.resolve(),
@@ -238,6 +252,8 @@ class _Validator:
             scrapy=self.scrapy(data.get("scrapy", {})),
             clean=self.clean(data.get("clean", {})),
             default_cover=default_cover,
+            schedule=schedule,
+            jitter=jitter,
         )
 
     def scrapy(self, data: Any) -> dict[str, Any]:
@@ -271,6 +287,33 @@ class _Validator:
                           "\"www.youtube.com\" or \"*.sinaimg.cn\" (no scheme, port or path)",
                           section=section)
         return tuple(p.lower() for p in patterns)
+
+    def duration(self, value: Any, key: str, section: str, index: int) -> float:
+        try:
+            seconds = parse_duration(self.string(str(value), key, section, index))
+        except ValueError as exc:
+            self.fail(key, str(exc), section=section, index=index)
+        return seconds
+
+    def schedule(self, table: dict[str, Any], key: str, section: str, index: int
+                 ) -> Schedule | None:
+        """`interval = "30m"` or `cron = "0 * * * *"` (not both), or None when neither is set."""
+        if "interval" in table and "cron" in table:
+            self.fail(f"{key}.cron", "set interval or cron, not both", section=section,
+                      index=index)
+        if "cron" in table:
+            try:
+                return Schedule(cron=check_cron(self.string(table["cron"], f"{key}.cron",
+                                                            section, index)))
+            except ValueError as exc:
+                self.fail(f"{key}.cron", str(exc), section=section, index=index)
+        if "interval" in table:
+            seconds = self.duration(table["interval"], f"{key}.interval", section, index)
+            if seconds < 60:
+                self.fail(f"{key}.interval", "poll at most once a minute (interval >= \"1m\")",
+                          section=section, index=index)
+            return Schedule(interval=seconds)
+        return None
 
     def images(self, data: Any, archive_path: Path) -> ImagesConfig:
         data = self.table(data, "images",
@@ -342,7 +385,8 @@ class _Validator:
             self.fail("sources", "expected [[sources]] entries")
         result: list[SourceConfig] = []
         seen: set[str] = set()
-        allowed = {"name", "url", "categories", "author", "remove", "keep", *PAGE_KEYS}
+        allowed = {"name", "url", "categories", "author", "remove", "keep", *PAGE_KEYS,
+                   "interval", "cron", "id", "robots"}
         for i, raw in enumerate(data):
             key = f"sources[{i}]"
             entry = self.table(raw, key, allowed, section="sources", index=i)
@@ -361,6 +405,14 @@ class _Validator:
             remove = self.selectors(entry.get("remove", []), f"{key}.remove", i)
             keep = self.selectors(entry.get("keep", []), f"{key}.keep", i)
             author = entry.get("author")
+            policy = entry.get("id", "auto")
+            if policy not in POLICIES:
+                self.fail(f"{key}.id", f"expected one of {', '.join(POLICIES)}, got {policy!r}",
+                          section="sources", index=i)
+            robots = entry.get("robots", True)
+            if not isinstance(robots, bool):
+                self.fail(f"{key}.robots", f"expected true or false, got {robots!r}",
+                          section="sources", index=i)
             result.append(SourceConfig(
                 name=name,
                 url=url,
@@ -370,6 +422,9 @@ class _Validator:
                 remove=remove,
                 **self._page_keys(entry, key, i),
                 keep=keep,
+                schedule=self.schedule(entry, key, "sources", i),
+                id=policy,
+                robots=robots,
             ))
         return tuple(result)
 

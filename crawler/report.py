@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 logger = logging.getLogger(__name__)
 
-STATUSES = ("new", "updated", "unchanged", "failed")
+STATUSES = ("new", "updated", "unchanged", "not_modified", "failed")
 
 
 def _key(source: str, what: str) -> str:
@@ -18,6 +19,14 @@ def _key(source: str, what: str) -> str:
 
 def count(stats: Any, source: str, status: str) -> None:
     stats.inc_value(_key(source, status))
+    stats.set_value(_key(source, "finished"), time.time())
+
+
+def mark(stats: Any, source: str, what: str, value: Any, *, first: bool = False) -> None:
+    """Set a per-source value; with first, only if it is not set yet."""
+    if first and stats.get_value(_key(source, what)) is not None:
+        return
+    stats.set_value(_key(source, what), value)
 
 
 def problem(stats: Any, source: str, message: str, *, fatal: bool = False) -> None:
@@ -29,19 +38,41 @@ def problem(stats: Any, source: str, message: str, *, fatal: bool = False) -> No
     logger.warning("%s: %s", source, message)
 
 
+def failed_url(stats: Any, source: str, url: str | None, reason: str, *,
+               fatal: bool = False) -> None:
+    """A URL (a feed, an article page, an item's link) that could not be archived, and why."""
+    failures = stats.get_value(_key(source, "failures")) or []
+    stats.set_value(_key(source, "failures"), [*failures, {"url": url, "reason": reason}])
+    problem(stats, source, f"{url}: {reason}" if url else reason, fatal=fatal)
+
+
 @dataclass
 class SourceSummary:
     name: str
     new: int = 0
     updated: int = 0
     unchanged: int = 0
+    not_modified: int = 0
     failed: int = 0
     broken: bool = False
+    seconds: float = 0.0
     problems: list[str] = field(default_factory=list)
+    failures: list[dict[str, str | None]] = field(default_factory=list)
+    skipped: str | None = None  # why the source was not crawled (not due, postponed)
+    not_before: str | None = None  # earliest next poll the site asked for
 
     @property
     def ok(self) -> bool:
         return not self.broken and not self.failed
+
+    @property
+    def status(self) -> str:
+        if self.skipped:
+            return "skipped"
+        if not self.ok:
+            return "failed"
+        return "not modified" if self.not_modified and not (
+            self.new or self.updated or self.unchanged) else "ok"
 
 
 def summarize(stats: dict[str, Any], sources: Iterable[str]) -> list[SourceSummary]:
@@ -52,17 +83,28 @@ def summarize(stats: dict[str, Any], sources: Iterable[str]) -> list[SourceSumma
             setattr(summary, status, int(stats.get(_key(name, status), 0)))
         summary.broken = bool(stats.get(_key(name, "broken")))
         summary.problems = list(stats.get(_key(name, "problems"), []))
+        summary.failures = list(stats.get(_key(name, "failures"), []))
+        summary.not_before = stats.get(_key(name, "not_before"))
+        started, finished = stats.get(_key(name, "started")), stats.get(_key(name, "finished"))
+        if started is not None and finished is not None:
+            summary.seconds = round(max(0.0, finished - started), 2)
         result.append(summary)
     return result
 
 
 def format_summary(summaries: list[SourceSummary]) -> str:
     width = max([len("source"), *(len(s.name) for s in summaries)])
-    lines = [f"{'source':<{width}}  {'new':>5} {'updated':>7} {'unchanged':>9} {'failed':>6}  status"]
+    lines = [f"{'source':<{width}}  {'new':>5} {'updated':>7} {'unchanged':>9} "
+             f"{'not-modified':>12} {'failed':>6} {'seconds':>7}  status"]
     for s in summaries:
-        status = "ok" if s.ok else "FAILED"
+        status = s.status.upper() if s.status == "failed" else s.status
+        if s.skipped:
+            status = f"skipped: {s.skipped}"
+        elif s.not_before:
+            status += f" (next poll not before {s.not_before})"
         lines.append(
-            f"{s.name:<{width}}  {s.new:>5} {s.updated:>7} {s.unchanged:>9} {s.failed:>6}  {status}"
+            f"{s.name:<{width}}  {s.new:>5} {s.updated:>7} {s.unchanged:>9} "
+            f"{s.not_modified:>12} {s.failed:>6} {s.seconds:>7.1f}  {status}"
         )
     for s in summaries:
         lines.extend(f"  {s.name}: {p}" for p in s.problems)

@@ -14,7 +14,8 @@ from .spiders.feeds import FeedSpider
 _LOG_LEVELS = {0: "WARNING", 1: "INFO", 2: "DEBUG"}
 
 
-def crawl_settings(config: Config, *, verbosity: int = 0, lock_held: bool = False) -> Settings:
+def crawl_settings(config: Config, *, verbosity: int = 0, force: bool = False,
+                   lock_held: bool = False) -> Settings:
     settings = Settings()
     settings.setmodule("crawler.settings", priority="project")
     for name, value in config.scrapy.items():  # [scrapy] in feedvault.toml
@@ -23,6 +24,7 @@ def crawl_settings(config: Config, *, verbosity: int = 0, lock_held: bool = Fals
     settings.set("FEEDVAULT_LOCK_HELD", lock_held, priority="cmdline")
     settings.set("LOG_INSTALL_ROOT_HANDLER", False, priority="cmdline")  # the CLI owns logging
     settings.set("LOG_LEVEL", _LOG_LEVELS[min(verbosity, 2)], priority="cmdline")
+    settings.set("FEEDVAULT_FORCE", force, priority="cmdline")
     if config.contact:
         settings.set("USER_AGENT", f"feedvault/{__version__} (feed archiver; +{config.contact})",
                      priority="cmdline")
@@ -30,12 +32,13 @@ def crawl_settings(config: Config, *, verbosity: int = 0, lock_held: bool = Fals
 
 
 def run_crawl(config: Config, sources: list[str], *, verbosity: int = 0,
-              lock_held: bool = False) -> dict[str, Any]:
+              force: bool = False, lock_held: bool = False) -> dict[str, Any]:
     """Crawl the named sources; blocks until done. One call per process (Twisted's reactor).
 
     lock_held says the caller already holds the archive's writer lock.
     """
-    process = CrawlerProcess(crawl_settings(config, verbosity=verbosity, lock_held=lock_held))
+    process = CrawlerProcess(crawl_settings(config, verbosity=verbosity, force=force,
+                                            lock_held=lock_held))
     crawler = process.create_crawler(FeedSpider)
     process.crawl(crawler, source=",".join(sources))
     process.start()

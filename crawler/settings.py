@@ -3,6 +3,12 @@
 import os
 
 from crawler import __version__
+from crawler.middlewares import (
+    BackoffRetryMiddleware,
+    ConditionalMiddleware,
+    SourcePolicyMiddleware,
+)
+from crawler.throttle import ConditionalAutoThrottle
 from pipelines import CleanPipeline, ImageDownloadPipeline, NormalizePipeline, StorePipeline
 
 BOT_NAME = "feedvault"
@@ -21,12 +27,26 @@ AUTOTHROTTLE_ENABLED = True
 AUTOTHROTTLE_START_DELAY = 0.5
 AUTOTHROTTLE_MAX_DELAY = 30
 AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0
+EXTENSIONS = {
+    "scrapy.extensions.throttle.AutoThrottle": None,
+    ConditionalAutoThrottle: 0,
+}
 
 DOWNLOAD_TIMEOUT = 30
 DOWNLOAD_MAXSIZE = 32 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 8 * 1024 * 1024
 RETRY_ENABLED = True
-RETRY_TIMES = 3
+RETRY_TIMES = 3  # for 5xx, 408, 429 and timeouts; spaced out by BackoffRetryMiddleware
+FEEDVAULT_RETRY_BACKOFF = 1.0  # seconds: retry n waits up to BACKOFF * 2**(n-1)
+FEEDVAULT_RETRY_BACKOFF_MAX = 60.0  # and longer Retry-After answers postpone the source
+FEEDVAULT_FORCE = False  # True: no conditional headers (`feedvault crawl --force`)
+
+DOWNLOADER_MIDDLEWARES = {
+    SourcePolicyMiddleware: 50,  # before RobotsTxtMiddleware (100)
+    ConditionalMiddleware: 540,  # sees answers after retries and redirects
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    BackoffRetryMiddleware: 550,
+}
 
 TELNETCONSOLE_ENABLED = False
 LOG_LEVEL = "INFO"

@@ -6,11 +6,11 @@ from typing import Any
 
 from scrapy.exceptions import DropItem
 
-from crawler.report import count, problem
+from crawler.report import count, failed_url
 
 
-def drop(stats: Any, source: str, reason: str) -> DropItem:
-    """Record the failure against the source and return the DropItem to raise."""
+def drop(stats: Any, source: str, reason: str, url: str | None = None) -> DropItem:
+    """Record the failure (and the URL it concerns) against the source; return the DropItem."""
     count(stats, source, "failed")
-    problem(stats, source, reason)
-    return DropItem(reason)
+    failed_url(stats, source, url, reason)
+    return DropItem(f"{url}: {reason}" if url else reason)

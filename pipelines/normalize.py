@@ -41,7 +41,7 @@ class NormalizePipeline:
         item.guid = clean_text(item.guid) or None
         if not item.guid and not item.link:
             raise drop(self.stats, item.source,
-                       f"{item.feed_url}: entry {item.title[:80]!r} has neither guid nor link")
+                       f"entry {item.title[:80]!r} has neither guid nor link", item.feed_url)
         item.title = clean_text(item.title) or self._fallback_title(item)
         item.author = source.author or clean_text(item.author) or item.feed_title or None
         return item

@@ -12,7 +12,7 @@ from scrapy.utils.defer import deferred_from_coro
 from archive import HIDDEN, Archive, ArchiveError, ArchiveLock, Article
 from crawler.config import SourceConfig, config_from_settings
 from crawler.items import ArticleItem
-from crawler.report import count
+from crawler.report import count, mark
 
 from ._drop import drop
 
@@ -89,11 +89,13 @@ class StorePipeline:
         if self.stopped:
             raise drop(self.stats, item.source, f"not archived: {self.stopped}")
         try:
-            result = self.archive.put(article)
+            result = self.archive.put(article, self.sources[item.source].id)
         except ArchiveError as exc:
             if exc.fatal:
                 self._stop(str(exc))
-            raise drop(self.stats, item.source, str(exc)) from exc
+            # not the item's fault: keep the feed's validators so the next crawl retries it
+            mark(self.stats, item.source, "incomplete", True)
+            raise drop(self.stats, item.source, str(exc), item.link or item.feed_url) from exc
         count(self.stats, item.source, result.status)
         logger.debug("%s %s", result.status, result.path)
         return item

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
@@ -40,9 +42,39 @@ class _QuietHandler(SimpleHTTPRequestHandler):
     def log_message(self, format: str, *args: object) -> None:
         pass
 
-    def do_GET(self) -> None:
-        self.server.requests.append(self.path)  # type: ignore[attr-defined]
-        super().do_GET()
+    # Conditional requests, as a careful server does them: a strong ETag from the
+    # file's bytes (Last-Modified alone has one-second resolution: an edit within
+    # the second would be answered 304), plus canned answers set with site.answer().
+    def send_head(self):  # type: ignore[no-untyped-def]
+        site: LocalSite = self.server.site  # type: ignore[attr-defined]
+        path = self.path.split("?", 1)[0]
+        site.requests.append((path, self.headers.get("If-None-Match"),
+                              self.headers.get("If-Modified-Since")))
+        self._extra = dict(site.headers.get(path, {}))
+        if path in site.delays:
+            time.sleep(site.delays[path])
+        if path in site.answers:
+            status, headers = site.answers[path]
+            self.send_response(status)
+            for key, value in headers.items():
+                self.send_header(key, value)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return None
+        target = Path(self.translate_path(self.path))
+        if target.is_file():
+            self._extra["ETag"] = '"' + hashlib.sha256(target.read_bytes()).hexdigest()[:16] + '"'
+            if self.headers.get("If-None-Match") == self._extra["ETag"]:
+                self.send_response(304)
+                self.end_headers()
+                return None
+        return super().send_head()
+
+    def end_headers(self) -> None:
+        for key, value in getattr(self, "_extra", {}).items():
+            self.send_header(key, value)
+        self._extra = {}
+        super().end_headers()
 
 
 class LocalSite:
@@ -54,12 +86,23 @@ class LocalSite:
         self.root = root
         handler = partial(_QuietHandler, directory=str(root))
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        self.server.requests = self.requests = []  # type: ignore[attr-defined]
+        self.server.site = self  # type: ignore[attr-defined]
+        self.requests: list[tuple[str, str | None, str | None]] = []  # path, INM, IMS
+        self.answers: dict[str, tuple[int, dict[str, str]]] = {}  # path -> canned answer
+        self.headers: dict[str, dict[str, str]] = {}  # path -> extra response headers
+        self.delays: dict[str, float] = {}  # path -> seconds to wait before answering
         self.base = f"http://127.0.0.1:{self.server.server_address[1]}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
     def url(self, path: str) -> str:
         return f"{self.base}/{path.lstrip('/')}"
+
+    def answer(self, path: str, status: int, headers: dict[str, str] | None = None) -> None:
+        """Answer every request for path with status and headers (None: serve the file)."""
+        self.answers["/" + path.lstrip("/")] = (status, headers or {})
+
+    def served(self, path: str) -> list[tuple[str, str | None, str | None]]:
+        return [r for r in self.requests if r[0] == "/" + path.lstrip("/")]
 
     def write(self, path: str, text: str) -> str:
         target = self.root / path

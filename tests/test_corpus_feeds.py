@@ -69,7 +69,7 @@ def test_every_entry_that_parses_is_archived(path: Path, crawl: tuple[Path, str,
     root, stdout, _ = crawl
     name = _name(path)
     row = next(line for line in stdout.splitlines() if line.startswith(name + " "))
-    new, updated, unchanged, failed = map(int, row.split()[1:5])
+    new, updated, unchanged, _not_modified, failed = map(int, row.split()[1:6])
     parsed = parse_feed(path.read_bytes(), "http://127.0.0.1/feed")
     identities = {e.guid or e.link for e in parsed.entries} - {None}
     archived = archive_files(root / name) if (root / name).exists() else []

@@ -39,11 +39,17 @@ def test_recrawl_is_idempotent_and_leaves_files_untouched(site: LocalSite, tmp_p
     assert len(files) == 3
     before = {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in files}
 
-    out = _crawl(config)
+    out = _crawl(config)  # the server answers 304: nothing parsed
     assert archive_files(tmp_path / "posts") == files
     assert {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in files} == before
     row = next(line for line in out.splitlines() if line.startswith("t "))
-    assert row.split()[1:5] == ["0", "0", "3", "0"]  # new, updated, unchanged, failed
+    assert row.split()[1:6] == ["0", "0", "0", "1", "0"]  # new, updated, unchanged, 304, failed
+
+    result = feedvault("crawl", "--config", config, "--force")  # parsed again: all unchanged
+    assert result.returncode == 0, result.stderr
+    assert {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in files} == before
+    row = next(line for line in result.stdout.splitlines() if line.startswith("t "))
+    assert row.split()[1:6] == ["0", "0", "3", "0", "0"]
 
 
 def test_changed_item_is_rewritten_in_place(site: LocalSite, tmp_path: Path) -> None:
@@ -63,7 +69,7 @@ def test_changed_item_is_rewritten_in_place(site: LocalSite, tmp_path: Path) -> 
     assert second["date"] == first["date"]
     assert second["updated"] >= first["updated"]
     row = next(line for line in out.splitlines() if line.startswith("t "))
-    assert row.split()[1:5] == ["0", "1", "0", "0"]
+    assert row.split()[1:6] == ["0", "1", "0", "0", "0"]  # new, updated, unchanged, 304, failed
 
 
 def test_two_articles_with_one_title_get_two_files(site: LocalSite, tmp_path: Path) -> None:

@@ -1,6 +1,6 @@
 """A full or read-only disk: non-zero exit, a clear message, existing articles intact.
 
-The filesystems are real: a small tmpfs mounted by the test (CI runs as root).
+The filesystems are real: a 1 MB tmpfs mounted by the test (CI runs as root).
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ def _mount(target: Path, options: str) -> None:
 @pytest.fixture
 def small_fs(tmp_path: Path) -> Iterator[Path]:
     mount = tmp_path / "fs"
-    _mount(mount, "size=256k")
+    _mount(mount, "size=1m")
     yield mount
     subprocess.run(["umount", "-l", str(mount)], check=False)
 
@@ -48,8 +48,8 @@ def test_full_disk_stops_with_a_clear_message(site: LocalSite, small_fs: Path) -
     before = _snapshot(small_fs / "posts")
     assert len(before) == 5
 
-    # the feed now brings 60 articles of 20 kB each: far more than the 256 kB left
-    site.write("f.xml", rss_feed(_items(60, 20_000)))
+    # the feed now brings 100 articles of 20 kB each: far more than the space left
+    site.write("f.xml", rss_feed(_items(100, 20_000)))
     second = feedvault("crawl", "--config", config)
     assert second.returncode == 1
     assert "No space left on device" in second.stdout + second.stderr

@@ -19,7 +19,7 @@ def fetch(url: str) -> tuple[bytes, str | None, str]:
     """(body, Content-Type, final URL) of an http(s) or file URL; ExtractError on failure."""
     request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT})
     try:
-        with urllib.request.urlopen(request, timeout=TIMEOUT) as response:  # noqa: S310
+        with urllib.request.urlopen(request, timeout=TIMEOUT) as response:
             body = response.read(MAX_BYTES + 1)
             ctype = response.headers.get("Content-Type")
             final = response.geturl()

@@ -1,15 +1,20 @@
-"""`feedvault crawl`: one Scrapy crawl of all sources, or the named ones."""
+"""`feedvault crawl`: one Scrapy crawl of all sources, the named ones, or the due ones."""
 
 from __future__ import annotations
 
 import argparse
 import sys
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from archive import HIDDEN, Archive, ArchiveLock
 
+from .. import jsonreport
 from ..config import Config
+from ..due import plan
 from ..report import format_summary, summarize
+from ..state import HttpState
 from .exit import EXIT_FAILED, EXIT_OK
 
 
@@ -22,23 +27,42 @@ def register(commands: Any, common: argparse.ArgumentParser) -> None:
                         help="crawl only this source (repeatable)")
     parser.add_argument("--wait", action="store_true",
                         help="wait for another process using the archive instead of exiting 2")
+    parser.add_argument("--due", action="store_true",
+                        help="crawl only the sources whose interval or cron time has come")
+    parser.add_argument("--force", action="store_true",
+                        help="ignore schedules, cache lifetimes and Retry-After, and send no "
+                             "conditional headers: fetch everything again")
+    parser.add_argument("--report", metavar="FILE.json", type=Path,
+                        help="also write the outcome as JSON (schema in the README)")
     parser.set_defaults(func=run, needs_config=True)
 
 
 def run(args: argparse.Namespace, config: Config) -> int:
     from ..run import run_crawl  # imports Scrapy; keeps --help fast
 
-    sources = config.select(args.source)
-    with Archive(config.archive_path, config.preset, config.front_matter):
-        pass  # fail before crawling if the archive cannot be created or opened
+    started = datetime.now(UTC)
+    selected = config.select(args.source)
+    # Lock first: opening an Archive sweeps temporary files, which may be another crawl's.
     with ArchiveLock(config.archive_path / HIDDEN, "feedvault crawl").acquire(wait=args.wait):
-        stats = run_crawl(config, [s.name for s in sources], verbosity=args.verbose,
-                          lock_held=True)
-    summaries = summarize(stats, [s.name for s in sources])
+        with Archive(config.archive_path, config.preset, config.front_matter):
+            pass  # fail before crawling if the archive cannot be created or opened
+        with HttpState(config.archive_path) as state:
+            todo = plan(config, selected, state, started, due_only=args.due, force=args.force)
+        stats: dict[str, Any] = {}
+        if todo.crawl:
+            stats = run_crawl(config, [s.name for s in todo.crawl], verbosity=args.verbose,
+                              force=args.force, lock_held=True)
+    summaries = summarize(stats, [s.name for s in selected])
+    for summary in summaries:
+        summary.skipped = todo.skipped.get(summary.name)
+    stopped = stats.get("feedvault/stopped")
+    status = EXIT_OK if all(s.ok for s in summaries) and not stopped else EXIT_FAILED
     print(format_summary(summaries))
     print(f"archive: {config.archive_path}")
-    stopped = stats.get("feedvault/stopped")
     if stopped:
         print(f"feedvault: crawl stopped early: {stopped}", file=sys.stderr)
-        return EXIT_FAILED
-    return EXIT_OK if all(s.ok for s in summaries) else EXIT_FAILED
+    if args.report:
+        jsonreport.write(args.report, jsonreport.build(
+            summaries, started=started, finished=datetime.now(UTC),
+            archive=config.archive_path, exit_status=status))
+    return status

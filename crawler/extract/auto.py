@@ -144,9 +144,7 @@ def find_content(root: HtmlElement, *, strict: bool = True
     threshold = max(10.0, scores.get(top, best) * 0.2)
     picked = []
     for sibling in parent:
-        if sibling is top:
-            picked.append(sibling)
-        elif tag_of(sibling) and _belongs(sibling, threshold, scores, stats):
+        if sibling is top or (tag_of(sibling) and _belongs(sibling, threshold, scores, stats)):
             picked.append(sibling)
     return picked, best
 

@@ -13,7 +13,8 @@ from ..config import Config, SourceConfig, config_from_settings
 from ..feeds import parse_feed
 from ..fulltext import FullText
 from ..items import ArticleItem
-from ..report import problem
+from ..middlewares.conditional import NotModified
+from ..report import failed_url, problem
 
 
 class FeedSpider(scrapy.Spider):
@@ -52,9 +53,10 @@ class FeedSpider(scrapy.Spider):
             for k, v in response.headers.items()
         }
         feed = parse_feed(response.body, response.url, headers)
-        if feed.problem:
-            problem(self.crawler.stats, source.name, f"{response.url}: {feed.problem}",
-                    fatal=feed.unusable)
+        if feed.problem and feed.unusable:
+            failed_url(self.crawler.stats, source.name, response.url, feed.problem, fatal=True)
+        elif feed.problem:
+            problem(self.crawler.stats, source.name, f"{response.url}: {feed.problem}")
         seen: set[str] = set()
         repeats = 0
         for entry in feed.entries:
@@ -83,11 +85,13 @@ class FeedSpider(scrapy.Spider):
                     "kept the first of each")
 
     def feed_failed(self, failure: Failure) -> None:
+        if failure.check(NotModified):
+            return  # a 304: counted as "not modified" by ConditionalMiddleware
         request = failure.request  # type: ignore[attr-defined]
         source = request.meta["feedvault_source"]
         reason = failure.getErrorMessage() or failure.type.__name__
         response = getattr(failure.value, "response", None)
         if response is not None:
             reason = f"HTTP {response.status}"
-        problem(self.crawler.stats, source, f"{request.url}: feed not fetched ({reason})",
-                fatal=True)
+        failed_url(self.crawler.stats, source, request.url, f"feed not fetched ({reason})",
+                   fatal=True)

@@ -1,0 +1,34 @@
+"""Retry our own SQLite I/O while another process holds the database (tenacity)."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from tenacity import retry, retry_if_exception, stop_after_delay, wait_random_exponential
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _busy(exc: BaseException) -> bool:
+    """`database is locked` / `database table is locked` / `busy`: worth waiting for."""
+    if not isinstance(exc, sqlite3.OperationalError):
+        return False
+    message = str(exc).lower()
+    return "locked" in message or "busy" in message
+
+
+def retry_busy(func: F) -> F:
+    """Retry func with jittered exponential backoff for up to a minute while SQLite is busy.
+
+    sqlite3's own `timeout` already waits for a lock; this covers what it does not:
+    a writer that keeps the database for longer, or BEGIN IMMEDIATE racing another
+    process's checkpoint.
+    """
+    return retry(  # type: ignore[return-value]
+        retry=retry_if_exception(_busy),
+        wait=wait_random_exponential(multiplier=0.05, max=2),
+        stop=stop_after_delay(60),
+        reraise=True,
+    )(func)

@@ -1,0 +1,130 @@
+"""Check that the archive's files and its ledger agree; rebuild the ledger from the files."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from ._atomic import sweep
+from .document import Article, content_hash
+from .errors import DocumentError
+from .identity import identity_of
+from .ledger import Entry
+from .store import HIDDEN, Archive
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One disagreement: kind is unparseable, orphan, missing, mismatch or duplicate."""
+
+    kind: str
+    path: str
+    detail: str = ""
+
+    def __str__(self) -> str:
+        return f"{self.kind}: {self.path}" + (f" ({self.detail})" if self.detail else "")
+
+
+@dataclass
+class VerifyResult:
+    files: int = 0
+    entries: int = 0
+    findings: list[Finding] = field(default_factory=list)
+    repaired: bool = False
+
+    @property
+    def clean(self) -> bool:
+        return not self.findings
+
+
+def _article_files(archive: Archive) -> list[str]:
+    ext = archive.preset.extension
+    return sorted(
+        p.relative_to(archive.root).as_posix()
+        for p in archive.root.rglob(f"*{ext}")
+        if p.is_file() and HIDDEN not in p.relative_to(archive.root).parts
+    )
+
+
+def _stored_hash(archive: Archive, article: Article) -> str:
+    """The hash `Archive.put` recorded for the content this file holds."""
+    return content_hash(article.with_(updated=None))
+
+
+def verify(archive: Archive) -> VerifyResult:
+    """Every file parses, has a ledger row with its hash, and every row has its file."""
+    result = VerifyResult()
+    ledger = {e.path: e for e in archive.ledger.entries()}
+    result.entries = len(ledger)
+    for path in _article_files(archive):
+        result.files += 1
+        try:
+            article = archive.load(path)
+        except DocumentError as exc:
+            reason = " ".join(str(exc).split(": ", 1)[-1].split())  # YAML errors span lines
+            result.findings.append(Finding("unparseable", path, reason))
+            continue
+        entry = ledger.pop(path, None)
+        if entry is None:
+            result.findings.append(Finding("orphan", path, "file not in the ledger"))
+        elif entry.source != article.source:
+            result.findings.append(Finding("mismatch", path, f"ledger source {entry.source!r}, "
+                                           f"file source {article.source!r}"))
+        elif entry.content_hash != _stored_hash(archive, article):
+            result.findings.append(Finding("mismatch", path, "content differs from the ledger's "
+                                           "hash (edited by hand, or a write was interrupted)"))
+    for path in sorted(ledger):
+        result.findings.append(Finding("missing", path, "in the ledger, file not found"))
+    return result
+
+
+def repair(
+    archive: Archive,
+    policy_of: Callable[[str], str] = lambda source: "auto",
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC).replace(microsecond=0),
+) -> VerifyResult:
+    """Rebuild the ledger's article rows from the files; return what was found before.
+
+    Files that do not parse are left alone and reported; when two files claim one
+    identity, the more recently updated one is kept in the ledger and the other
+    is reported as a duplicate.
+    """
+    before = verify(archive)
+    sweep(archive.hidden / "tmp")
+    old = {(e.source, e.identity): e for e in archive.ledger.entries()}
+    old_by_path = {e.path: e for e in old.values()}
+    now = clock().isoformat()
+    chosen: dict[tuple[str, str], tuple[Entry, datetime]] = {}
+    duplicates: list[Finding] = []
+    for path in _article_files(archive):
+        try:
+            article = archive.load(path)
+            previous = old_by_path.get(path)
+            identity = previous.identity if previous else identity_of(
+                article, policy_of(article.source))
+        except (DocumentError, ValueError):
+            continue
+        stamp = article.updated or article.date or datetime.min.replace(tzinfo=UTC)
+        entry = Entry(
+            source=article.source,
+            identity=identity,
+            path=path,
+            link=article.original_url,
+            content_hash=_stored_hash(archive, article),
+            date=(article.date.isoformat() if article.date else now),
+            first_seen=previous.first_seen if previous else now,
+            updated=article.updated.isoformat() if article.updated else now,
+        )
+        key = (entry.source, entry.identity)
+        if key in chosen:
+            keep, drop = sorted([chosen[key], (entry, stamp)], key=lambda pair: pair[1])[::-1]
+            chosen[key] = keep
+            duplicates.append(Finding("duplicate", drop[0].path, f"same article as {keep[0].path}"))
+        else:
+            chosen[key] = (entry, stamp)
+    archive.ledger.rebuild([pair[0] for pair in chosen.values()], now)
+    before.findings.extend(duplicates)
+    before.repaired = True
+    return before
+

@@ -1,0 +1,168 @@
+"""Benchmark: a second crawl of 200 unchanged feeds (20 items each) against the first.
+
+A local threaded server on 127.0.0.1:0 answers conditional requests (strong ETag,
+Last-Modified). Each round crawls into a fresh archive twice with the real CLI in a
+subprocess and measures wall time, files written by the second crawl and the share of
+feed requests answered 304. Prints per-round figures and the medians.
+
+    PYTHONPATH=. python benchmarks/bench_conditional.py [--rounds 3] [--feeds 200] [--items 20]
+                                                        [--check]
+
+Goals (issue 5): second crawl >= 10x faster, writes 0 files, >= 95% of its feed
+requests answered 304.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from email.utils import formatdate
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def feed(n: int, items: int) -> bytes:
+    entries = "".join(
+        f"<item><title>Feed {n} article {i}</title>"
+        f"<link>http://example.invalid/{n}/{i}</link><guid>urn:bench:{n}:{i}</guid>"
+        f"<pubDate>Mon, 01 Jan 2024 {i % 24:02d}:00:00 +0000</pubDate>"
+        f"<description><![CDATA[<p>Paragraph one of article {i} in feed {n}.</p>"
+        f"<p>Another paragraph with <a href=\"/x/{i}\">a link</a> and "
+        f"<img src=\"/img/{i}.jpg\" width=\"600\"></p>]]></description></item>"
+        for i in range(items)
+    )
+    return (f'<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel>'
+            f"<title>Feed {n}</title><link>http://example.invalid/{n}/</link>{entries}"
+            "</channel></rss>").encode()
+
+
+class Server:
+    """Feeds held in memory; counts answers by status."""
+
+    def __init__(self, feeds: int, items: int) -> None:
+        self.bodies = {f"/feed/{n}.xml": feed(n, items) for n in range(feeds)}
+        self.etags = {p: '"' + hashlib.sha256(b).hexdigest()[:20] + '"'
+                      for p, b in self.bodies.items()}
+        self.modified = formatdate(time.time() - 86400, usegmt=True)
+        self.counts: dict[int, int] = {}
+        self.lock = threading.Lock()
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                body = outer.bodies.get(self.path)
+                if body is None:
+                    status = 404
+                elif self.headers.get("If-None-Match") == outer.etags[self.path] or (
+                        "If-None-Match" not in self.headers
+                        and self.headers.get("If-Modified-Since") == outer.modified):
+                    status = 304
+                else:
+                    status = 200
+                if body is not None:
+                    with outer.lock:
+                        outer.counts[status] = outer.counts.get(status, 0) + 1
+                self.send_response(status)
+                if body is not None:
+                    self.send_header("ETag", outer.etags[self.path])
+                    self.send_header("Last-Modified", outer.modified)
+                payload = body if status == 200 and body is not None else b""
+                if status != 304:
+                    self.send_header("Content-Type", "application/rss+xml")
+                    self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.base = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def take_counts(self) -> dict[int, int]:
+        with self.lock:
+            counts, self.counts = self.counts, {}
+        return counts
+
+
+def snapshot(root: Path) -> dict[str, int]:
+    return {str(p): p.stat().st_mtime_ns for p in root.rglob("*.md")
+            if ".feedvault" not in p.parts}
+
+
+def crawl(config: Path) -> float:
+    started = time.perf_counter()
+    result = subprocess.run([sys.executable, "-m", "crawler.cli", "crawl", "--config",
+                             str(config)], cwd=REPO, capture_output=True, text=True,
+                            env={**os.environ, "PYTHONPATH": str(REPO)})
+    elapsed = time.perf_counter() - started
+    if result.returncode != 0:
+        sys.exit(f"crawl failed ({result.returncode}):\n{result.stdout[-2000:]}\n"
+                 f"{result.stderr[-2000:]}")
+    return elapsed
+
+
+def one_round(server: Server, feeds: int) -> tuple[float, float, int, float]:
+    with tempfile.TemporaryDirectory(prefix="feedvault-bench-") as tmp:
+        folder = Path(tmp)
+        lines = ['[archive]', 'path = "posts"', '']
+        for n in range(feeds):
+            lines += ["[[sources]]", f'name = "feed{n}"', f'url = "{server.base}/feed/{n}.xml"',
+                      ""]
+        config = folder / "feedvault.toml"
+        config.write_text("\n".join(lines), encoding="utf-8")
+        server.take_counts()
+        first = crawl(config)
+        server.take_counts()
+        before = snapshot(folder / "posts")
+        second = crawl(config)
+        counts = server.take_counts()
+        after = snapshot(folder / "posts")
+        written = len(set(after.items()) - set(before.items()))
+        share = counts.get(304, 0) / max(1, sum(counts.values()))
+        return first, second, written, share
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--feeds", type=int, default=200)
+    parser.add_argument("--items", type=int, default=20)
+    parser.add_argument("--check", action="store_true",
+                        help="exit 1 unless the second crawl wrote no file and >= 95%% of its "
+                             "requests were answered 304 (the ratio is printed, not checked: "
+                             "timings on a shared machine are noisy)")
+    args = parser.parse_args()
+    server = Server(args.feeds, args.items)
+    print(f"{args.feeds} feeds x {args.items} items, {args.rounds} rounds, server {server.base}")
+    rows = []
+    for n in range(args.rounds):
+        first, second, written, share = one_round(server, args.feeds)
+        rows.append((first, second, written, share))
+        print(f"round {n + 1}: first {first:.2f}s, second {second:.2f}s, "
+              f"ratio {first / second:.1f}x, files written by second {written}, "
+              f"304 share {share:.1%}")
+    first = statistics.median(r[0] for r in rows)
+    second = statistics.median(r[1] for r in rows)
+    ratio = statistics.median(r[0] / r[1] for r in rows)
+    written = max(r[2] for r in rows)
+    share = min(r[3] for r in rows)
+    print(f"median: first crawl {first:.2f}s, second crawl {second:.2f}s, ratio {ratio:.1f}x "
+          f"(goal >= 10x); files written by second crawl (max) {written} (goal 0); "
+          f"304 share (min) {share:.1%} (goal >= 95%)")
+    if args.check and (written or share < 0.95):
+        sys.exit("benchmark bars not met: the second crawl wrote files or missed 304s")
+
+
+if __name__ == "__main__":
+    main()

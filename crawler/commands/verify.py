@@ -1,0 +1,45 @@
+"""`feedvault verify`: every archive file parses and agrees with the ledger; `--repair` fixes it."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from archive import HIDDEN, Archive, ArchiveLock
+from archive.verify import repair, verify
+
+from ..config import Config
+from .exit import EXIT_FAILED, EXIT_OK
+
+
+def register(commands: Any, common: argparse.ArgumentParser) -> None:
+    parser = commands.add_parser(
+        "verify", parents=[common], help="check the archive files against the ledger",
+        description="Check that every archive file parses and agrees with the ledger: no "
+                    "unparseable files, no orphans (files the ledger does not know), no missing "
+                    "files, no content hash mismatches. Exit status 1 if anything is found.",
+    )
+    parser.add_argument("--repair", action="store_true",
+                        help="rebuild the ledger from the files (revision history is kept)")
+    parser.set_defaults(func=run, needs_config=True)
+
+
+def run(args: argparse.Namespace, config: Config) -> int:
+    policies = {s.name: s.id for s in config.sources}
+    # Lock first: opening an Archive sweeps temporary files, which may be a crawl's.
+    with ArchiveLock(config.archive_path / HIDDEN), \
+            Archive(config.archive_path, config.preset, config.front_matter) as archive:
+        result = (repair(archive, lambda source: policies.get(source, "auto"))
+                  if args.repair else verify(archive))
+        for finding in result.findings:
+            print(finding)
+        print(f"{result.files} files, {result.entries} ledger entries: "
+              + ("clean" if result.clean else f"{len(result.findings)} problems"))
+        if not args.repair:
+            return EXIT_OK if result.clean else EXIT_FAILED
+        after = verify(archive)
+        for finding in after.findings:
+            print(f"still: {finding}")
+        print(f"ledger rebuilt from the files: {after.entries} entries, "
+              + ("clean" if after.clean else f"{len(after.findings)} problems remain"))
+        return EXIT_OK if after.clean else EXIT_FAILED

@@ -1,0 +1,60 @@
+"""`--report FILE.json`: the crawl's outcome in a stable, documented schema (README)."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from .report import SourceSummary
+
+SCHEMA = "feedvault-crawl-report/1"
+
+
+def build(summaries: list[SourceSummary], *, started: datetime, finished: datetime,
+          archive: Path, exit_status: int) -> dict[str, Any]:
+    sources: list[dict[str, Any]] = []
+    for s in summaries:
+        sources.append({
+            "name": s.name,
+            "status": s.status,  # ok | not modified | failed | skipped
+            "skipped": s.skipped,
+            "new": s.new,
+            "updated": s.updated,
+            "unchanged": s.unchanged,
+            "not_modified": s.not_modified,
+            "failed": s.failed,
+            "seconds": s.seconds,
+            "not_before": s.not_before,
+            "failures": [dict(f) for f in s.failures],
+            "problems": list(s.problems),
+        })
+    return {
+        "schema": SCHEMA,
+        "started": started.isoformat(),
+        "finished": finished.isoformat(),
+        "seconds": round((finished - started).total_seconds(), 2),
+        "archive": str(archive),
+        "exit_status": exit_status,
+        "totals": {k: sum(src[k] for src in sources)
+                   for k in ("new", "updated", "unchanged", "not_modified", "failed")},
+        "sources": sources,
+        "failures": [{"source": src["name"], **f} for src in sources for f in src["failures"]],
+    }
+
+
+def write(path: Path, report: dict[str, Any]) -> None:
+    """Write atomically, so a monitor never reads half a report."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump(report, handle, ensure_ascii=False, indent=2)
+            handle.write("\n")
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

@@ -1,0 +1,144 @@
+"""Conditional requests: send the validators we hold, skip 304s, learn when to poll next."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from scrapy import Request, signals
+from scrapy.exceptions import IgnoreRequest
+from scrapy.http import Response
+
+from ..config import config_from_settings
+from ..freshness import cache_expiry, feed_hints, retry_after
+from ..report import count, mark
+from ..state import HttpState, Poll, Validators
+
+logger = logging.getLogger(__name__)
+
+
+class NotModified(IgnoreRequest):
+    """The server answered 304: what we archived is current; nothing to parse or write."""
+
+
+def _headers(response: Response) -> dict[str, str]:
+    return {k.decode("latin-1").lower(): b",".join(v).decode("latin-1")
+            for k, v in response.headers.items()}
+
+
+def _now() -> datetime:
+    return datetime.now(UTC).replace(microsecond=0)
+
+
+class ConditionalMiddleware:
+    """Adds `If-None-Match`/`If-Modified-Since` to every source request (feeds, article pages).
+
+    What a crawl learns (new validators, poll times, the earliest next poll a
+    site asks for) is saved when the crawl finishes. Validators of a source are
+    saved only if every article of it was archived: a crawl that was killed or
+    failed half-way fetches the whole feed again next time, so nothing is lost.
+    """
+
+    def __init__(self, state: HttpState, feeds: Mapping[str, str], stats: Any, *,
+                 force: bool = False, clock: Callable[[], datetime] = _now) -> None:
+        self.state = state
+        self.feeds = dict(feeds)  # feed URL -> source name
+        self.stats = stats
+        self.force = force
+        self.clock = clock
+        self.validators: dict[str, tuple[str, Validators]] = {}  # url -> (source, validators)
+        self.polls: dict[str, Poll] = {}
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> ConditionalMiddleware:
+        config = config_from_settings(crawler.settings)
+        middleware = cls(HttpState(config.archive_path), {s.url: s.name for s in config.sources},
+                         crawler.stats, force=crawler.settings.getbool("FEEDVAULT_FORCE"))
+        crawler.signals.connect(middleware.spider_closed, signal=signals.spider_closed)
+        return middleware
+
+    def _feed_source(self, request: Request) -> str | None:
+        first = (request.meta.get("redirect_urls") or [request.url])[0]
+        return self.feeds.get(first)
+
+    def process_request(self, request: Request) -> None:
+        source = request.meta.get("feedvault_source")
+        if source is None or not request.url.startswith(("http://", "https://")):
+            return
+        mark(self.stats, source, "started", time.time(), first=True)
+        if self.force:
+            return
+        held = self.state.validators(request.url)
+        if held.etag:
+            request.headers.setdefault("If-None-Match", held.etag)
+        if held.last_modified:
+            request.headers.setdefault("If-Modified-Since", held.last_modified)
+
+    def process_response(self, request: Request, response: Response) -> Response:
+        source = request.meta.get("feedvault_source")
+        if source is None or not response.url.startswith(("http://", "https://")):
+            return response
+        mark(self.stats, source, "finished", time.time())
+        feed_of = self._feed_source(request)
+        headers = _headers(response)
+        now = self.clock()
+        if response.status == 304:
+            count(self.stats, source, "not_modified")
+            if feed_of:
+                self._polled(feed_of, now, headers, "not modified")
+            raise NotModified(f"{request.url}: not modified")
+        if response.status == 200:
+            found = Validators(headers.get("etag"), headers.get("last-modified"))
+            if found:
+                self.validators[request.url] = (source, found)
+            if feed_of:
+                hints = feed_hints(response.body)
+                self._polled(feed_of, now, headers, "ok", skip_hours=hints.skip_hours,
+                             skip_days=hints.skip_days, ttl=hints.ttl)
+        elif feed_of:
+            self._polled(feed_of, now, headers, f"HTTP {response.status}")
+        return response
+
+    def process_exception(self, request: Request, exception: Exception) -> None:
+        feed_of = self._feed_source(request)
+        if feed_of and not isinstance(exception, IgnoreRequest):
+            self._polled(feed_of, self.clock(), {}, type(exception).__name__)
+
+    def _polled(self, source: str, now: datetime, headers: Mapping[str, str], outcome: str,
+                **hints: Any) -> None:
+        previous = self.state.poll(source)
+        poll = replace(previous, last_polled=now, outcome=outcome, **hints)
+        waits = [cache_expiry(headers, now), retry_after(headers.get("retry-after"), now)]
+        if poll.ttl:
+            waits.append(now + timedelta(minutes=poll.ttl))
+        not_before = max((w for w in waits if w), default=None)
+        if headers.get("retry-after") and retry_after(headers["retry-after"], now):
+            outcome = f"{outcome}, Retry-After"
+        self.polls[source] = replace(poll, not_before=not_before, outcome=outcome)
+        if not_before:
+            self.stats.set_value(f"feedvault/{source}/not_before", not_before.isoformat())
+
+    def spider_closed(self, spider: Any, reason: str) -> None:
+        try:
+            self.state.save(*self._to_save(reason), now=self.clock())
+        finally:
+            self.state.close()
+
+    def _to_save(self, reason: str) -> tuple[dict[str, Validators], dict[str, Poll]]:
+        """Validators of sources that archived everything; polls unless the crawl was cut short."""
+        finished = reason == "finished"
+        stats = self.stats
+
+        def complete(source: str) -> bool:
+            return finished and not stats.get_value(f"feedvault/{source}/incomplete") and \
+                not stats.get_value(f"feedvault/{source}/broken")
+
+        validators = {url: v for url, (src, v) in self.validators.items() if complete(src)}
+        polls = {src: p for src, p in self.polls.items()
+                 if finished or (p.outcome or "").endswith("Retry-After")}
+        return validators, polls
+

@@ -1,0 +1,139 @@
+"""HTTP state between crawls: validators per URL and poll times per source, in SQLite."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from archive import HIDDEN, LedgerError
+from archive._busy import retry_busy
+
+FILE_NAME = "http.sqlite"
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS validators (
+    url           TEXT PRIMARY KEY,
+    etag          TEXT,
+    last_modified TEXT,
+    stored        TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS polls (
+    source        TEXT PRIMARY KEY,
+    last_polled   TEXT,
+    not_before    TEXT,
+    skip_hours    TEXT NOT NULL DEFAULT '[]',
+    skip_days     TEXT NOT NULL DEFAULT '[]',
+    ttl           INTEGER,
+    outcome       TEXT
+);
+"""
+
+
+@dataclass(frozen=True)
+class Validators:
+    """What a server said identifies the version we have: `ETag` and `Last-Modified`."""
+
+    etag: str | None = None
+    last_modified: str | None = None
+
+    def __bool__(self) -> bool:
+        return bool(self.etag or self.last_modified)
+
+
+@dataclass(frozen=True)
+class Poll:
+    """A source's last poll and the earliest next one the site allows."""
+
+    last_polled: datetime | None = None
+    not_before: datetime | None = None
+    skip_hours: tuple[int, ...] = ()
+    skip_days: tuple[str, ...] = ()
+    ttl: int | None = None  # RSS <ttl>, minutes
+    outcome: str | None = None
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _dt(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+class HttpState:
+    """`.feedvault/http.sqlite` of one archive; cheap to open, safe to share between processes."""
+
+    def __init__(self, archive_root: Path) -> None:
+        self.path = archive_root / HIDDEN / FILE_NAME
+        try:
+            self._db = self._open()
+        except sqlite3.Error as exc:
+            raise LedgerError(f"{self.path}: cannot open the HTTP state: {exc}") from exc
+
+    @retry_busy
+    def _open(self) -> sqlite3.Connection:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+        db.execute("PRAGMA journal_mode=WAL")
+        db.executescript(_SCHEMA)
+        return db
+
+    def close(self) -> None:
+        self._db.close()
+
+    def __enter__(self) -> HttpState:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    @retry_busy
+    def validators(self, url: str) -> Validators:
+        row = self._db.execute(
+            "SELECT etag, last_modified FROM validators WHERE url = ?", (url,)
+        ).fetchone()
+        return Validators(*row) if row else Validators()
+
+    @retry_busy
+    def poll(self, source: str) -> Poll:
+        row = self._db.execute(
+            "SELECT last_polled, not_before, skip_hours, skip_days, ttl, outcome FROM polls "
+            "WHERE source = ?", (source,)
+        ).fetchone()
+        if row is None:
+            return Poll()
+        return Poll(_dt(row[0]), _dt(row[1]), tuple(json.loads(row[2])),
+                    tuple(json.loads(row[3])), row[4], row[5])
+
+    def save(self, validators: Mapping[str, Validators], polls: Mapping[str, Poll],
+             now: datetime) -> None:
+        """Store what a crawl learnt, all or nothing."""
+        try:
+            self._save(validators, polls, now)
+        except sqlite3.Error as exc:
+            raise LedgerError(f"{self.path}: cannot save the HTTP state: {exc}") from exc
+
+    @retry_busy
+    def _save(self, validators: Mapping[str, Validators], polls: Mapping[str, Poll],
+              now: datetime) -> None:
+        db = self._db
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            for url, found in validators.items():
+                db.execute("INSERT OR REPLACE INTO validators VALUES (?, ?, ?, ?)",
+                           (url, found.etag, found.last_modified, now.isoformat()))
+            for source, poll in polls.items():
+                db.execute(
+                    "INSERT OR REPLACE INTO polls VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (source, _iso(poll.last_polled), _iso(poll.not_before),
+                     json.dumps(list(poll.skip_hours)), json.dumps(list(poll.skip_days)),
+                     poll.ttl, poll.outcome),
+                )
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        db.execute("COMMIT")
