@@ -8,6 +8,7 @@ from .errors import (
     DocumentError,
     FeedvaultError,
     LedgerError,
+    QueueError,
 )
 from .lock import ArchiveLock
 from .presets import PRESETS, Preset, get_preset
@@ -27,6 +28,7 @@ __all__ = [
     "LedgerError",
     "Preset",
     "PutResult",
+    "QueueError",
     "content_hash",
     "get_preset",
 ]

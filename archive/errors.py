@@ -25,3 +25,7 @@ class LedgerError(ArchiveError):
 
 class ArchiveLocked(FeedvaultError):
     """Another process holds the archive's writer lock."""
+
+
+class QueueError(FeedvaultError):
+    """The Redis server of distributed mode is unreachable or refused a command."""

@@ -22,6 +22,8 @@ SOURCE_NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 IMAGE_MODES = ("proxy", "keep")
 PROXY_SCOPES = ("http", "all")
 PROXY_FIELDS = {"url", "url_quoted"}
+REDIS_SCHEMES = ("redis", "rediss", "unix")
+REDIS_PREFIX = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,15 @@ class SourceConfig:
 
 
 @dataclass(frozen=True)
+class DistributedConfig:
+    """`[distributed]`: the Redis server that workers and the writer share (issue 9)."""
+
+    redis: str
+    prefix: str = "feedvault"
+    worker_timeout: float = 30.0
+
+
+@dataclass(frozen=True)
 class Config:
     """The whole validated configuration; paths are absolute."""
 
@@ -55,6 +66,7 @@ class Config:
     images: ImagesConfig = ImagesConfig()
     sources: tuple[SourceConfig, ...] = ()
     contact: str | None = None
+    distributed: DistributedConfig | None = None
 
     def source(self, name: str) -> SourceConfig:
         for src in self.sources:
@@ -159,7 +171,7 @@ class _Validator:
         return tuple(value)
 
     def config(self, data: dict[str, Any]) -> Config:
-        self.table(data, "", {"archive", "images", "sources", "crawl"})
+        self.table(data, "", {"archive", "images", "sources", "crawl", "distributed"})
         archive = self.table(data.get("archive", {}), "archive", {"path", "preset", "front_matter"},
                              section="archive")
         if "path" not in archive:
@@ -190,7 +202,32 @@ class _Validator:
             images=self.images(data.get("images", {})),
             sources=self.sources(data.get("sources", [])),
             contact=contact,
+            distributed=self.distributed(data.get("distributed")),
         )
+
+    # -- [distributed] (issue 9) --
+    def distributed(self, data: Any) -> DistributedConfig | None:
+        if data is None:
+            return None
+        data = self.table(data, "distributed", {"redis", "prefix", "worker_timeout"},
+                          section="distributed")
+        if "redis" not in data:
+            self.fail("distributed.redis", "missing; expected e.g. redis = \"redis://host:6379/0\"",
+                      section="distributed")
+        url = self.string(data["redis"], "distributed.redis", "distributed")
+        if urlsplit(url).scheme not in REDIS_SCHEMES:
+            self.fail("distributed.redis", f"{url!r}: expected a redis://, rediss:// or unix:// URL",
+                      section="distributed")
+        prefix = self.string(data.get("prefix", "feedvault"), "distributed.prefix", "distributed")
+        if not REDIS_PREFIX.match(prefix):
+            self.fail("distributed.prefix", f"{prefix!r}: use letters, digits, and _ - . :",
+                      section="distributed")
+        timeout = data.get("worker_timeout", 30)
+        if isinstance(timeout, bool) or not isinstance(timeout, int | float) or timeout <= 0:
+            self.fail("distributed.worker_timeout", f"expected a number of seconds > 0, got "
+                      f"{timeout!r}", section="distributed")
+        return DistributedConfig(redis=url, prefix=prefix, worker_timeout=float(timeout))
+    # -- end [distributed] --
 
     def images(self, data: Any) -> ImagesConfig:
         data = self.table(data, "images", {"mode", "proxy", "proxy_scope"}, section="images")

@@ -3,6 +3,7 @@
 import os
 
 from crawler import __version__
+from crawler.distributed.addon import DistributedAddon
 from pipelines import CleanPipeline, ImagesPipeline, NormalizePipeline, StorePipeline
 
 BOT_NAME = "feedvault"
@@ -37,6 +38,9 @@ ITEM_PIPELINES = {
     ImagesPipeline: 300,
     StorePipeline: 400,
 }
+
+# `[distributed]` in feedvault.toml makes the crawl use Redis (crawler/distributed/addon.py).
+ADDONS = {DistributedAddon: 0}
 
 # A path to feedvault.toml, or a loaded crawler.config.Config (the command line passes one).
 FEEDVAULT_CONFIG = os.environ.get("FEEDVAULT_CONFIG", "feedvault.toml")

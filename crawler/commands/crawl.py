@@ -28,6 +28,8 @@ def run(args: argparse.Namespace, config: Config) -> int:
     from ..run import run_crawl  # imports Scrapy; keeps --help fast
 
     sources = config.select(args.source)
+    if config.distributed is not None:  # issue 9: the workers crawl, the writer archives
+        return _enqueue(config, [s.name for s in sources], args.verbose)
     with Archive(config.archive_path, config.preset, config.front_matter):
         pass  # fail before crawling if the archive cannot be created or opened
     with ArchiveLock(config.archive_path / HIDDEN, "feedvault crawl").acquire(wait=args.wait):
@@ -37,3 +39,15 @@ def run(args: argparse.Namespace, config: Config) -> int:
     print(format_summary(summaries))
     print(f"archive: {config.archive_path}")
     return EXIT_OK if all(s.ok for s in summaries) else EXIT_FAILED
+
+
+def _enqueue(config: Config, sources: list[str], verbosity: int) -> int:
+    from ..distributed.roles import ENQUEUE
+    from ..distributed.run import run_role
+
+    stats = run_role(config, ENQUEUE, sources=sources, verbosity=verbosity)
+    assert config.distributed is not None
+    print(f"enqueued {stats.get('scheduler/enqueued/redis', 0)} feed requests for "
+          f"{len(sources)} sources on {config.distributed.redis}: "
+          "`feedvault worker` crawls them, `feedvault writer` archives them")
+    return EXIT_OK
