@@ -23,8 +23,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests.conftest import feedvault, write_config  # noqa: E402
-from tests.distributed_helpers import (  # noqa: E402
+from tests.conftest import feedvault, write_config
+from tests.distributed_helpers import (
     FeedSite,
     Process,
     distributed_config,

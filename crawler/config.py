@@ -216,7 +216,8 @@ class _Validator:
                       section="distributed")
         url = self.string(data["redis"], "distributed.redis", "distributed")
         if urlsplit(url).scheme not in REDIS_SCHEMES:
-            self.fail("distributed.redis", f"{url!r}: expected a redis://, rediss:// or unix:// URL",
+            self.fail("distributed.redis",
+                      f"{url!r}: expected a redis://, rediss:// or unix:// URL",
                       section="distributed")
         prefix = self.string(data.get("prefix", "feedvault"), "distributed.prefix", "distributed")
         if not REDIS_PREFIX.match(prefix):

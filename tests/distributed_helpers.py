@@ -91,7 +91,7 @@ class FeedSite:
                   for n in range(feeds)}
 
         class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802
+            def do_GET(self) -> None:
                 body = bodies.get(self.path)
                 if body is None:
                     self.send_error(404)
@@ -103,7 +103,7 @@ class FeedSite:
                 self.end_headers()
                 self.wfile.write(body)
 
-            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+            def log_message(self, format: str, *args: Any) -> None:
                 pass
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)

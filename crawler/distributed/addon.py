@@ -18,8 +18,8 @@ class DistributedAddon:
         if config_from_settings(settings).distributed is None:
             return
         try:
-            from pipelines.stream import StreamPipeline
             from pipelines.store import StorePipeline
+            from pipelines.stream import StreamPipeline
 
             from .scheduler import LeasedScheduler
             from .stats import StreamStats

@@ -37,8 +37,9 @@ class SkipStart:
     """Spider middleware for workers: the spider's own start requests are someone else's job."""
 
     async def process_start(self, start: AsyncIterator[Any]) -> AsyncIterator[Any]:
-        for nothing in ():
-            yield nothing
+        nothing: tuple[Any, ...] = ()
+        for request in nothing:
+            yield request
 
 
 class IdleClose:
