@@ -8,6 +8,7 @@ from .errors import (
     DocumentError,
     FeedvaultError,
     LedgerError,
+    QueueError,
 )
 from .identity import POLICIES, identity_of
 from .lock import ArchiveLock
@@ -30,6 +31,7 @@ __all__ = [
     "LedgerError",
     "Preset",
     "PutResult",
+    "QueueError",
     "content_hash",
     "get_preset",
     "identity_of",

@@ -37,3 +37,7 @@ class ArchiveLocked(FeedvaultError):
 
 class ExtractError(FeedvaultError):
     """A web page could not be decoded or an article could not be extracted from it."""
+
+
+class QueueError(FeedvaultError):
+    """The Redis server of distributed mode is unreachable or refused a command."""

@@ -30,6 +30,8 @@ PAGE_KEYS = ("full_text", "content_selector", "next_page", "prefer_page")
 HOST_PATTERN = re.compile(r"^[a-z0-9*?.\[\]-]+$")
 HEADER_NAME = re.compile(r"^[A-Za-z0-9!#$%&'*+.^_`|~-]+$")
 DEFAULT_SCHEDULE = Schedule(interval=3600)  # `[crawl]` without interval or cron
+REDIS_SCHEMES = ("redis", "rediss", "unix")
+REDIS_PREFIX = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
 
 
 @dataclass(frozen=True)
@@ -74,6 +76,15 @@ class SourceConfig:
 
 
 @dataclass(frozen=True)
+class DistributedConfig:
+    """`[distributed]`: the Redis server that workers and the writer share (issue 9)."""
+
+    redis: str
+    prefix: str = "feedvault"
+    worker_timeout: float = 30.0
+
+
+@dataclass(frozen=True)
 class Config:
     """The whole validated configuration; paths are absolute."""
 
@@ -94,6 +105,7 @@ class Config:
 
     def schedule_of(self, source: SourceConfig) -> Schedule:
         return source.schedule or self.schedule
+    distributed: DistributedConfig | None = None
 
     def source(self, name: str) -> SourceConfig:
         for src in self.sources:
@@ -198,7 +210,8 @@ class _Validator:
         return tuple(value)
 
     def config(self, data: dict[str, Any]) -> Config:
-        self.table(data, "", {"archive", "images", "sources", "crawl", "scrapy", "clean"})
+        self.table(data, "", {"archive", "images", "sources", "crawl", "scrapy", "clean",
+                              "distributed"})
         archive = self.table(data.get("archive", {}), "archive",
                              {"path", "preset", "front_matter", "default_cover", "body",
                               "front_matter_format"},
@@ -254,6 +267,7 @@ class _Validator:
             default_cover=default_cover,
             schedule=schedule,
             jitter=jitter,
+            distributed=self.distributed(data.get("distributed")),
         )
 
     def scrapy(self, data: Any) -> dict[str, Any]:
@@ -314,6 +328,31 @@ class _Validator:
                           section=section, index=index)
             return Schedule(interval=seconds)
         return None
+
+    # -- [distributed] (issue 9) --
+    def distributed(self, data: Any) -> DistributedConfig | None:
+        if data is None:
+            return None
+        data = self.table(data, "distributed", {"redis", "prefix", "worker_timeout"},
+                          section="distributed")
+        if "redis" not in data:
+            self.fail("distributed.redis", "missing; expected e.g. redis = \"redis://host:6379/0\"",
+                      section="distributed")
+        url = self.string(data["redis"], "distributed.redis", "distributed")
+        if urlsplit(url).scheme not in REDIS_SCHEMES:
+            self.fail("distributed.redis",
+                      f"{url!r}: expected a redis://, rediss:// or unix:// URL",
+                      section="distributed")
+        prefix = self.string(data.get("prefix", "feedvault"), "distributed.prefix", "distributed")
+        if not REDIS_PREFIX.match(prefix):
+            self.fail("distributed.prefix", f"{prefix!r}: use letters, digits, and _ - . :",
+                      section="distributed")
+        timeout = data.get("worker_timeout", 30)
+        if isinstance(timeout, bool) or not isinstance(timeout, int | float) or timeout <= 0:
+            self.fail("distributed.worker_timeout", f"expected a number of seconds > 0, got "
+                      f"{timeout!r}", section="distributed")
+        return DistributedConfig(redis=url, prefix=prefix, worker_timeout=float(timeout))
+    # -- end [distributed] --
 
     def images(self, data: Any, archive_path: Path) -> ImagesConfig:
         data = self.table(data, "images",

@@ -42,6 +42,8 @@ def run(args: argparse.Namespace, config: Config) -> int:
 
     started = datetime.now(UTC)
     selected = config.select(args.source)
+    if config.distributed is not None:  # issue 9: the workers crawl, the writer archives
+        return _enqueue(config, [s.name for s in selected], args.verbose)
     # Lock first: opening an Archive sweeps temporary files, which may be another crawl's.
     with ArchiveLock(config.archive_path / HIDDEN, "feedvault crawl").acquire(wait=args.wait):
         with Archive(config.archive_path, config.preset, config.front_matter):
@@ -66,3 +68,15 @@ def run(args: argparse.Namespace, config: Config) -> int:
             summaries, started=started, finished=datetime.now(UTC),
             archive=config.archive_path, exit_status=status))
     return status
+
+
+def _enqueue(config: Config, sources: list[str], verbosity: int) -> int:
+    from ..distributed.roles import ENQUEUE
+    from ..distributed.run import run_role
+
+    stats = run_role(config, ENQUEUE, sources=sources, verbosity=verbosity)
+    assert config.distributed is not None
+    print(f"enqueued {stats.get('scheduler/enqueued/redis', 0)} feed requests for "
+          f"{len(sources)} sources on {config.distributed.redis}: "
+          "`feedvault worker` crawls them, `feedvault writer` archives them")
+    return EXIT_OK
