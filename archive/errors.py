@@ -21,3 +21,7 @@ class DocumentError(ArchiveError):
 
 class LedgerError(ArchiveError):
     """The ledger database is unusable or disagrees with itself."""
+
+
+class SnapshotError(ArchiveError):
+    """A snapshot could not be taken, found or read (no git, unknown id, broken store)."""

@@ -1,0 +1,86 @@
+"""Article bodies as readable text, and word-by-word (CJK: character) differences between them."""
+
+from __future__ import annotations
+
+import difflib
+import re
+
+import lxml.html
+from lxml import etree
+
+_BLOCKS = frozenset(
+    "address article aside blockquote dd div dl dt figcaption figure footer h1 h2 h3 h4 h5 h6 "
+    "header hr li main nav ol p pre section table tbody thead tfoot tr ul".split()
+)
+_CJK = (
+    "\u2e80-\u2fdf\u3000-\u303f\u3040-\u30ff\u3100-\u312f\u3190-\u31ff\u3400-\u4dbf"
+    "\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef\U00020000-\U0002fa1f"
+)
+# One CJK character, a run of other word characters, or one other symbol, each with the
+# blanks after it (fewer tokens than counting blanks on their own: difflib stays quick).
+_TOKEN = re.compile(rf"(?:[{_CJK}]|[^\s{_CJK}\W]+|[^\s])\s*|\s+")
+_SPACES = re.compile(r"[ \t\r\f\v\u00a0]+")
+_BLANK_LINES = re.compile(r"\n\s*\n+")
+
+Segment = tuple[str, str]  # (op, text) with op one of "equal", "delete", "insert"
+
+
+def html_to_text(html: str) -> str:
+    """The text a reader sees: one line per block, blanks collapsed, images as [image: alt]."""
+    if not html.strip():
+        return ""
+    try:
+        root = lxml.html.fragment_fromstring(html, create_parent="div")
+    except (etree.ParserError, ValueError):
+        return html
+    for node in root.iter():
+        if not isinstance(node.tag, str):
+            continue
+        tag = node.tag.lower()
+        if tag == "br":
+            node.tail = "\n" + (node.tail or "")
+        elif tag == "img":
+            alt = node.get("alt") or node.get("src") or ""
+            node.tail = f"[image: {alt}]" + (node.tail or "")
+        elif tag in _BLOCKS:
+            node.text = "\n" + (node.text or "")
+            node.tail = "\n" + (node.tail or "")
+    text = root.text_content()
+    lines = (_SPACES.sub(" ", line).strip() for line in text.split("\n"))
+    return _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip()
+
+
+def tokens(text: str) -> list[str]:
+    return _TOKEN.findall(text)
+
+
+def squash_whitespace(text: str) -> str:
+    return " ".join(text.split())
+
+
+def word_diff(old: str, new: str) -> list[Segment]:
+    """The two texts as runs of equal, deleted and inserted text, by word (CJK by character)."""
+    a, b = tokens(old), tokens(new)
+    matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
+    segments: list[Segment] = []
+    for op, i1, i2, j1, j2 in matcher.get_opcodes():
+        if op == "equal":
+            _append(segments, "equal", "".join(a[i1:i2]))
+        else:
+            if i2 > i1:
+                _append(segments, "delete", "".join(a[i1:i2]))
+            if j2 > j1:
+                _append(segments, "insert", "".join(b[j1:j2]))
+    return segments
+
+
+def _append(segments: list[Segment], op: str, text: str) -> None:
+    if segments and segments[-1][0] == op:
+        segments[-1] = (op, segments[-1][1] + text)
+    else:
+        segments.append((op, text))
+
+
+def side(segments: list[Segment], which: str) -> str:
+    """The old ("delete") or new ("insert") text back from the segments."""
+    return "".join(text for op, text in segments if op in ("equal", which))
