@@ -68,9 +68,13 @@ def resolve(spec: str | None, archive_root: Path, store: Snapshots | None) -> St
     if not _SNAPSHOT_WORDS.match(spec) and folder.is_dir():
         return State("directory", f"folder {folder}", spec, folder=folder.resolve())
     store = _need(store, spec)
-    snap = store.get(spec)
+    return snapshot_state(store, store.get(spec), spec)
+
+
+def snapshot_state(store: Snapshots, snap: Snapshot, spec: str | None = None) -> State:
     label = f"snapshot {snap.short} ({snap.time:%Y-%m-%d %H:%M}, {snap.message})"
-    return State("snapshot", label, spec, tree=snap.tree, snapshot=snap, _store=store)
+    return State("snapshot", label, spec or snap.short, tree=snap.tree, snapshot=snap,
+                 _store=store)
 
 
 def _need(store: Snapshots | None, spec: str) -> Snapshots:

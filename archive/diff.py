@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ._states import NOW, State, changed_paths, resolve
+from ._states import NOW, State, changed_paths, resolve, snapshot_state
 from ._text import Segment, html_to_text, squash_whitespace, word_diff
 from .document import Article
 from .errors import DocumentError
@@ -16,6 +16,8 @@ from .snapshots import Snapshots
 
 STATUSES = ("added", "removed", "moved", "changed")
 DEFAULT_IGNORED = frozenset({"updated"})
+__all__ = ["ArticleChange", "Diff", "FieldChange", "FileChange", "State", "diff_archive",
+           "diff_states", "snapshot_state"]
 
 
 @dataclass(frozen=True)
@@ -145,7 +147,14 @@ class _Comparer:
     def __init__(self, preset: Preset, ignored: frozenset[str], ignore_whitespace: bool) -> None:
         self.preset = preset
         self.ignored = ignored
+        # Like diff -w: equal when equal without any blanks; shown with blanks squashed.
+        self.ignore_whitespace = ignore_whitespace
         self.squash = squash_whitespace if ignore_whitespace else (lambda text: text)
+
+    def same(self, old: Any, new: Any) -> bool:
+        if self.ignore_whitespace and isinstance(old, str) and isinstance(new, str):
+            return "".join(old.split()) == "".join(new.split())
+        return bool(old == new)
 
     def __call__(self, key: _Key, old: tuple[str, Article] | None,
                  new: tuple[str, Article] | None) -> ArticleChange | None:
@@ -170,16 +179,13 @@ class _Comparer:
         names += [k for k in new if k not in old and k not in self.ignored]
         return tuple(
             FieldChange(k, old.get(k), new.get(k)) for k in names
-            if self.squash_value(old.get(k)) != self.squash_value(new.get(k))
+            if not self.same(old.get(k), new.get(k))
         )
 
-    def squash_value(self, value: Any) -> Any:
-        return self.squash(value) if isinstance(value, str) else value
-
     def _body(self, old: str, new: str) -> tuple[tuple[Segment, ...] | None, bool]:
-        if self.squash(old) == self.squash(new):
+        if self.same(old, new):
             return None, False
         text_old, text_new = html_to_text(old), html_to_text(new)
-        if self.squash(text_old) != self.squash(text_new):
+        if not self.same(text_old, text_new):
             return tuple(word_diff(self.squash(text_old), self.squash(text_new))), False
         return tuple(word_diff(self.squash(old), self.squash(new))), True

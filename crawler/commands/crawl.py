@@ -19,6 +19,8 @@ def register(commands: Any, common: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--source", action="append", metavar="NAME", default=[],
                         help="crawl only this source (repeatable)")
+    parser.add_argument("--snapshot", action="store_true",
+                        help="take a snapshot afterwards if the archive changed")
     parser.set_defaults(func=run, needs_config=True)
 
 
@@ -32,4 +34,8 @@ def run(args: argparse.Namespace, config: Config) -> int:
     summaries = summarize(stats, [s.name for s in sources])
     print(format_summary(summaries))
     print(f"archive: {config.archive_path}")
+    if args.snapshot:
+        from .snapshot import snapshot_after_crawl
+
+        snapshot_after_crawl(config, summaries)
     return EXIT_OK if all(s.ok for s in summaries) else EXIT_FAILED
