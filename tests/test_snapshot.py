@@ -129,8 +129,7 @@ def test_diff_options_updated_whitespace_and_ignored_fields(tmp_path: Path) -> N
     _run(config, "snapshot")
     path = _path_of(root, 0)
     text = path.read_text()
-    path.write_text(text.replace("updated: '", "updated: '1999"[:0] + "updated: '2"[:0] + "updated: '")
-                    .replace("updated: '20", "updated: '19"))
+    path.write_text(text.replace("updated: '20", "updated: '19"))
     assert path.read_text() != text
     _run(config, "diff", status=0)  # `updated` alone is no change by default
     assert "updated: " in _run(config, "diff", "--all-fields", status=1)
