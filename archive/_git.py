@@ -125,19 +125,22 @@ class Git:
         return result
 
     def blobs(self, tree: str, paths: Iterable[str]) -> dict[str, bytes]:
-        """The content of each path in a tree, read through one `git cat-file --batch`."""
-        wanted = list(paths)
+        """The content of each path in a tree."""
+        return {path: data for (_, path), data in self.read([(tree, p) for p in paths]).items()}
+
+    def read(self, wanted: list[tuple[str, str]]) -> dict[tuple[str, str], bytes]:
+        """The content of each (tree, path), all through one `git cat-file --batch`."""
         if not wanted:
             return {}
-        query = b"".join(f"{tree}:{p}\n".encode("utf-8", "surrogateescape") for p in wanted)
+        query = b"".join(f"{tree}:{p}\n".encode("utf-8", "surrogateescape") for tree, p in wanted)
         out = self.run("cat-file", "--batch", input=query)
         result, pos = {}, 0
-        for path in wanted:
+        for tree, path in wanted:
             end = out.index(b"\n", pos)
             header = out[pos:end].split()
             if header[-1] == b"missing":
                 raise SnapshotError(f"{path}: not in tree {tree}")
             size = int(header[2])
-            result[path] = out[end + 1 : end + 1 + size]
+            result[tree, path] = out[end + 1 : end + 1 + size]
             pos = end + 2 + size
         return result

@@ -110,6 +110,16 @@ def _folder_listing(root: Path) -> dict[str, str]:
     return result
 
 
+def read_both(old: State, old_paths: list[str], new: State, new_paths: list[str]
+              ) -> tuple[dict[str, bytes], dict[str, bytes]]:
+    """Both sides' files; one `git cat-file` process when both live in the snapshot store."""
+    store = old._store
+    if old.tree is None or new.tree is None or store is None or new._store is not store:
+        return old.read(old_paths), new.read(new_paths)
+    data = store.git.read([(old.tree, p) for p in old_paths] + [(new.tree, p) for p in new_paths])
+    return ({p: data[old.tree, p] for p in old_paths}, {p: data[new.tree, p] for p in new_paths})
+
+
 def changed_paths(old: State, new: State) -> list[tuple[str, str]]:
     """(A/D/M, path) for every file that differs; git compares trees, folders are hashed."""
     if old.tree is not None and new.tree is not None and old._store is not None:

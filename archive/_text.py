@@ -16,9 +16,8 @@ _CJK = (
     "\u2e80-\u2fdf\u3000-\u303f\u3040-\u30ff\u3100-\u312f\u3190-\u31ff\u3400-\u4dbf"
     "\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef\U00020000-\U0002fa1f"
 )
-# One CJK character, a run of other word characters, or one other symbol, each with the
-# blanks after it (fewer tokens than counting blanks on their own: difflib stays quick).
-_TOKEN = re.compile(rf"(?:[{_CJK}]|[^\s{_CJK}\W]+|[^\s])\s*|\s+")
+# One CJK character, a run of other word characters, a run of blanks, or one other symbol.
+_TOKEN = re.compile(rf"[{_CJK}]|[^\s{_CJK}\W]+|\s+|[^\s]")
 _SPACES = re.compile(r"[ \t\r\f\v\u00a0]+")
 _BLANK_LINES = re.compile(r"\n\s*\n+")
 
@@ -61,9 +60,21 @@ def squash_whitespace(text: str) -> str:
 def word_diff(old: str, new: str) -> list[Segment]:
     """The two texts as runs of equal, deleted and inserted text, by word (CJK by character)."""
     a, b = tokens(old), tokens(new)
-    matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
+    # Edits are usually local: match the common head and tail directly, so that difflib
+    # (quadratic on repetitive text) only sees the part in between.
+    head = 0
+    while head < min(len(a), len(b)) and a[head] == b[head]:
+        head += 1
+    tail = 0
+    while tail < min(len(a), len(b)) - head and a[-1 - tail] == b[-1 - tail]:
+        tail += 1
     segments: list[Segment] = []
-    for op, i1, i2, j1, j2 in matcher.get_opcodes():
+    if head:
+        _append(segments, "equal", "".join(a[:head]))
+    middle = difflib.SequenceMatcher(None, a[head : len(a) - tail], b[head : len(b) - tail],
+                                     autojunk=False)
+    for op, i1, i2, j1, j2 in middle.get_opcodes():
+        i1, i2, j1, j2 = i1 + head, i2 + head, j1 + head, j2 + head
         if op == "equal":
             _append(segments, "equal", "".join(a[i1:i2]))
         else:
@@ -71,6 +82,8 @@ def word_diff(old: str, new: str) -> list[Segment]:
                 _append(segments, "delete", "".join(a[i1:i2]))
             if j2 > j1:
                 _append(segments, "insert", "".join(b[j1:j2]))
+    if tail:
+        _append(segments, "equal", "".join(a[len(a) - tail :]))
     return segments
 
 

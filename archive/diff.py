@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ._states import NOW, State, changed_paths, resolve, snapshot_state
+from ._states import NOW, State, changed_paths, read_both, resolve, snapshot_state
 from ._text import Segment, html_to_text, squash_whitespace, word_diff
 from .document import Article
 from .errors import DocumentError
@@ -107,8 +107,9 @@ def diff_states(old: State, new: State, *, preset: Preset | str = "hexo",
             old_paths.append(path)
         if status != "D":
             new_paths.append(path)
-    before, old_bad = _articles(old, old_paths, preset)
-    after, new_bad = _articles(new, new_paths, preset)
+    old_data, new_data = read_both(old, old_paths, new, new_paths)
+    before, old_bad = _articles(old_data, preset)
+    after, new_bad = _articles(new_data, preset)
     files += [FileChange("changed", p) for p in old_bad & new_bad]
     files += [FileChange("removed", p) for p in old_bad - new_bad]
     files += [FileChange("added", p) for p in new_bad - old_bad]
@@ -127,12 +128,12 @@ _FILE_STATUS = {"A": "added", "D": "removed", "M": "changed"}
 _Key = tuple[str, str]
 
 
-def _articles(state: State, paths: list[str], preset: Preset
+def _articles(files: dict[str, bytes], preset: Preset
               ) -> tuple[dict[_Key, tuple[str, Article]], set[str]]:
     """Parse the changed files of one side: identity → (path, article), and the unparsable."""
     found: dict[_Key, tuple[str, Article]] = {}
     bad = set()
-    for path, data in state.read(paths).items():
+    for path, data in sorted(files.items()):
         try:
             article = preset.loads(data.decode("utf-8"), where=path)
             key = (article.source, article.identity)

@@ -68,6 +68,7 @@ class Snapshots:
         self.preset = get_preset(preset) if isinstance(preset, str) else preset
         self.git = Git(self.root / HIDDEN / STORE, self.root, exclude=HIDDEN)
         self._clock = clock
+        self._history: list[Snapshot] | None = None  # for-each-ref once per change
 
     def current_tree(self) -> str:
         """The archive as it is now, as a git tree (only changed files are read)."""
@@ -85,17 +86,26 @@ class Snapshots:
         counts = self._counts(previous, tree)
         when = self._clock()
         trailers = "".join(f"Feedvault-{k.capitalize()}: {v}\n" for k, v in counts.items())
-        text = f"{message or 'snapshot'}\n\n{trailers}"
+        message = (message or "").strip() or "snapshot"
+        text = f"{message}\n\n{trailers}"
         stamp = {"GIT_AUTHOR_DATE": when.isoformat(), "GIT_COMMITTER_DATE": when.isoformat()}
         commit = self.git.run("commit-tree", tree, "-F", "-", input=text.encode(), env=stamp)
         commit_id = commit.decode().strip()
         number = history[-1].number + 1 if history else 1
         self.git.run("update-ref", f"{_REFS}{number:08d}", commit_id, "")
-        log.info("snapshot %s: %s", commit_id[:12], counts)
-        return self._find(commit_id)
+        snap = Snapshot(id=commit_id, number=number, time=when, message=message,
+                        tree=tree, **counts)
+        self._history = [*history, snap]
+        log.info("snapshot %s: %s", snap.short, counts)
+        return snap
 
     def list(self) -> list[Snapshot]:
         """Every snapshot, oldest first."""
+        if self._history is None:
+            self._history = self._read_history()
+        return list(self._history)
+
+    def _read_history(self) -> list[Snapshot]:
         if not self.git.exists:
             return []
         out = self.git.run("for-each-ref", "--sort=refname", f"--format={_FORMAT}", _REFS)
@@ -157,11 +167,9 @@ class Snapshots:
         if dropped:
             script = "".join(f"delete {_REFS}{s.number:08d} {s.id}\n" for s in dropped)
             self.git.run("update-ref", "--stdin", input=script.encode())
+            self._history = None
             self.git.run("gc", "--quiet", "--prune=now")
         return dropped
-
-    def _find(self, commit_id: str) -> Snapshot:
-        return next(s for s in self.list() if s.id == commit_id)
 
     def _counts(self, previous: Snapshot | None, tree: str) -> dict[str, int]:
         """Article-level counts since the previous snapshot, reading only changed files."""
@@ -181,21 +189,21 @@ class Snapshots:
                 changed += 1
         moved = 0
         if added and removed:
-            old = self._identities(previous.tree, removed)
-            new = self._identities(tree, added)
-            moved = len(set(old) & set(new))
+            wanted = [(previous.tree, p) for p in removed] + [(tree, p) for p in added]
+            old, new = set(), set()
+            for (side, path), data in self.git.read(wanted).items():
+                if (key := self._identity(path, data)) is not None:
+                    (old if side == previous.tree else new).add(key)
+            moved = len(old & new)
         return {
             "articles": previous.articles + len(added) - len(removed),
             "added": len(added) - moved, "removed": len(removed) - moved,
             "moved": moved, "changed": changed,
         }
 
-    def _identities(self, tree: str, paths: list[str]) -> list[tuple[str, str]]:
-        result = []
-        for path, data in self.git.blobs(tree, paths).items():
-            try:
-                article = self.preset.loads(data.decode("utf-8"), where=path)
-                result.append((article.source, article.identity))
-            except (DocumentError, UnicodeDecodeError, ValueError):
-                continue
-        return result
+    def _identity(self, path: str, data: bytes) -> tuple[str, str] | None:
+        try:
+            article = self.preset.loads(data.decode("utf-8"), where=path)
+            return article.source, article.identity
+        except (DocumentError, UnicodeDecodeError, ValueError):
+            return None
