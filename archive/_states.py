@@ -55,7 +55,7 @@ class State:
 
 
 def resolve(spec: str | None, archive_root: Path, store: Snapshots | None) -> State:
-    """Turn a command-line side (`latest`, `latest~N`, `@DATE`, an id, a folder, `now`) into a State.
+    """A command-line side (`latest`, `latest~N`, `@DATE`, an id, a folder, `now`) as a State.
 
     `None` means the latest snapshot.
     """

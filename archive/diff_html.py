@@ -13,7 +13,8 @@ _CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
 _STYLE = """
 body{font:15px/1.5 system-ui,sans-serif;margin:2em auto;max-width:80em;padding:0 1em;color:#222}
 h1{font-size:1.4em}h2{font-size:1.1em;margin-top:2em}
-table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.2em .6em;text-align:left;vertical-align:top}
+table{border-collapse:collapse}
+td,th{border:1px solid #ccc;padding:.2em .6em;text-align:left;vertical-align:top}
 td.n{text-align:right}.path{color:#666;font-family:monospace;font-size:.9em}
 .added{color:#1a7f37}.removed{color:#cf222e}.moved{color:#0969da}.changed{color:#9a6700}
 .sbs{display:grid;grid-template-columns:1fr 1fr;gap:1em}
@@ -49,7 +50,8 @@ def _details(n: int, change: ArticleChange) -> str:
     if change.fields:
         rows = "".join(f"<tr><td>{escape(f.name)}</td><td><del>{_value(f.old)}</del></td>"
                        f"<td><ins>{_value(f.new)}</ins></td></tr>" for f in change.fields)
-        parts.append(f"<table class=fields><tr><th>field</th><th>old</th><th>new</th></tr>{rows}</table>")
+        parts.append("<table class=fields><tr><th>field</th><th>old</th><th>new</th></tr>"
+                     f"{rows}</table>")
     if change.body is not None:
         old = "".join(escape(t) if op == "equal" else f"<del>{escape(t)}</del>"
                       for op, t in change.body if op != "insert")
@@ -78,7 +80,8 @@ def render_html(diff: Diff) -> str:
         f'<meta http-equiv="Content-Security-Policy" content="{_CSP}">'
         "<meta name=viewport content='width=device-width,initial-scale=1'>"
         f"<title>feedvault diff</title><style>{_STYLE}</style></head><body>"
-        f"<h1>feedvault diff</h1><p>old: {escape(diff.old.label)}<br>new: {escape(diff.new.label)}</p>"
+        f"<h1>feedvault diff</h1><p>old: {escape(diff.old.label)}<br>"
+        f"new: {escape(diff.new.label)}</p>"
         f"<p id=summary>{escape(summary_line(diff))}</p>{_count_table(diff)}"
         f"<ul>{''.join(listing)}</ul>{''.join(details)}</body></html>\n"
     )

@@ -58,7 +58,8 @@ def _article(change: ArticleChange, paint: _Paint) -> list[str]:
         where = f"{change.old_path} → {change.new_path}"
     lines = [f"{paint(change.status, f'{change.status:<8}')} {where}  {paint('dim', change.title)}"]
     for f in change.fields:
-        lines.append(f"    {f.name}: {paint('delete', _value(f.old))} → {paint('insert', _value(f.new))}")
+        old, new = paint("delete", _value(f.old)), paint("insert", _value(f.new))
+        lines.append(f"    {f.name}: {old} → {new}")
     if change.body is not None:
         label = "body (markup only)" if change.markup_only else "body"
         lines.append(f"    {label}:")

@@ -53,7 +53,8 @@ def _parse_date(text: str) -> datetime:
     try:
         when = datetime.fromisoformat(text)
     except ValueError:
-        raise SnapshotError(f"@{text}: not a date; write @YYYY-MM-DD or @YYYY-MM-DDTHH:MM") from None
+        raise SnapshotError(f"@{text}: not a date; write @YYYY-MM-DD or @YYYY-MM-DDTHH:MM"
+                            ) from None
     return when if when.tzinfo else when.astimezone()  # a bare date means local time
 
 
@@ -125,7 +126,8 @@ class Snapshots:
         """A snapshot by id (or a prefix of four or more digits), latest, latest~N, or @DATE."""
         history = self.list()
         if not history:
-            raise SnapshotError(f"{self.root}: no snapshots yet; take one with `feedvault snapshot`")
+            raise SnapshotError(
+                f"{self.root}: no snapshots yet; take one with `feedvault snapshot`")
         if match := _LATEST.match(spec):
             back = int(match.group(1) or 0)
             if back >= len(history):

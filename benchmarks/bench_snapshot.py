@@ -32,11 +32,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from archive import Article  # noqa: E402
-from archive.presets import HEXO  # noqa: E402
+from archive import Article
+from archive.presets import HEXO
 
-WORDS = ("feed archive news market policy 数据 产品 用户 growth signal report "
-         "release update change price model city river light story").split()
+WORDS = [
+    "feed", "archive", "news", "market", "policy", "数据", "产品", "用户", "growth", "signal",
+    "report", "release", "update", "change", "price", "model", "city", "river", "light",
+    "story"
+]
 GIT_ENV = {"GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": os.devnull,
            "GIT_AUTHOR_NAME": "b", "GIT_AUTHOR_EMAIL": "b@b", "GIT_COMMITTER_NAME": "b",
            "GIT_COMMITTER_EMAIL": "b@b"}
@@ -166,7 +169,7 @@ def read_changed(git_dir: Path, root: Path) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--articles", type=int, default=100_000)
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
     args = parser.parse_args()
 
@@ -195,8 +198,12 @@ def main() -> None:
         for round_ in range(args.rounds):
             change_one_percent(root, paths, round_)
             time.sleep(1.1)  # step out of the index's racy-git second, as a real crawl would
-            t_git = git(base, root, commit)
-            snap = feedvault("snapshot", root, f"round {round_}")
+            if round_ % 2:  # alternate who goes first: the shared disk cache favours neither
+                snap = feedvault("snapshot", root, f"round {round_}")
+                t_git = git(base, root, commit)
+            else:
+                t_git = git(base, root, commit)
+                snap = feedvault("snapshot", root, f"round {round_}")
             t_stat = git(base, root, "git diff --stat HEAD~1 HEAD")
             t_read = read_changed(base, root)
             diff = feedvault("diff", root, "latest~1", "latest")
@@ -213,11 +220,13 @@ def main() -> None:
         git_peak = max([first["git_rss_mb"], *(r[0]["git_rss_mb"] for r in rows),
                         *(r[2]["git_rss_mb"] for r in rows)])
         print(f"\nmedians over {args.rounds} rounds of 1% changes ({args.articles} articles):")
+        best = min(r[0]["seconds"] / r[1] for r in rows)
         print(f"  snapshot after 1%: {s:.3f} s vs git add -A && git commit {g:.3f} s: "
-              f"ratio {s / g:.2f} (goal <= 1.5)")
+              f"ratio {s / g:.2f}, best round {best:.2f} (goal <= 1.5)")
         print(f"  first snapshot:    ratio {first['seconds'] / first_git:.2f} (goal <= 1.5)")
+        best = min(r[2]["seconds"] / (r[3] + r[4]) for r in rows)
         print(f"  diff:              {d:.3f} s vs git diff --stat + reading the changed "
-              f"articles {floor:.3f} s: ratio {d / floor:.2f} (goal <= 1.5)")
+              f"articles {floor:.3f} s: ratio {d / floor:.2f}, best round {best:.2f} (goal <= 1.5)")
         print(f"  peak memory:       {peak:.0f} MB in feedvault's process, {git_peak:.0f} MB "
               f"in its largest git child (goal <= 300 MB)")
     finally:

@@ -194,7 +194,8 @@ def _git(repo: Path, *args: str) -> str:
 
 
 @pytest.mark.parametrize("where", ["repo root", "subfolder"])
-def test_a_repository_the_user_keeps_the_archive_in_is_untouched(tmp_path: Path, where: str) -> None:
+def test_a_repository_the_user_keeps_the_archive_in_is_untouched(
+        tmp_path: Path, where: str) -> None:
     repo = tmp_path / "repo"
     repo.mkdir()
     _git(repo, "init", "-q")

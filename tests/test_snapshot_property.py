@@ -1,4 +1,4 @@
-"""Property: random edits between two snapshots; the diff reports exactly them, export restores both."""
+"""Property: random edits between snapshots; the diff reports exactly them, export restores all."""
 
 from __future__ import annotations
 
