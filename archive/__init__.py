@@ -1,8 +1,16 @@
 """The archive as a library: articles, presets, layout, ledger; no Scrapy inside."""
 
 from .document import Article, content_hash
-from .errors import ArchiveError, ConfigError, DocumentError, FeedvaultError, LedgerError
+from .errors import (
+    ArchiveError,
+    ConfigError,
+    DocumentError,
+    FeedvaultError,
+    LedgerError,
+    SnapshotError,
+)
 from .presets import PRESETS, Preset, get_preset
+from .snapshots import Snapshot, Snapshots
 from .store import HIDDEN, Archive, PutResult
 
 __all__ = [
@@ -17,6 +25,9 @@ __all__ = [
     "LedgerError",
     "Preset",
     "PutResult",
+    "Snapshot",
+    "SnapshotError",
+    "Snapshots",
     "content_hash",
     "get_preset",
 ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Callable
 
 import lxml.html
 from lxml import etree
@@ -63,12 +64,8 @@ def word_diff(old: str, new: str) -> list[Segment]:
     a, b = tokens(old), tokens(new)
     # Edits are usually local: match the common head and tail directly, so that difflib
     # (quadratic on repetitive text) only sees the part in between.
-    head = 0
-    while head < min(len(a), len(b)) and a[head] == b[head]:
-        head += 1
-    tail = 0
-    while tail < min(len(a), len(b)) - head and a[-1 - tail] == b[-1 - tail]:
-        tail += 1
+    head = _common(lambda k: a[:k] == b[:k], min(len(a), len(b)))
+    tail = _common(lambda k: a[len(a) - k :] == b[len(b) - k :], min(len(a), len(b)) - head)
     segments: list[Segment] = []
     if head:
         _append(segments, "equal", "".join(a[:head]))
@@ -86,6 +83,18 @@ def word_diff(old: str, new: str) -> list[Segment]:
     if tail:
         _append(segments, "equal", "".join(a[len(a) - tail :]))
     return segments
+
+
+def _common(equal: Callable[[int], bool], most: int) -> int:
+    """The largest k <= most with equal(k), by bisection (list slices compare in C)."""
+    low, high = 0, most
+    while low < high:
+        middle = (low + high + 1) // 2
+        if equal(middle):
+            low = middle
+        else:
+            high = middle - 1
+    return low
 
 
 def _append(segments: list[Segment], op: str, text: str) -> None:

@@ -10,6 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from archive import Article
+from archive._text import side, word_diff
 from archive.diff import diff_archive
 from archive.presets import HEXO
 from archive.snapshots import Snapshots
@@ -94,3 +95,11 @@ def test_diff_reports_exactly_the_edits_and_export_restores(
         assert _files(Path(tmp) / "one") == state_one
         snaps.export("latest", Path(tmp) / "two")
         assert _files(Path(tmp) / "two") == state_two
+
+
+@given(st.text(alphabet="ab 天气\n,.", max_size=30), st.text(alphabet="ab 天气\n,.", max_size=30))
+def test_word_diff_segments_give_back_both_texts(old: str, new: str) -> None:
+    segments = word_diff(old, new)
+    assert side(segments, "delete") == old and side(segments, "insert") == new
+    assert all(text for _, text in segments)
+    assert (old == new) == all(op == "equal" for op, _ in segments)
