@@ -21,6 +21,7 @@ _CJK = (
 # One CJK character, a run of other word characters, a run of blanks, or one other symbol.
 _TOKEN = re.compile(rf"[{_CJK}]|[^\s{_CJK}\W]+|\s+|[^\s]")
 _SPACES = re.compile(r"[ \t\r\f\v\u00a0]+")
+_LINE_ENDS = re.compile(r" ?\n ?")
 _BLANK_LINES = re.compile(r"\n\s*\n+")
 
 Segment = tuple[str, str]  # (op, text) with op one of "equal", "delete", "insert"
@@ -46,9 +47,8 @@ def html_to_text(html: str) -> str:
         elif tag in _BLOCKS:
             node.text = "\n" + (node.text or "")
             node.tail = "\n" + (node.tail or "")
-    text = root.text_content()
-    lines = (_SPACES.sub(" ", line).strip() for line in text.split("\n"))
-    return _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip()
+    text = _LINE_ENDS.sub("\n", _SPACES.sub(" ", root.text_content()))
+    return _BLANK_LINES.sub("\n\n", text).strip()
 
 
 def tokens(text: str) -> list[str]:

@@ -19,7 +19,7 @@ log = logging.getLogger(__name__)
 
 STORE = "snapshots.git"
 _REFS = "refs/snapshots/"
-_TRAILER = re.compile(r"^Feedvault-(Articles|Added|Removed|Moved|Changed): (\d+)$", re.M)
+_TRAILER = re.compile(r"^Feedvault-(Number|Articles|Added|Removed|Moved|Changed): (\d+)$", re.M)
 _FORMAT = "%(refname)%00%(objectname)%00%(tree)%00%(committerdate:iso-strict)%00%(contents)%00"
 _LATEST = re.compile(r"^latest(?:~(\d+))?$")
 _HEX = re.compile(r"^[0-9a-f]{4,40}$")
@@ -86,13 +86,15 @@ class Snapshots:
             return None
         counts = self._counts(previous, tree)
         when = self._clock()
-        trailers = "".join(f"Feedvault-{k.capitalize()}: {v}\n" for k, v in counts.items())
+        number = history[-1].number + 1 if history else 1
+        # The number keeps two snapshots of one tree in one second apart.
+        trailers = "".join(f"Feedvault-{k.capitalize()}: {v}\n"
+                           for k, v in {"number": number, **counts}.items())
         message = (message or "").strip() or "snapshot"
         text = f"{message}\n\n{trailers}"
         stamp = {"GIT_AUTHOR_DATE": when.isoformat(), "GIT_COMMITTER_DATE": when.isoformat()}
         commit = self.git.run("commit-tree", tree, "-F", "-", input=text.encode(), env=stamp)
         commit_id = commit.decode().strip()
-        number = history[-1].number + 1 if history else 1
         self.git.run("update-ref", f"{_REFS}{number:08d}", commit_id, "")
         snap = Snapshot(id=commit_id, number=number, time=when, message=message,
                         tree=tree, **counts)
@@ -115,6 +117,7 @@ class Snapshots:
         for i in range(0, len(fields) - 1, 5):
             ref, commit, tree, date, contents = fields[i : i + 5]
             counts = {k.lower(): int(v) for k, v in _TRAILER.findall(contents)}
+            counts.pop("number", None)
             result.append(Snapshot(
                 id=commit, number=int(ref.strip().rsplit("/", 1)[1]), tree=tree,
                 time=datetime.fromisoformat(date), message=_TRAILER.sub("", contents).strip(),
