@@ -20,8 +20,7 @@ _CJK = (
 )
 # One CJK character, a run of other word characters, a run of blanks, or one other symbol.
 _TOKEN = re.compile(rf"[{_CJK}]|[^\s{_CJK}\W]+|\s+|[^\s]")
-_SPACES = re.compile(r"[ \t\r\f\v\u00a0]+")
-_LINE_ENDS = re.compile(r" ?\n ?")
+_WORD = re.compile(rf"[^\s{_CJK}\W]")
 _BLANK_LINES = re.compile(r"\n\s*\n+")
 
 Segment = tuple[str, str]  # (op, text) with op one of "equal", "delete", "insert"
@@ -47,7 +46,7 @@ def html_to_text(html: str) -> str:
         elif tag in _BLOCKS:
             node.text = "\n" + (node.text or "")
             node.tail = "\n" + (node.tail or "")
-    text = _LINE_ENDS.sub("\n", _SPACES.sub(" ", root.text_content()))
+    text = "\n".join(" ".join(line.split()) for line in root.text_content().split("\n"))
     return _BLANK_LINES.sub("\n\n", text).strip()
 
 
@@ -61,18 +60,19 @@ def squash_whitespace(text: str) -> str:
 
 def word_diff(old: str, new: str) -> list[Segment]:
     """The two texts as runs of equal, deleted and inserted text, by word (CJK by character)."""
-    a, b = tokens(old), tokens(new)
-    # Edits are usually local: match the common head and tail directly, so that difflib
-    # (quadratic on repetitive text) only sees the part in between.
-    head = _common(lambda k: a[:k] == b[:k], min(len(a), len(b)))
-    tail = _common(lambda k: a[len(a) - k :] == b[len(b) - k :], min(len(a), len(b)) - head)
+    # Edits are usually local: the common head and tail are found by comparing strings (in
+    # C), cut back to a token boundary, and only the part in between is tokenized and handed
+    # to difflib (quadratic on repetitive text).
+    most = min(len(old), len(new))
+    head = _common(lambda k: old[:k] == new[:k], most)
+    tail = _common(lambda k: old[len(old) - k :] == new[len(new) - k :], most - head)
+    head = _boundary(old, head, -1)
+    tail = len(old) - _boundary(old, len(old) - tail, +1)
     segments: list[Segment] = []
     if head:
-        _append(segments, "equal", "".join(a[:head]))
-    middle = difflib.SequenceMatcher(None, a[head : len(a) - tail], b[head : len(b) - tail],
-                                     autojunk=False)
-    for op, i1, i2, j1, j2 in middle.get_opcodes():
-        i1, i2, j1, j2 = i1 + head, i2 + head, j1 + head, j2 + head
+        _append(segments, "equal", old[:head])
+    a, b = tokens(old[head : len(old) - tail]), tokens(new[head : len(new) - tail])
+    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
         if op == "equal":
             _append(segments, "equal", "".join(a[i1:i2]))
         else:
@@ -81,8 +81,29 @@ def word_diff(old: str, new: str) -> list[Segment]:
             if j2 > j1:
                 _append(segments, "insert", "".join(b[j1:j2]))
     if tail:
-        _append(segments, "equal", "".join(a[len(a) - tail :]))
+        _append(segments, "equal", old[len(old) - tail :])
     return segments
+
+
+def _kind(char: str) -> str:
+    if char.isspace():
+        return "space"
+    return "word" if _WORD.match(char) else "single"
+
+
+def _boundary(text: str, edge: int, step: int) -> int:
+    """The nearest position from edge inwards, into the common part, where a token starts.
+
+    edge is the end of the common head (step -1) or the start of the common tail (step +1);
+    the characters on both sides of the returned position are common to both texts.
+    """
+    pos = edge - 1 if step < 0 else edge + 1
+    while 0 < pos < len(text):
+        before, after = _kind(text[pos - 1]), _kind(text[pos])
+        if before != after or before == "single":
+            return pos
+        pos += step
+    return 0 if step < 0 else len(text)
 
 
 def _common(equal: Callable[[int], bool], most: int) -> int:
