@@ -72,9 +72,13 @@ class Git:
                            env=env, check=True, capture_output=True)
         except (OSError, subprocess.CalledProcessError) as exc:
             raise SnapshotError(f"{self.git_dir}: cannot create the snapshot store: {exc}") from exc
-        for key, value in _CONFIG.items():
-            self.run("config", key, value)
-        self.run("config", "core.bare", "false")
+        # One append instead of a `git config` process per key (later lines win in git).
+        sections: dict[str, list[str]] = {}
+        for key, value in {**_CONFIG, "core.bare": "false"}.items():
+            section, name = key.split(".")
+            sections.setdefault(section, []).append(f"\t{name} = {value}\n")
+        with (self.git_dir / "config").open("a", encoding="utf-8") as config:
+            config.writelines(f"[{k}]\n" + "".join(v) for k, v in sections.items())
         info = self.git_dir / "info"
         info.mkdir(exist_ok=True)
         (info / "attributes").write_text(_ATTRIBUTES, encoding="utf-8")
