@@ -9,10 +9,12 @@ from .errors import (
     FeedvaultError,
     LedgerError,
     QueueError,
+    SnapshotError,
 )
 from .identity import POLICIES, identity_of
 from .lock import ArchiveLock
 from .presets import PRESETS, Preset, get_preset
+from .snapshots import Snapshot, Snapshots
 from .store import HIDDEN, Archive, PutResult
 
 __all__ = [
@@ -32,6 +34,9 @@ __all__ = [
     "Preset",
     "PutResult",
     "QueueError",
+    "Snapshot",
+    "SnapshotError",
+    "Snapshots",
     "content_hash",
     "get_preset",
     "identity_of",

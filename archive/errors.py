@@ -41,3 +41,7 @@ class ExtractError(FeedvaultError):
 
 class QueueError(FeedvaultError):
     """The Redis server of distributed mode is unreachable or refused a command."""
+
+
+class SnapshotError(ArchiveError):
+    """A snapshot could not be taken, found or read (no git, unknown id, broken store)."""

@@ -34,6 +34,8 @@ def register(commands: Any, common: argparse.ArgumentParser) -> None:
                              "conditional headers: fetch everything again")
     parser.add_argument("--report", metavar="FILE.json", type=Path,
                         help="also write the outcome as JSON (schema in the README)")
+    parser.add_argument("--snapshot", action="store_true",
+                        help="take a snapshot afterwards if the archive changed")
     parser.set_defaults(func=run, needs_config=True)
 
 
@@ -67,6 +69,12 @@ def run(args: argparse.Namespace, config: Config) -> int:
         jsonreport.write(args.report, jsonreport.build(
             summaries, started=started, finished=datetime.now(UTC),
             archive=config.archive_path, exit_status=status))
+    if args.snapshot:
+        from .snapshot import snapshot_after_crawl
+
+        with ArchiveLock(config.archive_path / HIDDEN, "feedvault crawl --snapshot").acquire(
+                wait=True):
+            snapshot_after_crawl(config, summaries)
     return status
 
 
