@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 import logging
 import re
 import tempfile
@@ -102,13 +103,13 @@ class Snapshots:
         log.info("snapshot %s: %s", snap.short, counts)
         return snap
 
-    def list(self) -> list[Snapshot]:
+    def list(self) -> builtins.list[Snapshot]:
         """Every snapshot, oldest first."""
         if self._history is None:
             self._history = self._read_history()
         return list(self._history)
 
-    def _read_history(self) -> list[Snapshot]:
+    def _read_history(self) -> builtins.list[Snapshot]:
         if not self.git.exists:
             return []
         out = self.git.run("for-each-ref", "--sort=refname", f"--format={_FORMAT}", _REFS)
@@ -163,7 +164,7 @@ class Snapshots:
             self.git.run("checkout-index", "--all", "--force", f"--prefix={target}/", env=env)
         return snap
 
-    def prune(self, keep: int) -> list[Snapshot]:
+    def prune(self, keep: int) -> builtins.list[Snapshot]:
         """Drop all but the newest `keep` snapshots and reclaim their space; the dropped ones."""
         if keep < 0:
             raise SnapshotError(f"--keep {keep}: give zero or more")
@@ -195,7 +196,8 @@ class Snapshots:
         moved = 0
         if added and removed:
             wanted = [(previous.tree, p) for p in removed] + [(tree, p) for p in added]
-            old, new = set(), set()
+            old: set[tuple[str, str]] = set()
+            new: set[tuple[str, str]] = set()
             for (side, path), data in self.git.read(wanted).items():
                 if (key := self._identity(path, data)) is not None:
                     (old if side == previous.tree else new).add(key)
