@@ -109,6 +109,27 @@ class Snapshots:
             self._history = self._read_history()
         return list(self._history)
 
+    def check(self) -> builtins.list[str]:
+        """Problems of the snapshot store: git's fsck of every object, and every snapshot's
+        tree readable. Empty when sound (or when no snapshot was ever taken)."""
+        if not self.git.exists:
+            return []
+        problems = []
+        try:
+            self.git.run("fsck", "--full", "--strict", "--no-dangling", "--no-progress")
+        except SnapshotError as exc:
+            problems.append(f"snapshot store: {exc}")
+        try:
+            history = self._read_history()
+        except SnapshotError as exc:
+            return [*problems, f"snapshot store: {exc}"]
+        for snap in history:
+            try:
+                self.git.run("ls-tree", "-r", "--name-only", snap.id)
+            except SnapshotError as exc:
+                problems.append(f"snapshot {snap.short}: unreadable: {exc}")
+        return problems
+
     def _read_history(self) -> builtins.list[Snapshot]:
         if not self.git.exists:
             return []

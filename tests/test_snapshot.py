@@ -241,3 +241,23 @@ def test_crawl_snapshot_records_only_crawls_that_changed_something(
     assert "snapshot: nothing changed" in _run(config, "crawl", "--snapshot")
     listing = _run(config, "snapshot", "list").splitlines()
     assert len(listing) == 2 and listing[1].endswith("crawl: 2 new, 0 updated")
+
+
+def test_verify_checks_the_snapshot_store(tmp_path: Path) -> None:
+    """A damaged snapshot object is a problem `feedvault verify` reports (issue 8)."""
+    feeds = tmp_path / "feeds"
+    feeds.mkdir()
+    (feeds / "f.xml").write_text(rss_feed([{"title": "One", "guid": "g1",
+                                            "description": "<p>one</p>"}]), encoding="utf-8")
+    config = write_config(tmp_path, [{"name": "t", "url": "file://feeds/f.xml"}])
+    assert feedvault("crawl", "--config", config, "--snapshot").returncode == 0
+    assert feedvault("verify", "--config", config).returncode == 0
+    objects = tmp_path / "posts" / ".feedvault" / "snapshots.git" / "objects"
+    loose = sorted(p for p in objects.glob("??/*") if p.is_file())
+    assert loose, "the snapshot store holds loose objects after one snapshot"
+    for obj in loose:
+        obj.chmod(0o644)
+        obj.write_bytes(b"garbage")
+    result = feedvault("verify", "--config", config)
+    assert result.returncode == 1
+    assert "snapshot store" in result.stdout
