@@ -16,6 +16,8 @@ from cssselect import GenericTranslator, SelectorError
 
 from archive import POLICIES, ConfigError, get_preset
 
+from .backfill.config import BackfillConfig
+from .backfill.config import validate as validate_backfill
 from .schedule import Schedule, check_cron, parse_duration
 
 DEFAULT_NAME = "feedvault.toml"
@@ -71,6 +73,7 @@ class SourceConfig:
     schedule: Schedule | None = None  # None: the `[crawl]` default
     id: str = "auto"  # identity policy: auto | guid | link | title+date
     robots: bool = True  # obey robots.txt
+    backfill: BackfillConfig | None = None  # [sources.backfill] (issue 6)
 
 
 @dataclass(frozen=True)
@@ -386,7 +389,8 @@ class _Validator:
         result: list[SourceConfig] = []
         seen: set[str] = set()
         allowed = {"name", "url", "categories", "author", "remove", "keep", *PAGE_KEYS,
-                   "interval", "cron", "id", "robots"}
+                   "interval", "cron", "id", "robots", "backfill"}
+        backfills = 0
         for i, raw in enumerate(data):
             key = f"sources[{i}]"
             entry = self.table(raw, key, allowed, section="sources", index=i)
@@ -413,6 +417,11 @@ class _Validator:
             if not isinstance(robots, bool):
                 self.fail(f"{key}.robots", f"expected true or false, got {robots!r}",
                           section="sources", index=i)
+            backfill = None
+            if "backfill" in entry:  # issue 6: crawler/backfill/config.py
+                backfill = validate_backfill(self, entry["backfill"], f"{key}.backfill",
+                                             backfills, i, url, policy)
+                backfills += 1
             result.append(SourceConfig(
                 name=name,
                 url=url,
@@ -425,6 +434,7 @@ class _Validator:
                 schedule=self.schedule(entry, key, "sources", i),
                 id=policy,
                 robots=robots,
+                backfill=backfill,
             ))
         return tuple(result)
 
