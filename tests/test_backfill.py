@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import signal
 from pathlib import Path
 
 import frontmatter
+import pytest
 
 from ._history import (
     article_page,
@@ -15,7 +17,8 @@ from ._history import (
     sitemap,
     sitemap_index,
 )
-from .conftest import LocalSite, archive_files, feedvault, rss_feed, write_config
+from .conftest import LocalSite, archive_files, feedvault, write_config
+from .test_resume import _start, _wait_for
 
 TOTAL = 30
 
@@ -129,3 +132,126 @@ def test_feed_page_template_within_window(site: LocalSite, tmp_path: Path) -> No
     assert _archived(tmp_path) == _titles(range(13))
     feeds = [p for p, *_ in site.requests if p.startswith("/paged/")]
     assert feeds == ["/paged/1.xml", "/paged/2.xml", "/paged/3.xml", "/paged/4.xml"]
+
+
+def _ledger_links(tmp_path: Path) -> set[str]:
+    import sqlite3
+
+    db = sqlite3.connect(tmp_path / "posts" / ".feedvault" / "ledger.sqlite")
+    try:
+        return {link for (link,) in db.execute("SELECT link FROM articles")}
+    finally:
+        db.close()
+
+
+def _number(url: str) -> int:
+    return int(url.rsplit("/", 1)[1].split(".")[0])
+
+
+@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGINT])
+def test_interrupted_backfill_resumes_without_refetching(site: LocalSite, tmp_path: Path,
+                                                         sig: signal.Signals) -> None:
+    total = 60
+    _blog(site, total=total, per_page=10)
+    for n in range(total):
+        site.delays[f"/posts/{n}.html"] = 0.15
+    config = _config(tmp_path, site, {"list_url": site.url("page/{page}"), "item_links": "h2 a"})
+    first = _start("backfill", "blog", "--config", config)
+    _wait_for(lambda: len(archive_files(tmp_path / "posts")) >= 12)
+    first.send_signal(sig)
+    out, err = first.communicate(timeout=60)
+    done = {_number(u) for u in _ledger_links(tmp_path)}
+    assert 12 <= len(done) < total, out + err
+    assert (tmp_path / "posts" / ".feedvault" / "backfill-blog.sqlite").exists()
+    if sig == signal.SIGINT:
+        assert "run the same command again" in err
+
+    before = len(site.requests)
+    site.delays.clear()
+    result = feedvault("backfill", "blog", "--config", config)
+    assert result.returncode == 0, result.stdout + result.stderr
+    again = [_number(p) for p, *_ in site.requests[before:] if p.startswith("/posts/")]
+    assert not set(again) & done  # finished articles are not fetched again
+    assert len(again) == len(set(again))
+    assert "resumed" in result.stdout
+    assert _archived(tmp_path) == _titles(range(total))  # every article, each once
+    assert not (tmp_path / "posts" / ".feedvault" / "backfill-blog.sqlite").exists()
+
+
+def test_backfill_then_crawl_creates_no_duplicate(site: LocalSite, tmp_path: Path) -> None:
+    _blog(site)
+    config = _config(tmp_path, site, {"sitemap": site.url("sitemap.xml")})
+    result = feedvault("backfill", "blog", "--config", config)
+    assert result.returncode == 0, result.stdout + result.stderr
+    files = archive_files(tmp_path / "posts")
+    assert len(files) == TOTAL
+    # the feed names articles 0-4 by guid (urn:history:n) and by the same links
+    crawl = feedvault("crawl", "--config", config)
+    assert crawl.returncode == 0, crawl.stdout + crawl.stderr
+    assert archive_files(tmp_path / "posts") == files
+    row = next(line for line in crawl.stdout.splitlines() if line.startswith("blog "))
+    assert row.split()[1] == "0"  # new
+    assert _archived(tmp_path) == _titles(range(TOTAL))
+
+
+def test_crawl_then_backfill_skips_archived_articles(site: LocalSite, tmp_path: Path) -> None:
+    _blog(site)
+    config = _config(tmp_path, site, {"list_url": site.url("page/{page}"), "item_links": "h2 a"})
+    assert feedvault("crawl", "--config", config).returncode == 0
+    assert len(archive_files(tmp_path / "posts")) == 5
+    result = feedvault("backfill", "blog", "--config", config)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert sorted(_fetched(site)) == list(range(5, TOTAL))  # 0-4 known by link: not fetched
+    assert "5 skipped" in result.stdout
+    assert _archived(tmp_path) == _titles(range(TOTAL))
+
+    before = len(site.requests)
+    again = feedvault("backfill", "blog", "--config", config)
+    assert again.returncode == 0
+    assert not [p for p, *_ in site.requests[before:] if p.startswith("/posts/")]
+    assert f"{TOTAL} skipped" in again.stdout
+    refresh = feedvault("backfill", "blog", "--config", config, "--refresh", *_window(5, 8))
+    assert refresh.returncode == 0, refresh.stderr
+    row = next(line for line in refresh.stdout.splitlines() if line.startswith("blog "))
+    assert row.split()[1:4] == ["0", "0", "4"]  # fetched again: articles 5-8 unchanged
+    assert len(archive_files(tmp_path / "posts")) == TOTAL
+
+
+def test_dry_run_lists_and_writes_nothing(site: LocalSite, tmp_path: Path) -> None:
+    _blog(site)
+    config = _config(tmp_path, site, {"sitemap": site.url("sitemap.xml")})
+    result = feedvault("backfill", "blog", "--config", config, "--dry-run", *_window(10, 19))
+    assert result.returncode == 0, result.stdout + result.stderr
+    listed = [line.split()[-1] for line in result.stdout.splitlines() if "/posts/" in line]
+    assert sorted(_number(u) for u in listed) == list(range(10, 20))
+    assert "10 articles would be fetched" in result.stdout
+    assert _fetched(site) == []
+    assert not (tmp_path / "posts").exists()
+
+
+def test_limit_stops_and_the_next_run_continues(site: LocalSite, tmp_path: Path) -> None:
+    _blog(site)
+    config = _config(tmp_path, site, {"list_url": site.url("page/{page}"), "item_links": "h2 a"})
+    result = feedvault("backfill", "blog", "--config", config, "--limit", "7")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert len(archive_files(tmp_path / "posts")) == 7
+    assert "--limit 7" in result.stdout
+    result = feedvault("backfill", "blog", "--config", config)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert _archived(tmp_path) == _titles(range(TOTAL))
+    assert sorted(_fetched(site)) == list(range(TOTAL))  # each article fetched once
+
+
+def test_guid_identity_refused_for_link_only_methods(site: LocalSite, tmp_path: Path) -> None:
+    config = _config(tmp_path, site, {"sitemap": site.url("sitemap.xml")}, id="guid")
+    result = feedvault("backfill", "blog", "--config", config)
+    assert result.returncode != 0
+    assert "feedvault.toml:" in result.stderr and "sources[0].id" in result.stderr
+    assert 'use id = "auto" or "link"' in result.stderr
+
+
+def test_source_without_backfill_table_is_a_clear_error(site: LocalSite, tmp_path: Path) -> None:
+    config = write_config(tmp_path, [{"name": "blog", "url": site.url("feed.xml")}])
+    result = feedvault("backfill", "blog", "--config", config)
+    assert result.returncode != 0
+    assert "no [sources.backfill] table" in result.stderr

@@ -101,8 +101,9 @@ class BackfillSpider(ArticleSteps, scrapy.Spider):
                               meta={"feedvault_source": self.source.name}, dont_filter=True)
 
     def _next(self, url: str | None, kind: str, number: int | None) -> Iterator[scrapy.Request]:
-        if url and kind not in self.stopped and not self._limited() and \
-                self.state.add_page(url, kind, number):
+        """Queue the next history page; past --limit it waits in the state for the next run."""
+        if url and kind not in self.stopped and self.state.add_page(url, kind, number) and \
+                not self._limited():
             yield self._page(url, kind, number)
 
     def _listed(self, page: str, found: list[Found]) -> Iterator[scrapy.Request]:
