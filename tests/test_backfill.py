@@ -83,7 +83,7 @@ def test_sitemap_index_and_gz_filtered_by_lastmod_before_fetching(site: LocalSit
 
 
 def test_listing_pages_stop_at_a_page_older_than_since(site: LocalSite, tmp_path: Path) -> None:
-    _blog(site, dates=False)  # dates only on the articles: learned by fetching them
+    _blog(site, total=100, dates=False)  # dates only on the articles: learned by fetching them
     config = _config(tmp_path, site, {"list_url": site.url("page/{page}"),
                                       "item_links": "article h2 a"})
     result = feedvault("backfill", "blog", "--config", config, *_window(7, 12))
@@ -91,10 +91,9 @@ def test_listing_pages_stop_at_a_page_older_than_since(site: LocalSite, tmp_path
     assert _archived(tmp_path) == _titles(range(7, 13))
     listed = [p for p, *_ in site.requests if p.startswith("/page/")]
     # page 3 (articles 10-14) is partly in the window, page 4 (15-19) entirely older: the
-    # listing stops there; page 5 is at most requested ahead, never page 6
-    assert "/page/4" in listed and "/page/6" not in listed
-    assert max(_fetched(site)) < 25
-    print(result.stdout)
+    # listing stops there; page 5 is at most listed ahead (of 20 pages)
+    assert listed[:4] == ["/page/1", "/page/2", "/page/3", "/page/4"]
+    assert len(listed) <= 5 and max(_fetched(site)) < 25
 
 
 def test_listing_dates_filter_before_fetching_with_next_selector(site: LocalSite,

@@ -6,7 +6,7 @@ import json
 import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from urllib.parse import urljoin
 
 import lxml.etree
@@ -31,6 +31,14 @@ class Found:
 
     url: str
     date: datetime | None = None
+    whole_day: bool = False  # a date without a time: it stands for the whole day
+
+    @property
+    def latest(self) -> datetime | None:
+        """The last moment the date may mean."""
+        if self.date is None or not self.whole_day:
+            return self.date
+        return self.date + timedelta(days=1) - timedelta(microseconds=1)
 
 
 def parse_date(text: str | None) -> datetime | None:
@@ -63,7 +71,8 @@ def read_sitemap(body: bytes, base: str) -> tuple[list[Found], list[str]]:
         if sitemap.type == "sitemapindex":
             children.append(loc)
         else:
-            articles.append(Found(loc, parse_date(entry.get("lastmod"))))
+            lastmod = (entry.get("lastmod") or "").strip()
+            articles.append(Found(loc, parse_date(lastmod), whole_day=len(lastmod) == 10))
     return articles, children
 
 
@@ -87,19 +96,21 @@ def read_listing(body: bytes, content_type: str | None, url: str, links: str,
     hrefs = [h for h in _values(root, links, ("href",)) if h and not h.startswith(("#", "javascript:"))]
     problem = None
     stamps: list[datetime | None] = [None] * len(hrefs)
+    days = [False] * len(hrefs)
     if dates:
         raw = _values(root, dates, ("datetime", "content", "title"))
         if len(raw) == len(hrefs):
             stamps = [parse_date(r) for r in raw]
+            days = [len(r) == len("2024-01-31") for r in raw]
         elif hrefs:
             problem = (f"{url}: item_dates matched {len(raw)} dates for {len(hrefs)} links; "
                        "dates taken from the articles instead")
     found, seen = [], set()
-    for href, stamp in zip(hrefs, stamps, strict=True):
+    for href, stamp, day in zip(hrefs, stamps, days, strict=True):
         absolute = urljoin(url, href)
         if absolute not in seen:
             seen.add(absolute)
-            found.append(Found(absolute, stamp))
+            found.append(Found(absolute, stamp, whole_day=day))
     nxt = None
     if next_link:
         candidates = [v for v in _values(root, next_link, ("href",))

@@ -46,6 +46,12 @@ class Window:
         date = aware(date)
         return not ((self.since and date < self.since) or (self.until and date > self.until))
 
+    def overlaps(self, start: datetime, end: datetime) -> bool:
+        """Whether some moment from start to end is in the window (a sitemap's date-only
+        `<lastmod>2024-01-31</lastmod>` against `--since 2024-01-31T12:00`)."""
+        return not ((self.since and aware(end) < self.since)
+                    or (self.until and aware(start) > self.until))
+
     def older(self, date: datetime | None) -> bool:
         return bool(date and self.since and aware(date) < self.since)
 

@@ -34,6 +34,7 @@ class ArticleSteps:
     stopped: set[str]
     entries: dict[str, tuple[ArticleItem, bool]]
     taken: int
+    deferred: dict[str, scrapy.Request]
 
     def _limited(self) -> bool:
         return self.limit is not None and self.taken >= self.limit
@@ -146,9 +147,14 @@ class ArticleSteps:
         if page is None or not self.window.since or "list" in self.stopped:
             return
         dates = self.state.page_dates(page)
+        if dates is None:
+            return
         if dates and all(self.window.older(d) for d in dates):
             self.stopped.add("list")
             self.state.drop_pending_pages("list")
+            self.deferred.clear()
+        elif page in self.deferred:
+            self.crawler.engine.crawl(self.deferred.pop(page))
 
     def _update(self) -> None:
         self.tally.fetching = self.taken

@@ -51,6 +51,8 @@ class BackfillSpider(ArticleSteps, scrapy.Spider):
         self.stopped: set[str] = set()  # listing kinds that reached articles older than --since
         self.entries: dict[str, tuple[ArticleItem, bool]] = {}  # the feed page being read
         self.taken = 0  # articles fetched (or taken from a feed) in this run
+        self.chain: list[str] = []  # listing pages read so far, in order
+        self.deferred: dict[str, scrapy.Request] = {}  # next listing page, until a page settles
         root = config.archive_path
         self.state = BackfillState(None if dry_run else state_path(root, self.source.name))
         ledger = root / HIDDEN / "ledger.sqlite"
@@ -113,7 +115,7 @@ class BackfillSpider(ArticleSteps, scrapy.Spider):
             link = canonical_link(f.url, page)
             if link is None:
                 continue
-            if self.window.contains(f.date):
+            if f.date is None or self.window.overlaps(f.date, f.latest or f.date):
                 inside.append((link, f.date))
             else:
                 self.tally.outside += 1
@@ -191,16 +193,23 @@ class BackfillSpider(ArticleSteps, scrapy.Spider):
         yield from self._listed(url, found)
         if not found or (self.tally.found == before and number is not None):
             return  # past the last page (or a site that repeats it)
-        if self.window.since and all(self.window.older(f.date) for f in found):
+        if self.window.since and all(self.window.older(f.latest) for f in found):
             self._stop(kind)
             return
         if number is not None:
             template = self.methods.list_url if kind == "list" else self.methods.feed_page
             assert template is not None
-            nxt = template.replace("{page}", str(number + 1))
-            yield from self._next(nxt, kind, number + 1)
-        else:
-            yield from self._next(nxt, kind, None)
+            nxt, number = template.replace("{page}", str(number + 1)), number + 1
+        requests = list(self._next(nxt, kind, number))
+        if kind == "list" and self.window.since and requests and not any(f.date for f in found):
+            # Only the articles tell the listing's dates: list one page ahead of the last
+            # settled page, so the listing stops soon after reaching older articles.
+            previous = self.chain[-1] if self.chain else None
+            self.chain.append(url)
+            if previous is not None and self.state.page_dates(previous) is None:
+                self.deferred[previous] = requests[0]
+                return
+        yield from requests
 
     def page_failed(self, failure: Failure) -> None:
         request = failure.request  # type: ignore[attr-defined]
