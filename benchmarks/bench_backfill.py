@@ -48,7 +48,7 @@ class Blog(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: object) -> None:
         pass
 
-    def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+    def do_GET(self) -> None:
         body, ctype = self.page(self.path)
         if body is None:
             self.send_response(404)
@@ -104,7 +104,6 @@ def scrapy_bench() -> tuple[float, list[int]]:
 
 
 def backfill(folder: Path, total: int, method: str) -> dict[str, float]:
-    inside = total
     server = serve(total + total // 20)  # 5% older than --since
     base = Blog.base
     if method == "sitemap":
@@ -118,45 +117,27 @@ def backfill(folder: Path, total: int, method: str) -> dict[str, float]:
         "CONCURRENT_REQUESTS = 16\nCONCURRENT_REQUESTS_PER_DOMAIN = 8\n\n"
         f'[[sources]]\nname = "blog"\nurl = "{base}/feed.xml"\n\n[sources.backfill]\n{table}\n',
         encoding="utf-8")
-    since = date_of(inside - 1, STEP).isoformat()
+    since = date_of(total - 1, STEP).isoformat()
     started = time.perf_counter()
-    child = subprocess.Popen(
-        [sys.executable, "-m", "crawler.cli", "backfill", "blog", "--config", str(config),
-         "--since", since], cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)},
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    out, err = child.communicate()
-    wall = time.perf_counter() - started
-    _, status, usage = os.wait4(child.pid, 0) if child.returncode is None else (0, 0, None)
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        child = subprocess.Popen(
+            [sys.executable, "-m", "crawler.cli", "backfill", "blog", "--config", str(config),
+             "--since", since], cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)},
+            stdout=out, stderr=err, text=True)
+        _, status, usage = os.wait4(child.pid, 0)  # this child's own peak memory
+        child.returncode = os.waitstatus_to_exitcode(status)
+        wall = time.perf_counter() - started
+        out.seek(0)
+        err.seek(0)
+        stdout, stderr = out.read(), err.read()
     server.shutdown()
     if child.returncode != 0:
-        raise SystemExit(f"backfill failed ({child.returncode}):\n{out}\n{err[-3000:]}")
-    row = next(line for line in out.splitlines() if line.startswith("blog "))
+        raise SystemExit(f"backfill failed ({child.returncode}):\n{stdout}\n{stderr[-3000:]}")
+    row = next(line for line in stdout.splitlines() if line.startswith("blog "))
     new, seconds = int(row.split()[1]), float(row.split()[6])
     files = sum(1 for p in (folder / "posts").rglob("*.md") if ".feedvault" not in p.parts)
     return {"archived": new, "files": files, "wall": wall, "seconds": seconds,
-            "maxrss_mb": _maxrss(child, usage), "outside": total // 20}
-
-
-def _maxrss(child: subprocess.Popen[str], usage: object) -> float:
-    return getattr(child, "maxrss_kb", 0) / 1024
-
-
-class _Popen(subprocess.Popen):  # type: ignore[type-arg]
-    """Popen that reaps its child with wait4, keeping the child's own resource usage."""
-
-    maxrss_kb = 0
-
-    def _try_wait(self, wait_flags: int) -> tuple[int, int]:
-        try:
-            pid, status, usage = os.wait4(self.pid, wait_flags)
-        except ChildProcessError:
-            return self.pid, 0
-        if pid == self.pid:
-            self.maxrss_kb = usage.ru_maxrss  # kilobytes on Linux
-        return pid, status
-
-
-subprocess.Popen = _Popen  # type: ignore[misc]  # this script's children only
+            "maxrss_mb": usage.ru_maxrss / 1024, "outside": total // 20}  # ru_maxrss: KiB
 
 
 def main() -> int:

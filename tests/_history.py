@@ -7,8 +7,9 @@ from datetime import UTC, datetime, timedelta
 from xml.sax.saxutils import escape
 
 NEWEST = datetime(2024, 6, 30, 9, 0, tzinfo=UTC)
-WORDS = ("archive feed history crawler article sitemap listing window polite resume "
-         "server page morning river garden letter winter market travel kitchen").split()
+WORDS = ["archive", "feed", "history", "crawler", "article", "sitemap", "listing", "window",
+         "polite", "resume", "server", "page", "morning", "river", "garden", "letter", "winter",
+         "market", "travel", "kitchen"]
 
 
 def date_of(n: int, step: timedelta = timedelta(days=1)) -> datetime:

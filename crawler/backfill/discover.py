@@ -137,7 +137,7 @@ def feed_next(body: bytes, url: str) -> str | None:
     if root is None:
         return None
     containers = [root, *(c for c in root if _local(c.tag) == "channel")]
-    links = {}
+    links: dict[str, str] = {}
     for container in containers:
         for child in container:
             if _local(child.tag) == "link" and child.get("rel") in FEED_NEXT_RELS \

@@ -108,8 +108,9 @@ class BackfillState:
         """The dates of a listing page's articles once all are settled; None while some are
         open, or for sitemaps and feeds (a sitemap is in no order; a feed page gives dates)."""
         kind = self._db.execute("SELECT kind FROM pages WHERE url = ?", (page,)).fetchone()
-        if kind is None or kind[0] != "list" or self._db.execute("SELECT 1 FROM articles WHERE page = ? AND status = 'pending' LIMIT 1",
-                            (page,)).fetchone():
+        if kind is None or kind[0] != "list" or self._db.execute(
+                "SELECT 1 FROM articles WHERE page = ? AND status = 'pending' LIMIT 1",
+                (page,)).fetchone():
             return None
         rows = self._db.execute("SELECT date FROM articles WHERE page = ?", (page,)).fetchall()
         return [datetime.fromisoformat(d) if d else None for (d,) in rows]

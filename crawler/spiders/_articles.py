@@ -43,25 +43,26 @@ class ArticleSteps:
         return bool(guid and not self.refresh and self.ledger is not None
                     and self.ledger.get(self.source.name, guid))
 
-    def _known(self, link: str) -> datetime | None | bool:
-        """Archived already (by link, or by the feed entry's guid): its date, or True."""
+    def _known(self, link: str) -> tuple[bool, datetime | None]:
+        """Whether the article is archived already (by link, or by its feed entry's guid),
+        and its archived date."""
         if self.refresh or self.ledger is None:
-            return False
+            return False, None
         rows = self.ledger.by_link(self.source.name, link)
         if rows:
-            return datetime.fromisoformat(rows[0].date)
+            return True, datetime.fromisoformat(rows[0].date)
         entry = self.entries.get(link)
-        return self._known_guid(entry[0].guid) if entry else False
+        return (self._known_guid(entry[0].guid) if entry else False), None
 
     def _article(self, link: str, page: str, date: datetime | None
                  ) -> scrapy.Request | ArticleItem | None:
         """What to do with one article in the window: skip it, list it (dry run), or fetch it."""
         if self._limited():
             return None  # stays pending for the next run
-        known = self._known(link)
-        if known is not False:
+        known, archived_date = self._known(link)
+        if known:
             self.tally.skipped += 1
-            self.state.article(link, "skipped", known if isinstance(known, datetime) else None)
+            self.state.article(link, "skipped", archived_date)
             self._settle(page)
             return None
         self.taken += 1

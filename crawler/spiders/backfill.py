@@ -69,7 +69,7 @@ class BackfillSpider(ArticleSteps, scrapy.Spider):
         return spider  # type: ignore[no-any-return]
 
     # -- listing ----------------------------------------------------------------------------
-    async def start(self) -> AsyncIterator[scrapy.Request]:
+    async def start(self) -> AsyncIterator[scrapy.Request | ArticleItem]:
         if self.methods is None:
             return
         stats, name = self.crawler.stats, self.source.name
@@ -108,7 +108,7 @@ class BackfillSpider(ArticleSteps, scrapy.Spider):
                 not self._limited():
             yield self._page(url, kind, number)
 
-    def _listed(self, page: str, found: list[Found]) -> Iterator[scrapy.Request]:
+    def _listed(self, page: str, found: list[Found]) -> Iterator[scrapy.Request | ArticleItem]:
         """Record a listed page; the articles in the window go on to be fetched."""
         inside = []
         for f in found:
@@ -130,7 +130,7 @@ class BackfillSpider(ArticleSteps, scrapy.Spider):
         self._update()
 
     def parse_sitemap(self, response: Response, kind: str, number: int | None
-                      ) -> Iterator[scrapy.Request]:
+                      ) -> Iterator[scrapy.Request | ArticleItem]:
         try:
             found, children = read_sitemap(response.body, response.url)
         except Exception as exc:  # lxml and gzip errors of a broken sitemap
@@ -142,12 +142,12 @@ class BackfillSpider(ArticleSteps, scrapy.Spider):
         yield from self._listed(response.url, found)
 
     def parse_listing(self, response: Response, kind: str, number: int | None
-                      ) -> Iterator[scrapy.Request]:
+                      ) -> Iterator[scrapy.Request | ArticleItem]:
         if kind in self.stopped:
             return  # an earlier page already reached articles older than --since
         m = self.methods
         assert m is not None and m.item_links
-        ctype = response.headers.get(b"Content-Type", b"").decode("latin-1") or None
+        ctype = (response.headers.get(b"Content-Type") or b"").decode("latin-1") or None
         try:
             found, nxt, trouble = read_listing(response.body, ctype, response.url, m.item_links,
                                                m.item_dates, m.next)
