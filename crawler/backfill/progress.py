@@ -58,8 +58,8 @@ class Progress:
     def update(self, tally: Tally) -> None:
         done = tally.archived + tally.failed + tally.late
         if self.bar is not None:
-            counts = (f"pages {tally.pages} · archived {tally.archived} · skipped "
-                      f"{tally.skipped} · failed {tally.failed}")
+            counts = (f"{tally.pages} pages listed · {tally.archived} archived · "
+                      f"{tally.skipped} skipped · {tally.failed} failed")
             self.bar.update(self.task, completed=done, total=max(tally.fetching, done) or None,
                             counts=counts, rate=f"{self.rate(tally):.1f}/s")
             return

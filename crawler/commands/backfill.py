@@ -73,7 +73,12 @@ def run(args: argparse.Namespace, config: Config) -> int:
     return _report(args, config, source.name, window, stats, tally)
 
 
+_UNDATED: list[str] = []
+
+
 def _print_listed(url: str, date: datetime | None) -> None:
+    if date is None:
+        _UNDATED.append(url)
     print(f"{date.date().isoformat() if date else '?':<10}  {url}", flush=True)
 
 
@@ -84,6 +89,9 @@ def _report(args: argparse.Namespace, config: Config, name: str, window: Window,
         print(f"dry run: {tally.fetching} articles would be fetched, {tally.skipped} are "
               f"already archived, {tally.outside} fall outside {window.describe()} "
               f"({tally.pages} pages listed)")
+        if _UNDATED:
+            print(f"dry run: {len(_UNDATED)} of them (?) have no date before they are fetched: "
+                  "a real run keeps only those in the window (item_dates gives listings dates)")
         return EXIT_FAILED if summary.broken else EXIT_OK
     print(format_summary([summary]))
     resumed = "resumed; " if tally.resumed else ""

@@ -51,6 +51,7 @@ class BackfillSpider(ArticleSteps, scrapy.Spider):
         self.stopped: set[str] = set()  # listing kinds that reached articles older than --since
         self.entries: dict[str, tuple[ArticleItem, bool]] = {}  # the feed page being read
         self.taken = 0  # articles fetched (or taken from a feed) in this run
+        self.last_links: dict[str, frozenset[str]] = {}  # per listing kind: its last page's
         self.chain: list[str] = []  # listing pages read so far, in order
         self.deferred: dict[str, scrapy.Request] = {}  # next listing page, until a page settles
         root = config.archive_path
@@ -189,10 +190,11 @@ class BackfillSpider(ArticleSteps, scrapy.Spider):
     def _after_page(self, url: str, kind: str, number: int | None, found: list[Found],
                     nxt: str | None) -> Iterator[scrapy.Request | ArticleItem]:
         """Continue the listing unless this page is empty, repeats itself, or is all older."""
-        before = self.tally.found
         yield from self._listed(url, found)
-        if not found or (self.tally.found == before and number is not None):
-            return  # past the last page (or a site that repeats it)
+        links = frozenset(f.url for f in found)
+        if not found or links == self.last_links.get(kind):
+            return  # past the last page (or a site that repeats it for any higher number)
+        self.last_links[kind] = links
         if self.window.since and all(self.window.older(f.latest) for f in found):
             self._stop(kind)
             return
