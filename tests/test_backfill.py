@@ -254,3 +254,94 @@ def test_source_without_backfill_table_is_a_clear_error(site: LocalSite, tmp_pat
     result = feedvault("backfill", "blog", "--config", config)
     assert result.returncode != 0
     assert "no [sources.backfill] table" in result.stderr
+
+
+def test_plain_scrapy_crawl_backfill(site: LocalSite, tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    from .conftest import REPO
+
+    _blog(site)
+    config = _config(tmp_path, site, {"sitemap": site.url("sitemap.xml")})
+    since = date_of(4).date().isoformat()
+    result = subprocess.run(
+        [sys.executable, "-m", "scrapy", "crawl", "backfill", "-a", "source=blog", "-a",
+         f"since={since}", "-s", f"FEEDVAULT_CONFIG={config}"],
+        cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert _archived(tmp_path) == _titles(range(5))
+
+
+@pytest.mark.parametrize(("table", "line", "message"), [
+    ('list_url = "https://b.example/page/"\nitem_links = "h2 a"', 12,
+     "sources[1].backfill.list_url: 'https://b.example/page/': expected a {page} placeholder"),
+    ('list_url = "https://b.example/page/{page}"', 12,
+     "sources[1].backfill.list_url: a listing needs item_links"),
+    ('item_links = "h2 a"', 12, "set list_url too"),
+    ('sitemap = "ftp://b.example/s.xml"', 12, "expected an http(s):// URL"),
+    ('feed_archive = "yes"', 12, "expected true (the source's feed) or a feed URL"),
+    ('list_url = "https://b.example/{page}"\nitem_links = "h2 >>> a"', 13, "item_links"),
+    ('sitemaps = "https://b.example/s.xml"', 12, "unknown key"),
+    ('first_page = -1\nfeed_page = "https://b.example/feed?paged={page}"', 12, "first_page"),
+    ("", 11, "name where the history is"),
+])
+def test_backfill_config_errors_name_file_line_and_key(tmp_path: Path, table: str, line: int,
+                                                       message: str) -> None:
+    from archive import ConfigError
+    from crawler.config import parse_config
+
+    text = ('[archive]\npath = "p"\n\n[[sources]]\nname = "a"\nurl = "https://a.example/feed"\n'
+            '\n[[sources]]\nname = "b"\nurl = "https://b.example/feed"\n'
+            f"[sources.backfill]\n{table}\n")
+    path = tmp_path / "feedvault.toml"
+    with pytest.raises(ConfigError) as caught:
+        parse_config(text, path)
+    assert f"{path}:{line}:" in str(caught.value)
+    assert message in str(caught.value)
+
+
+def test_backfill_config_is_parsed(tmp_path: Path) -> None:
+    from crawler.config import parse_config
+
+    config = parse_config(
+        '[archive]\npath = "p"\n[[sources]]\nname = "a"\nurl = "https://a.example/feed"\n'
+        '[sources.backfill]\nsitemap = ["https://a.example/s1.xml", "https://a.example/s2.xml"]\n'
+        'feed_archive = true\nlist_url = "https://a.example/"\nitem_links = "h2 a"\n'
+        'next = "a[rel=next]"\n', tmp_path / "feedvault.toml")
+    backfill = config.sources[0].backfill
+    assert backfill is not None
+    assert backfill.sitemaps == ("https://a.example/s1.xml", "https://a.example/s2.xml")
+    assert backfill.feed_archive == "https://a.example/feed"  # true: the source's own feed
+    assert backfill.next == "a[rel=next]" and backfill.list_url == "https://a.example/"
+
+
+def test_window_bounds_are_inclusive_days() -> None:
+    from datetime import UTC, datetime
+
+    from crawler.backfill.window import Window, parse_bound
+
+    window = Window(parse_bound("2024-01-01"), parse_bound("2024-01-31", end=True))
+    assert window.contains(datetime(2024, 1, 31, 23, 59, tzinfo=UTC))
+    assert window.contains(datetime(2024, 1, 1, 0, 0, tzinfo=UTC))
+    assert not window.contains(datetime(2023, 12, 31, 23, 59, tzinfo=UTC))
+    assert not window.contains(datetime(2024, 2, 1, tzinfo=UTC))
+    assert window.contains(None)  # unknown dates are not excluded
+    day = datetime(2023, 12, 31, tzinfo=UTC)  # a date-only lastmod the day before --since
+    assert not window.overlaps(day, day.replace(hour=23, minute=59))
+    late = Window(parse_bound("2024-01-01T12:00"))
+    assert late.overlaps(datetime(2024, 1, 1, tzinfo=UTC), datetime(2024, 1, 1, 23, 59, tzinfo=UTC))
+
+
+def test_plain_progress_lines_when_not_a_terminal() -> None:
+    import io
+
+    from crawler.backfill.progress import Progress, Tally
+
+    stream = io.StringIO()
+    progress = Progress("blog", stream, live=False, interval=0)
+    progress.update(Tally(pages=3, archived=12, skipped=2, failed=1, outside=4))
+    progress.close()
+    line = stream.getvalue()
+    assert line.startswith("backfill blog: 3 pages listed, 12 archived, 2 skipped")
+    assert "1 failed, 4 outside the window" in line and "articles/s" in line

@@ -20,7 +20,7 @@ from pipelines.normalize import canonical_link
 from ..backfill.discover import Found, feed_next, read_listing, read_sitemap
 from ..backfill.progress import Tally
 from ..backfill.state import BackfillState, state_path
-from ..backfill.window import Window
+from ..backfill.window import Window, parse_bound
 from ..config import Config, config_from_settings
 from ..feeds import parse_feed
 from ..fulltext import FullText
@@ -37,16 +37,22 @@ class BackfillSpider(ArticleSteps, scrapy.Spider):
     name = "backfill"
 
     def __init__(self, config: Config, source: str, window: Window | None = None,
-                 limit: int | None = None, dry_run: bool = False, refresh: bool = False,
+                 limit: int | str | None = None, dry_run: bool | str = False,
+                 refresh: bool | str = False,
                  listed: Callable[[str, datetime | None], None] | None = None,
                  progress: Any = None, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
         self.config = config
         self.source = config.source(source)
         self.methods = self.source.backfill
-        self.window = window or Window()
-        self.limit, self.dry_run, self.refresh = limit, dry_run, refresh
+        if window is None:  # `scrapy crawl backfill -a source=NAME -a since=2024-01-01 ...`
+            since, until = kwargs.pop("since", None), kwargs.pop("until", None)
+            window = Window(parse_bound(since) if since else None,
+                            parse_bound(until, end=True) if until else None)
+        self.window = window
+        self.limit = int(limit) if limit is not None else None
+        self.dry_run, self.refresh = _flag(dry_run), _flag(refresh)
         self.listed, self.progress = listed, progress
+        super().__init__(**kwargs)
         self.tally = Tally()
         self.stopped: set[str] = set()  # listing kinds that reached articles older than --since
         self.entries: dict[str, tuple[ArticleItem, bool]] = {}  # the feed page being read
@@ -229,3 +235,7 @@ class BackfillSpider(ArticleSteps, scrapy.Spider):
     def _stop(self, kind: str) -> None:
         self.stopped.add(kind)
         self.state.drop_pending_pages(kind)
+
+
+def _flag(value: bool | str) -> bool:
+    return value if isinstance(value, bool) else value.lower() in ("1", "true", "yes")
