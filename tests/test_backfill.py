@@ -280,7 +280,8 @@ def test_plain_scrapy_crawl_backfill(site: LocalSite, tmp_path: Path) -> None:
      "sources[1].backfill.list_url: a listing needs item_links"),
     ('item_links = "h2 a"', 12, "set list_url too"),
     ('sitemap = "ftp://b.example/s.xml"', 12, "expected an http(s):// URL"),
-    ('feed_archive = "yes"', 12, "expected true (the source's feed) or a feed URL"),
+    ('feed_archive = "yes"', 12, "feed_archive: 'yes': expected an http(s):// URL"),
+    ('feed_archive = 3', 12, "expected true (the source's feed) or a feed URL"),
     ('list_url = "https://b.example/{page}"\nitem_links = "h2 >>> a"', 13, "item_links"),
     ('sitemaps = "https://b.example/s.xml"', 12, "unknown key"),
     ('first_page = -1\nfeed_page = "https://b.example/feed?paged={page}"', 12, "first_page"),
@@ -345,3 +346,15 @@ def test_plain_progress_lines_when_not_a_terminal() -> None:
     line = stream.getvalue()
     assert line.startswith("backfill blog: 3 pages listed, 12 archived, 2 skipped")
     assert "1 failed, 4 outside the window" in line and "articles/s" in line
+
+
+def test_backfill_holds_the_archive_lock(site: LocalSite, tmp_path: Path) -> None:
+    from archive import HIDDEN, ArchiveLock
+
+    _blog(site)
+    config = _config(tmp_path, site, {"sitemap": site.url("sitemap.xml")})
+    with ArchiveLock(tmp_path / "posts" / HIDDEN, "feedvault crawl").acquire():
+        result = feedvault("backfill", "blog", "--config", config)
+    assert result.returncode == 2
+    assert "in use by" in result.stderr and "feedvault crawl" in result.stderr
+    assert _fetched(site) == [] and not archive_files(tmp_path / "posts")
