@@ -8,10 +8,13 @@ from .errors import (
     DocumentError,
     FeedvaultError,
     LedgerError,
+    QueueError,
+    SnapshotError,
 )
 from .identity import POLICIES, identity_of
 from .lock import ArchiveLock
 from .presets import PRESETS, Preset, get_preset
+from .snapshots import Snapshot, Snapshots
 from .store import HIDDEN, Archive, PutResult
 
 __all__ = [
@@ -30,6 +33,10 @@ __all__ = [
     "LedgerError",
     "Preset",
     "PutResult",
+    "QueueError",
+    "Snapshot",
+    "SnapshotError",
+    "Snapshots",
     "content_hash",
     "get_preset",
     "identity_of",

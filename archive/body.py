@@ -42,7 +42,7 @@ class _Converter(MarkdownConverter):
 
     def convert_pre(self, el: Any, text: str, parent_tags: set[str]) -> str:
         # markdownify always fences with ```; code that holds ``` itself needs a longer fence.
-        out = str(super().convert_pre(el, text, parent_tags))
+        out = str(super().convert_pre(el, text, parent_tags))  # type: ignore[misc]
         longest = max((len(run) for run in _BACKTICKS.findall(text)), default=0)
         if longest < 3 or not out:
             return out

@@ -37,3 +37,11 @@ class ArchiveLocked(FeedvaultError):
 
 class ExtractError(FeedvaultError):
     """A web page could not be decoded or an article could not be extracted from it."""
+
+
+class QueueError(FeedvaultError):
+    """The Redis server of distributed mode is unreachable or refused a command."""
+
+
+class SnapshotError(ArchiveError):
+    """A snapshot could not be taken, found or read (no git, unknown id, broken store)."""

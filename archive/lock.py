@@ -11,6 +11,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+from ._hidden import ensure_hidden
 from .errors import ArchiveError, ArchiveLocked
 
 LOCK_NAME = "lock"
@@ -30,7 +31,7 @@ class ArchiveLock:
 
     def acquire(self, *, wait: bool = False, timeout: float | None = None) -> ArchiveLock:
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            ensure_hidden(self.path.parent)
             fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
         except OSError as exc:  # a read-only or full filesystem, a missing permission
             raise ArchiveError(f"{self.path.parent.parent}: cannot write to the archive: "

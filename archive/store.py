@@ -12,6 +12,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any, Literal
 
 from ._atomic import atomic_write, sweep
+from ._hidden import ensure_hidden
 from ._protect import normalize
 from .body import to_markdown
 from .document import Article, content_hash
@@ -65,6 +66,7 @@ class Archive:
         self.hidden = self.root / HIDDEN
         self._tmp = self.hidden / "tmp"
         try:
+            ensure_hidden(self.hidden)
             self._tmp.mkdir(parents=True, exist_ok=True)
             with tempfile.TemporaryFile(dir=self._tmp):
                 pass  # a read-only or full filesystem says so here, not in SQLite's words

@@ -11,6 +11,7 @@ macro-averaged over the pages of a set. Pages are decoded with crawler.encoding.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import re
 import statistics
 import sys
@@ -142,10 +143,8 @@ def main() -> int:
         start = time.process_time()  # CPU time: the machine is shared, wall time is noisy
         for loaded in timings:
             for _name, body, _gold, base in loaded:
-                try:
+                with contextlib.suppress(Exception):
                     extractor(body, base)
-                except Exception:
-                    pass
         runs.append(time.process_time() - start)
     print(f"speed        {total_pages / statistics.median(runs):.0f} pages/s "
           f"(CPU time, median of {args.repeat}, decoding included, one process)")

@@ -148,9 +148,10 @@ def decode(body: bytes, content_type: str | None = None, *, url: str = "") -> De
         if body.startswith(bom):
             return Decoded(body.decode(codec, "replace"), codec.removesuffix("-sig"), "bom")
     tried: list[tuple[str, str]] = []
-    for how, codec in (("header", header_charset(content_type)), ("markup", markup_charset(body))):
-        if codec and codec not in (c for _, c in tried):
-            tried.append((how, codec))
+    for how, declared in (("header", header_charset(content_type)),
+                          ("markup", markup_charset(body))):
+        if declared and declared not in (c for _, c in tried):
+            tried.append((how, declared))
     for how, codec in tried:
         if codec in ("utf-16", "utf-32", "utf-16-le", "utf-16-be"):
             continue  # a declaration in ASCII bytes cannot be right about a UTF-16 body
@@ -159,13 +160,13 @@ def decode(body: bytes, content_type: str | None = None, *, url: str = "") -> De
         text = body.decode(codec, "replace")
         if _bad_share(text, body) <= MAX_BAD:
             return Decoded(text, codec, how)
-    codec = detect(body)
-    text = body.decode(codec, "replace") if codec else ""
-    if codec is None or _bad_share(text, body) > MAX_BAD * 5:
+    guess = detect(body)
+    text = body.decode(guess, "replace") if guess else ""
+    if guess is None or _bad_share(text, body) > MAX_BAD * 5:
         where = f"{url}: " if url else ""
         raise ExtractError(f"{where}cannot decode the page: no declared or detected charset "
-                           f"reads it (tried {', '.join(c for _, c in tried) or 'none'}, {codec})")
-    return Decoded(text, codec, "detected")
+                           f"reads it (tried {', '.join(c for _, c in tried) or 'none'}, {guess})")
+    return Decoded(text, guess, "detected")
 
 
 def _has_cjk_shape(body: bytes) -> bool:

@@ -27,6 +27,8 @@ logger = logging.getLogger(__name__)
 class FullText:
     """Turns teaser items into page requests; the callbacks yield the completed items."""
 
+    _opened: Any  # the spider_opened handler, kept alive here (signals hold weak references)
+
     def __init__(self, sources: Mapping[str, SourceConfig], stats: Any,
                  history: DriftHistory | None) -> None:
         self.sources = sources
@@ -69,7 +71,7 @@ class FullText:
     def parse_page(self, response: Response, item: ArticleItem, done: Extracted | None,
                    seen: frozenset[str]) -> Iterator[ArticleItem | scrapy.Request]:
         source = self.sources[item.source]
-        ctype = response.headers.get(b"Content-Type", b"").decode("latin-1") or None
+        ctype = (response.headers.get(b"Content-Type") or b"").decode("latin-1") or None
         try:
             page = read_page(response.body, ctype, response.url, rules_for(source))
         except (ExtractError, ValueError) as exc:

@@ -3,6 +3,7 @@
 import os
 
 from crawler import __version__
+from crawler.distributed.addon import DistributedAddon
 from crawler.middlewares import (
     BackoffRetryMiddleware,
     ConditionalMiddleware,
@@ -57,6 +58,9 @@ ITEM_PIPELINES = {
     ImageDownloadPipeline: 300,  # only with [images] mode = "download"
     StorePipeline: 400,
 }
+
+# `[distributed]` in feedvault.toml makes the crawl use Redis (crawler/distributed/addon.py).
+ADDONS = {DistributedAddon: 0}
 
 # A path to feedvault.toml, or a loaded crawler.config.Config (the command line passes one).
 FEEDVAULT_CONFIG = os.environ.get("FEEDVAULT_CONFIG", "feedvault.toml")

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import LocalSite, archive_files, feedvault, rss_feed, write_config
+from .conftest import LocalSite, archive_files, feedvault, report_scenario, rss_feed, write_config
 
 
 def _mount(target: Path, options: str) -> None:
@@ -59,6 +59,9 @@ def test_full_disk_stops_with_a_clear_message(site: LocalSite, small_fs: Path) -
         assert path in after
         assert after[path] == data or after[path].decode().count("x" * 20_000) == 1
     assert not list((small_fs / "posts" / ".feedvault" / "tmp").iterdir())
+    intact = sum(1 for path in before if path in after)
+    report_scenario("full disk (1 MB tmpfs)", faults=1, expected=len(before), archived=intact,
+                    lost=len(before) - intact, duplicates=0, unsafe=0)
 
 
 def test_read_only_disk_fails_cleanly(site: LocalSite, small_fs: Path) -> None:
@@ -74,4 +77,7 @@ def test_read_only_disk_fails_cleanly(site: LocalSite, small_fs: Path) -> None:
         subprocess.run(["mount", "-o", "remount,rw", str(small_fs)], check=True)
     assert result.returncode != 0
     assert "Read-only file system" in result.stdout + result.stderr
-    assert _snapshot(small_fs / "posts") == before
+    after = _snapshot(small_fs / "posts")
+    assert after == before
+    report_scenario("read-only disk", faults=1, expected=len(before), archived=len(after),
+                    lost=len(before) - len(after), duplicates=0, unsafe=0)

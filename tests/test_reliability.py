@@ -6,6 +6,7 @@ Each scenario adds one line to the "reliability summary" printed at the end of t
 from __future__ import annotations
 
 import random
+import re
 import signal
 import subprocess
 import sys
@@ -138,6 +139,8 @@ def test_sigkill_at_random_moments_loses_nothing(tmp_path: Path) -> None:
                 entries = archive.ledger.entries()
                 assert len(entries) == len(expected)
                 assert all((root / e.path).is_file() for e in entries)
+            verified = feedvault("verify", "--config", config)
+            assert verified.returncode == 0, verified.stdout
     report_scenario(f"SIGKILL x{CRASH_TRIALS}", faults=CRASH_TRIALS,
                     expected=len(expected) * CRASH_TRIALS, archived=totals[0], lost=totals[1],
                     duplicates=totals[2], unsafe=totals[3])
@@ -172,3 +175,51 @@ def test_hostile_titles(title: str, tmp_path: Path) -> None:
         assert all(len(part.encode()) <= 255 for part in path.relative_to(root).parts)
     else:  # a feed XML cannot carry: reported, nothing archived
         assert "f0: " in result.stdout and files == []
+
+
+IMPOSSIBLE_DATES = ["Mon, 32 Jan 2024 25:61:00 GMT", "0000-00-00T00:00:00Z", "yesterday-ish",
+                    "Tue, 01 Jan 99999 00:00:00 GMT", "-1"]
+HOSTILE_URLS = ['javascript:alert(1)', 'data:text/html,<script>alert(1)</script>',
+                'file:///etc/passwd', 'http://127.0.0.2:1/x.png', 'http://10.0.0.1/y.png',
+                'http://169.254.169.254/latest/meta-data/', 'http://[::1]/z.png']
+
+
+def test_impossible_dates_and_hostile_urls(tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    site.mkdir()
+    items = []
+    for n, date in enumerate(IMPOSSIBLE_DATES):
+        items.append({"title": f"Dated {n}", "guid": f"d{n}", "pubDate": date,
+                      "description": "<p>text</p>"})
+    for n, url in enumerate(HOSTILE_URLS):
+        items.append({"title": f"Linked {n}", "guid": f"u{n}",
+                      "description": f'<p><a href="{url}">link</a><img src="{url}"></p>'
+                                     f'<video poster="{url}" src="{url}"></video>'})
+    (site / "feed0.xml").write_text(rss_feed(items), encoding="utf-8")
+    with FaultServer(site, rate=0) as server:
+        config = _config(tmp_path, server, 1, AUTOTHROTTLE_ENABLED="false")
+        extra = '[images]\nmode = "proxy"\nproxy = "https://proxy.example/?{url}"\nproxy_scope = "all"\n'
+        config.write_text(config.read_text(encoding="utf-8") + "\n" + extra, encoding="utf-8")
+        result = feedvault("crawl", "--config", config)
+    assert result.returncode == 0, result.stdout + result.stderr
+    root = tmp_path / "posts"
+    expected = {f"d{n}" for n in range(len(IMPOSSIBLE_DATES))} | {
+        f"u{n}" for n in range(len(HOSTILE_URLS))}
+    archived, lost, duplicates, unsafe = _survey(root, expected)
+    leaked = 0
+    with Archive(root) as archive:
+        for path in archive_files(root):
+            article = archive.load(path.relative_to(root).as_posix())
+            assert article.date is not None and 1970 <= article.date.year <= 2100
+            images = " ".join(re.findall(r'<img[^>]*>|poster="[^"]*"', article.body))
+            for url in HOSTILE_URLS:
+                # script-ish schemes go everywhere; private hosts never as an image or cover
+                where = article.body if ":" in url.split("//")[0] and not url.startswith(
+                    "http") else images + " " + (article.cover or "")
+                leaked += url in where or f"proxy.example/?{url}" in article.body
+    report_scenario("impossible dates, URLs", faults=len(IMPOSSIBLE_DATES) + len(HOSTILE_URLS),
+                    expected=len(expected), archived=archived, lost=lost, duplicates=duplicates,
+                    unsafe=unsafe + leaked)
+    assert (archived, lost, duplicates, unsafe, leaked) == (len(expected), 0, 0, 0, 0)
+    for url in ("http://127.0.0.2:1/x.png", "http://10.0.0.1/y.png"):  # each drop is reported
+        assert f"image {url} refused (a private-network address)" in result.stdout

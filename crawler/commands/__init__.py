@@ -1,8 +1,8 @@
 """One module per `feedvault` subcommand; each has `register(commands, common)`."""
 
-from . import backfill, crawl, extract, schedule, sources, verify
+from . import backfill, crawl, diff, extract, schedule, snapshot, sources, verify, worker, writer
 
-# The order here is the order of `feedvault --help`.
-MODULES = (crawl, backfill, schedule, verify, extract, sources)
+# The order here is the order of `feedvault --help`; worker and writer: distributed mode.
+MODULES = (crawl, backfill, schedule, verify, snapshot, diff, extract, sources, worker, writer)
 
 __all__ = ["MODULES"]

@@ -34,6 +34,8 @@ def register(commands: Any, common: argparse.ArgumentParser) -> None:
                              "conditional headers: fetch everything again")
     parser.add_argument("--report", metavar="FILE.json", type=Path,
                         help="also write the outcome as JSON (schema in the README)")
+    parser.add_argument("--snapshot", action="store_true",
+                        help="take a snapshot afterwards if the archive changed")
     parser.set_defaults(func=run, needs_config=True)
 
 
@@ -42,6 +44,8 @@ def run(args: argparse.Namespace, config: Config) -> int:
 
     started = datetime.now(UTC)
     selected = config.select(args.source)
+    if config.distributed is not None:  # issue 9: the workers crawl, the writer archives
+        return _enqueue(config, [s.name for s in selected], args.verbose)
     # Lock first: opening an Archive sweeps temporary files, which may be another crawl's.
     with ArchiveLock(config.archive_path / HIDDEN, "feedvault crawl").acquire(wait=args.wait):
         with Archive(config.archive_path, config.preset, config.front_matter):
@@ -65,4 +69,22 @@ def run(args: argparse.Namespace, config: Config) -> int:
         jsonreport.write(args.report, jsonreport.build(
             summaries, started=started, finished=datetime.now(UTC),
             archive=config.archive_path, exit_status=status))
+    if args.snapshot:
+        from .snapshot import snapshot_after_crawl
+
+        with ArchiveLock(config.archive_path / HIDDEN, "feedvault crawl --snapshot").acquire(
+                wait=True):
+            snapshot_after_crawl(config, summaries)
     return status
+
+
+def _enqueue(config: Config, sources: list[str], verbosity: int) -> int:
+    from ..distributed.roles import ENQUEUE
+    from ..distributed.run import run_role
+
+    stats = run_role(config, ENQUEUE, sources=sources, verbosity=verbosity)
+    assert config.distributed is not None
+    print(f"enqueued {stats.get('scheduler/enqueued/redis', 0)} feed requests for "
+          f"{len(sources)} sources on {config.distributed.redis}: "
+          "`feedvault worker` crawls them, `feedvault writer` archives them")
+    return EXIT_OK

@@ -91,10 +91,7 @@ def run(args: argparse.Namespace, config: Config | None) -> int:
 
 
 def _setup(args: argparse.Namespace) -> tuple[Config, SourceConfig]:
-    if args.config:
-        config = load_config(args.config)
-    else:
-        config = Config(file=Path("<defaults>"), archive_path=Path.cwd())
+    config = load_config(args.config) if args.config else Config(file=Path("<defaults>"), archive_path=Path.cwd())
     if args.source:
         return config, config.source(args.source)
     source = SourceConfig(name="extract", url=args.url or DEFAULT_BASE)

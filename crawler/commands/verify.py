@@ -6,6 +6,7 @@ import argparse
 from typing import Any
 
 from archive import HIDDEN, Archive, ArchiveLock
+from archive.snapshots import STORE, Snapshots
 from archive.verify import repair, verify
 
 from ..config import Config
@@ -17,7 +18,8 @@ def register(commands: Any, common: argparse.ArgumentParser) -> None:
         "verify", parents=[common], help="check the archive files against the ledger",
         description="Check that every archive file parses and agrees with the ledger: no "
                     "unparseable files, no orphans (files the ledger does not know), no missing "
-                    "files, no content hash mismatches. Exit status 1 if anything is found.",
+                    "files, no content hash mismatches, and a sound snapshot store (git fsck). "
+                    "Exit status 1 if anything is found.",
     )
     parser.add_argument("--repair", action="store_true",
                         help="rebuild the ledger from the files (revision history is kept)")
@@ -31,12 +33,15 @@ def run(args: argparse.Namespace, config: Config) -> int:
             Archive(config.archive_path, config.preset, config.front_matter) as archive:
         result = (repair(archive, lambda source: policies.get(source, "auto"))
                   if args.repair else verify(archive))
-        for finding in result.findings:
+        snapshot_problems = (Snapshots(config.archive_path, config.preset).check()
+                             if (config.archive_path / HIDDEN / STORE).exists() else [])
+        for finding in [*result.findings, *snapshot_problems]:
             print(finding)
+        problems = len(result.findings) + len(snapshot_problems)
         print(f"{result.files} files, {result.entries} ledger entries: "
-              + ("clean" if result.clean else f"{len(result.findings)} problems"))
+              + ("clean" if not problems else f"{problems} problems"))
         if not args.repair:
-            return EXIT_OK if result.clean else EXIT_FAILED
+            return EXIT_OK if not problems else EXIT_FAILED
         after = verify(archive)
         for finding in after.findings:
             print(f"still: {finding}")

@@ -6,10 +6,11 @@ import re
 
 from lxml import etree
 from lxml import html as lxml_html
+from lxml.html import HtmlElement
 
 from archive.errors import ExtractError
 
-HtmlElement = lxml_html.HtmlElement
+__all__ = ["BLOCKS", "INLINE", "HtmlElement", "parse_html"]
 
 INLINE = frozenset({
     "a", "abbr", "b", "bdi", "bdo", "big", "cite", "code", "del", "dfn", "em", "font", "i",

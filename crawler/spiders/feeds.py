@@ -21,6 +21,7 @@ class FeedSpider(scrapy.Spider):
     """Crawls every configured source's feed; `-a source=a,b` limits it to some."""
 
     name = "feeds"
+    fulltext: FullText  # set in from_crawler: teasers → article pages (issue 4)
 
     def __init__(self, config: Config, source: str | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)

@@ -1,0 +1,130 @@
+"""Article bodies as readable text, and word-by-word (CJK: character) differences between them."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Callable
+
+import lxml.html
+from lxml import etree
+
+_BLOCKS = frozenset([
+    "address", "article", "aside", "blockquote", "dd", "div", "dl", "dt", "figcaption",
+    "figure", "footer", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr", "li", "main",
+    "nav", "ol", "p", "pre", "section", "table", "tbody", "thead", "tfoot", "tr", "ul",
+])
+_CJK = (
+    "\u2e80-\u2fdf\u3000-\u303f\u3040-\u30ff\u3100-\u312f\u3190-\u31ff\u3400-\u4dbf"
+    "\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef\U00020000-\U0002fa1f"
+)
+# One CJK character, a run of other word characters, a run of blanks, or one other symbol.
+_TOKEN = re.compile(rf"[{_CJK}]|[^\s{_CJK}\W]+|\s+|[^\s]")
+_WORD = re.compile(rf"[^\s{_CJK}\W]")
+_BLANK_LINES = re.compile(r"\n\s*\n+")
+
+Segment = tuple[str, str]  # (op, text) with op one of "equal", "delete", "insert"
+
+
+def html_to_text(html: str) -> str:
+    """The text a reader sees: one line per block, blanks collapsed, images as [image: alt]."""
+    if not html.strip():
+        return ""
+    try:
+        root = lxml.html.fragment_fromstring(html, create_parent="div")
+    except (etree.ParserError, ValueError):
+        return html
+    for node in root.iter():
+        if not isinstance(node.tag, str):
+            continue
+        tag = node.tag.lower()
+        if tag == "br":
+            node.tail = "\n" + (node.tail or "")
+        elif tag == "img":
+            alt = node.get("alt") or node.get("src") or ""
+            node.tail = f"[image: {alt}]" + (node.tail or "")
+        elif tag in _BLOCKS:
+            node.text = "\n" + (node.text or "")
+            node.tail = "\n" + (node.tail or "")
+    text = "\n".join(" ".join(line.split()) for line in root.text_content().split("\n"))
+    return _BLANK_LINES.sub("\n\n", text).strip()
+
+
+def tokens(text: str) -> list[str]:
+    return _TOKEN.findall(text)
+
+
+def squash_whitespace(text: str) -> str:
+    return " ".join(text.split())
+
+
+def word_diff(old: str, new: str) -> list[Segment]:
+    """The two texts as runs of equal, deleted and inserted text, by word (CJK by character)."""
+    # Edits are usually local: the common head and tail are found by comparing strings (in
+    # C), cut back to a token boundary, and only the part in between is tokenized and handed
+    # to difflib (quadratic on repetitive text).
+    most = min(len(old), len(new))
+    head = _common(lambda k: old[:k] == new[:k], most)
+    tail = _common(lambda k: old[len(old) - k :] == new[len(new) - k :], most - head)
+    head = _boundary(old, head, -1)
+    tail = len(old) - _boundary(old, len(old) - tail, +1)
+    segments: list[Segment] = []
+    if head:
+        _append(segments, "equal", old[:head])
+    a, b = tokens(old[head : len(old) - tail]), tokens(new[head : len(new) - tail])
+    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+        if op == "equal":
+            _append(segments, "equal", "".join(a[i1:i2]))
+        else:
+            if i2 > i1:
+                _append(segments, "delete", "".join(a[i1:i2]))
+            if j2 > j1:
+                _append(segments, "insert", "".join(b[j1:j2]))
+    if tail:
+        _append(segments, "equal", old[len(old) - tail :])
+    return segments
+
+
+def _kind(char: str) -> str:
+    if char.isspace():
+        return "space"
+    return "word" if _WORD.match(char) else "single"
+
+
+def _boundary(text: str, edge: int, step: int) -> int:
+    """The nearest position from edge inwards, into the common part, where a token starts.
+
+    edge is the end of the common head (step -1) or the start of the common tail (step +1);
+    the characters on both sides of the returned position are common to both texts.
+    """
+    pos = edge - 1 if step < 0 else edge + 1
+    while 0 < pos < len(text):
+        before, after = _kind(text[pos - 1]), _kind(text[pos])
+        if before != after or before == "single":
+            return pos
+        pos += step
+    return 0 if step < 0 else len(text)
+
+
+def _common(equal: Callable[[int], bool], most: int) -> int:
+    """The largest k <= most with equal(k), by bisection (list slices compare in C)."""
+    low, high = 0, most
+    while low < high:
+        middle = (low + high + 1) // 2
+        if equal(middle):
+            low = middle
+        else:
+            high = middle - 1
+    return low
+
+
+def _append(segments: list[Segment], op: str, text: str) -> None:
+    if segments and segments[-1][0] == op:
+        segments[-1] = (op, segments[-1][1] + text)
+    else:
+        segments.append((op, text))
+
+
+def side(segments: list[Segment], which: str) -> str:
+    """The old ("delete") or new ("insert") text back from the segments."""
+    return "".join(text for op, text in segments if op in ("equal", which))

@@ -1,0 +1,32 @@
+"""`feedvault worker`: a crawler process that takes its work from the shared Redis queue."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from ..config import Config
+from .exit import EXIT_OK
+
+
+def register(commands: Any, common: argparse.ArgumentParser) -> None:
+    parser = commands.add_parser(
+        "worker", parents=[common], help="crawl what is queued in Redis ([distributed])",
+        description="Take feed and article requests from the shared Redis queue, crawl them, "
+                    "and send the articles to `feedvault writer`. Runs until stopped "
+                    "(SIGINT/SIGTERM finish the requests in progress), or with --idle until "
+                    "nothing is queued or in progress anywhere for that long.",
+    )
+    parser.add_argument("--idle", type=float, default=0, metavar="SECONDS",
+                        help="exit after SECONDS with no work anywhere (default 0: never)")
+    parser.set_defaults(func=run, needs_config=True)
+
+
+def run(args: argparse.Namespace, config: Config) -> int:
+    from ..distributed.roles import WORKER
+    from ..distributed.run import run_role
+
+    stats = run_role(config, WORKER, idle=args.idle, verbosity=args.verbose)
+    print(f"worker: {stats.get('scheduler/dequeued/redis', 0)} requests, "
+          f"{stats.get('item_scraped_count', 0)} articles sent to the writer")
+    return EXIT_OK

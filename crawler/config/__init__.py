@@ -1,0 +1,28 @@
+"""feedvault.toml: find it, parse it, validate it once into frozen dataclasses."""
+
+from .files import config_from_settings, find_config, load_config, parse_config
+from .model import (
+    DEFAULT_NAME,
+    ENV_VAR,
+    PAGE_KEYS,
+    CleanConfig,
+    Config,
+    DistributedConfig,
+    ImagesConfig,
+    SourceConfig,
+)
+
+__all__ = [
+    "DEFAULT_NAME",
+    "ENV_VAR",
+    "PAGE_KEYS",
+    "CleanConfig",
+    "Config",
+    "DistributedConfig",
+    "ImagesConfig",
+    "SourceConfig",
+    "config_from_settings",
+    "find_config",
+    "load_config",
+    "parse_config",
+]

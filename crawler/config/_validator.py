@@ -1,0 +1,131 @@
+"""The validator: feedvault.toml's parsed data in, a Config out, or one clear error."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+from archive import get_preset
+
+from ._sections import ImagesSection, SourcesSection
+from .model import (
+    DEFAULT_SCHEDULE,
+    REDIS_PREFIX,
+    REDIS_SCHEMES,
+    SCRAPY_RESERVED,
+    SCRAPY_SETTING,
+    CleanConfig,
+    Config,
+    DistributedConfig,
+)
+
+
+class Validator(ImagesSection, SourcesSection):
+    """Every section of feedvault.toml; `config(data)` is the whole check."""
+
+    def config(self, data: dict[str, Any]) -> Config:
+        self.table(data, "", {"archive", "images", "sources", "crawl", "scrapy", "clean",
+                              "distributed"})
+        archive = self.table(data.get("archive", {}), "archive",
+                             {"path", "preset", "front_matter", "default_cover", "body",
+                              "front_matter_format"},
+                             section="archive")
+        if "path" not in archive:
+            self.fail("archive.path", "missing; expected the archive folder, e.g. path = \"posts\"")
+        archive_path = self.base / self.string(archive["path"], "archive.path", "archive")
+        preset = self.string(archive.get("preset", "hexo"), "archive.preset", "archive")
+        try:
+            preset_obj = get_preset(preset)
+        except KeyError as exc:
+            self.fail("archive.preset", str(exc.args[0]), section="archive")
+        for key, default in (("body", preset_obj.body),
+                             ("front_matter_format", preset_obj.front_matter_format)):
+            value = self.string(archive.get(key, default), f"archive.{key}", "archive")
+            try:
+                preset_obj = preset_obj.configured(**{key: value})
+            except ValueError as exc:
+                self.fail(f"archive.{key}", str(exc), section="archive")
+        constants = archive.get("front_matter", {})
+        if not isinstance(constants, dict):
+            self.fail("archive.front_matter", "expected a table of constant keys")
+        clash = sorted(set(constants) & preset_obj.reserved_keys)
+        if clash:
+            self.fail(f"archive.front_matter.{clash[0]}",
+                      "feedvault writes this key itself; choose another name",
+                      section="archive.front_matter")
+        crawl = self.table(data.get("crawl", {}), "crawl",
+                           {"contact", "interval", "cron", "jitter"}, section="crawl")
+        contact = crawl.get("contact")
+        if contact is not None:
+            contact = self.string(contact, "crawl.contact", "crawl")
+        default_cover = archive.get("default_cover")
+        if default_cover is not None:
+            default_cover = self.string(default_cover, "archive.default_cover", "archive")
+            if urlsplit(default_cover).scheme not in ("http", "https", ""):
+                self.fail("archive.default_cover", f"{default_cover!r}: expected an http(s) URL "
+                          "or a site path such as /img/cover.jpg", section="archive")
+        schedule = self.schedule(crawl, "crawl", "crawl", 0) or DEFAULT_SCHEDULE
+        jitter = self.duration(crawl.get("jitter", "1m"), "crawl.jitter", "crawl", 0)
+        return Config(
+            file=self.path,
+            archive_path=archive_path.resolve(),
+            preset=preset,
+            body=preset_obj.body,
+            front_matter_format=preset_obj.front_matter_format,
+            front_matter=dict(constants),
+            images=self.images(data.get("images", {}), archive_path),
+            sources=self.sources(data.get("sources", [])),
+            contact=contact,
+            scrapy=self.scrapy(data.get("scrapy", {})),
+            clean=self.clean(data.get("clean", {})),
+            default_cover=default_cover,
+            schedule=schedule,
+            jitter=jitter,
+            distributed=self.distributed(data.get("distributed")),
+        )
+
+    def scrapy(self, data: Any) -> dict[str, Any]:
+        """`[scrapy]`: Scrapy settings passed through as they are (DOWNLOAD_TIMEOUT = 10)."""
+        if not isinstance(data, dict):
+            self.fail("scrapy", "expected a table of Scrapy settings")
+        for name in data:
+            if not SCRAPY_SETTING.match(name) or name in SCRAPY_RESERVED or \
+                    name.startswith("FEEDVAULT_"):
+                self.fail(f"scrapy.{name}", "expected an upper-case Scrapy setting name that "
+                          "feedvault does not manage (not ITEM_PIPELINES, SPIDER_MODULES or "
+                          "FEEDVAULT_*)", section="scrapy")
+        return dict(data)
+
+
+    def clean(self, data: Any) -> CleanConfig:
+        data = self.table(data, "clean", {"keep_class", "iframe_hosts"}, section="clean")
+        keep_class = data.get("keep_class", False)
+        if not isinstance(keep_class, bool):
+            self.fail("clean.keep_class", f"expected true or false, got {keep_class!r}",
+                      section="clean")
+        hosts = self.hosts(data.get("iframe_hosts", []), "clean.iframe_hosts", "clean")
+        return CleanConfig(keep_class=keep_class, iframe_hosts=hosts)
+
+    def distributed(self, data: Any) -> DistributedConfig | None:
+        if data is None:
+            return None
+        data = self.table(data, "distributed", {"redis", "prefix", "worker_timeout"},
+                          section="distributed")
+        if "redis" not in data:
+            self.fail("distributed.redis", "missing; expected e.g. redis = \"redis://host:6379/0\"",
+                      section="distributed")
+        url = self.string(data["redis"], "distributed.redis", "distributed")
+        if urlsplit(url).scheme not in REDIS_SCHEMES:
+            self.fail("distributed.redis",
+                      f"{url!r}: expected a redis://, rediss:// or unix:// URL",
+                      section="distributed")
+        prefix = self.string(data.get("prefix", "feedvault"), "distributed.prefix", "distributed")
+        if not REDIS_PREFIX.match(prefix):
+            self.fail("distributed.prefix", f"{prefix!r}: use letters, digits, and _ - . :",
+                      section="distributed")
+        timeout = data.get("worker_timeout", 30)
+        if isinstance(timeout, bool) or not isinstance(timeout, int | float) or timeout <= 0:
+            self.fail("distributed.worker_timeout", f"expected a number of seconds > 0, got "
+                      f"{timeout!r}", section="distributed")
+        return DistributedConfig(redis=url, prefix=prefix, worker_timeout=float(timeout))
+    # -- end [distributed] --

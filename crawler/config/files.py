@@ -1,0 +1,55 @@
+"""Finding feedvault.toml (--config, $FEEDVAULT_CONFIG, ./feedvault.toml) and loading it."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from archive import ConfigError
+
+from ._validator import Validator
+from .model import DEFAULT_NAME, ENV_VAR, Config
+
+
+def find_config(explicit: str | os.PathLike[str] | None = None) -> Path:
+    """`--config`, else `$FEEDVAULT_CONFIG`, else `./feedvault.toml`."""
+    if explicit:
+        path = Path(explicit)
+    elif os.environ.get(ENV_VAR):
+        path = Path(os.environ[ENV_VAR])
+    else:
+        path = Path.cwd() / DEFAULT_NAME
+        if not path.is_file():
+            raise ConfigError(
+                f"no {DEFAULT_NAME} in {Path.cwd()}: pass --config PATH or set {ENV_VAR}"
+            )
+    if not path.is_file():
+        raise ConfigError(f"{path}: configuration file not found")
+    return path.resolve()
+
+
+def load_config(explicit: str | os.PathLike[str] | None = None) -> Config:
+    path = find_config(explicit)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read: {exc}") from exc
+    return parse_config(text, path)
+
+
+def parse_config(text: str, path: Path) -> Config:
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
+    return Validator(text, path).config(data)
+
+
+def config_from_settings(settings: Any) -> Config:
+    """The Config a crawl runs with: `FEEDVAULT_CONFIG` holds a Config or a file path."""
+    value = settings.get("FEEDVAULT_CONFIG")
+    if isinstance(value, Config):
+        return value
+    return load_config(value or None)

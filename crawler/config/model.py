@@ -1,0 +1,114 @@
+"""The configuration as values: frozen dataclasses, built once by the validator."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from archive import ConfigError
+
+from ..backfill.config import BackfillConfig
+from ..schedule import Schedule
+
+DEFAULT_NAME = "feedvault.toml"
+ENV_VAR = "FEEDVAULT_CONFIG"
+SOURCE_NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+IMAGE_MODES = ("proxy", "keep", "download")
+PROXY_SCOPES = ("http", "all")
+PROXY_FIELDS = {"url", "url_quoted"}
+SCRAPY_SETTING = re.compile(r"^[A-Z][A-Z0-9_]*$")
+SCRAPY_RESERVED = {"ITEM_PIPELINES", "SPIDER_MODULES", "NEWSPIDER_MODULE", "BOT_NAME"}
+PAGE_KEYS = ("full_text", "content_selector", "next_page", "prefer_page")
+HOST_PATTERN = re.compile(r"^[a-z0-9*?.\[\]-]+$")
+HEADER_NAME = re.compile(r"^[A-Za-z0-9!#$%&'*+.^_`|~-]+$")
+DEFAULT_SCHEDULE = Schedule(interval=3600)  # `[crawl]` without interval or cron
+REDIS_SCHEMES = ("redis", "rediss", "unix")
+REDIS_PREFIX = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
+
+
+@dataclass(frozen=True)
+class ImagesConfig:
+    """`[images]`: how image URLs in article bodies are rewritten."""
+
+    mode: str = "keep"
+    proxy: str | None = None
+    proxy_scope: str | tuple[str, ...] = "http"  # "http", "all", or host patterns
+    folder: Path | None = None                    # download mode: where image files go
+    url_prefix: str = "/images/"                  # download mode: src = url_prefix + file name
+    # download mode: request headers by host pattern, {"*.sinaimg.cn": {"Referer": "..."}}
+    headers: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class CleanConfig:
+    """`[clean]`: what the body allowlist keeps beyond the defaults."""
+
+    keep_class: bool = False
+    iframe_hosts: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class SourceConfig:
+    """One `[[sources]]` entry."""
+
+    name: str
+    url: str
+    categories: tuple[str, ...] = ()
+    author: str | None = None
+    remove: tuple[str, ...] = ()
+    # full text from the article's page (issue 4); full_text None: follow teasers only
+    full_text: bool | None = None
+    content_selector: str | None = None
+    next_page: str | None = None
+    prefer_page: bool = False
+    keep: tuple[str, ...] = ()
+    schedule: Schedule | None = None  # None: the `[crawl]` default
+    id: str = "auto"  # identity policy: auto | guid | link | title+date
+    robots: bool = True  # obey robots.txt
+    backfill: BackfillConfig | None = None  # [sources.backfill] (issue 6)
+
+
+@dataclass(frozen=True)
+class DistributedConfig:
+    """`[distributed]`: the Redis server that workers and the writer share (issue 9)."""
+
+    redis: str
+    prefix: str = "feedvault"
+    worker_timeout: float = 30.0
+
+
+@dataclass(frozen=True)
+class Config:
+    """The whole validated configuration; paths are absolute."""
+
+    file: Path
+    archive_path: Path
+    preset: str = "hexo"
+    body: str = "html"
+    front_matter_format: str = "yaml"
+    front_matter: Mapping[str, Any] = field(default_factory=dict)
+    images: ImagesConfig = ImagesConfig()
+    sources: tuple[SourceConfig, ...] = ()
+    contact: str | None = None
+    scrapy: Mapping[str, Any] = field(default_factory=dict)
+    clean: CleanConfig = CleanConfig()
+    default_cover: str | None = None
+    schedule: Schedule = DEFAULT_SCHEDULE
+    jitter: float = 60.0
+
+    def schedule_of(self, source: SourceConfig) -> Schedule:
+        return source.schedule or self.schedule
+    distributed: DistributedConfig | None = None
+
+    def source(self, name: str) -> SourceConfig:
+        for src in self.sources:
+            if src.name == name:
+                return src
+        known = ", ".join(s.name for s in self.sources) or "none"
+        raise ConfigError(f"{self.file}: no source named {name!r} (configured: {known})")
+
+    def select(self, names: list[str] | None) -> tuple[SourceConfig, ...]:
+        return tuple(self.source(n) for n in names) if names else self.sources

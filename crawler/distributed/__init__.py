@@ -1,0 +1,8 @@
+"""Distributed mode: workers share the crawl through Redis, one writer keeps the archive.
+
+Nothing here imports Redis at import time, so single-machine installs never need it.
+"""
+
+from .keys import Keys
+
+__all__ = ["Keys"]

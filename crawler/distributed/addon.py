@@ -1,0 +1,39 @@
+"""A Scrapy add-on: turns a crawl distributed when feedvault.toml has `[distributed]`.
+
+Without `[distributed]` it changes nothing, and nothing Redis-related is imported.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from archive import QueueError
+
+from ..config import config_from_settings
+from .roles import DEFAULT_IDLE_CLOSE, ENQUEUE, WORKER, IdleClose, SkipStart, role_of
+
+
+class DistributedAddon:
+    def update_settings(self, settings: Any) -> None:
+        if config_from_settings(settings).distributed is None:
+            return
+        try:
+            from pipelines.store import StorePipeline
+            from pipelines.stream import StreamPipeline
+
+            from .scheduler import LeasedScheduler
+            from .stats import StreamStats
+        except ImportError as exc:
+            raise QueueError(f"[distributed] needs Redis support ({exc}): "
+                             "pip install 'feedvault[distributed]'") from exc
+        role = role_of(settings)
+        settings.set("SCHEDULER", LeasedScheduler, "addon")
+        settings.set("STATS_CLASS", StreamStats, "addon")
+        settings.set("FEEDVAULT_IDLE_CLOSE", DEFAULT_IDLE_CLOSE, "addon")
+        # Workers hand articles to the one writer instead of writing the archive themselves.
+        settings.replace_in_component_priority_dict("ITEM_PIPELINES", StorePipeline,
+                                                    StreamPipeline)
+        if role != ENQUEUE:
+            settings.set_in_component_priority_dict("EXTENSIONS", IdleClose, 0)
+        if role == WORKER:
+            settings.set_in_component_priority_dict("SPIDER_MIDDLEWARES", SkipStart, 0)

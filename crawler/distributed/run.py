@@ -1,0 +1,79 @@
+"""Run one distributed role in this process: a Scrapy crawl (enqueue, worker) or the writer."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+from archive import HIDDEN, ArchiveLock, ConfigError
+
+from ..config import Config, DistributedConfig
+from .keys import Keys, connect
+
+
+def distributed(config: Config, command: str) -> DistributedConfig:
+    if config.distributed is None:
+        raise ConfigError(f"{config.file}: `feedvault {command}` needs a [distributed] table, "
+                          "e.g. redis = \"redis://localhost:6379/0\"")
+    return config.distributed
+
+
+def run_role(config: Config, role: str, *, sources: Sequence[str] = (), idle: float = 0,
+             verbosity: int = 0) -> dict[str, Any]:
+    """A Scrapy crawl in the given role (roles.py); blocks until it closes; returns its stats."""
+    from scrapy.crawler import CrawlerProcess
+
+    from ..run import crawl_settings
+    from ..spiders.feeds import FeedSpider
+
+    connect(distributed(config, role))  # fail now, with a clear message, if Redis is away
+    # lock_held: in distributed mode no crawler process touches the archive; the writer does.
+    settings = crawl_settings(config, verbosity=verbosity, lock_held=True)
+    settings.set("FEEDVAULT_ROLE", role, priority="cmdline")
+    settings.set("FEEDVAULT_IDLE_CLOSE", idle, priority="cmdline")
+    process = CrawlerProcess(settings)
+    crawler = process.create_crawler(FeedSpider)
+    process.crawl(crawler, source=",".join(sources))
+    process.start()
+    return dict(crawler.stats.get_stats())
+
+
+@contextmanager
+def _stop_on_signals() -> Iterator[list[bool]]:
+    """SIGINT and SIGTERM finish the current batch, then stop."""
+    flag: list[bool] = []
+    handlers = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+    for sig in handlers:
+        signal.signal(sig, lambda *_: flag.append(True))
+    try:
+        yield flag
+    finally:
+        for sig, handler in handlers.items():
+            signal.signal(sig, handler)
+
+
+def run_writer(config: Config, *, idle: float = 0, wait: bool = False) -> Any:
+    """Hold the archive lock and write the stream into the archive; returns the Tally."""
+    from pipelines.store import StorePipeline
+
+    from .writer import Tally, Writer
+
+    settings = distributed(config, "writer")
+    client = connect(settings)
+    tally = Tally()
+    store = StorePipeline(config.archive_path, config.preset, config.front_matter,
+                          {s.name: s for s in config.sources}, tally, take_lock=False)
+    consumer = f"{socket.gethostname()}:{os.getpid()}"
+    with ArchiveLock(config.archive_path / HIDDEN, "feedvault writer").acquire(wait=wait):
+        store.open_spider()
+        try:
+            writer = Writer(client, Keys(settings.prefix), store, tally, consumer=consumer)
+            with _stop_on_signals() as stopped:
+                writer.run(idle=idle, stop=lambda: bool(stopped))
+        finally:
+            store.close_spider()
+    return tally

@@ -1,0 +1,154 @@
+"""The scheduler of distributed mode: scrapy-redis's queue and duplicate filter, plus leases.
+
+Adapter over scrapy-redis 0.9.1's `Scheduler` for Scrapy 2.13+: it passes no `spider`
+argument to the stats collector (deprecated there), never flushes the shared queue
+when one worker closes, and takes requests with a lease (see `leases.py`) so that a
+worker killed mid-request loses nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from scrapy import Request, Spider
+from scrapy.utils.request import request_from_dict
+from scrapy_redis.dupefilter import RFPDupeFilter
+from scrapy_redis.queue import PriorityQueue
+from scrapy_redis.scheduler import Scheduler
+from twisted.internet.task import LoopingCall
+
+from ..config import config_from_settings
+from .keys import Keys, connect
+from .leases import Leases
+from .roles import ENQUEUE, role_of
+
+logger = logging.getLogger(__name__)
+
+
+def new_worker_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+def engine_holds(engine: Any, request: Request) -> bool:
+    """Whether the engine still works on request: downloading it, or scraping its response.
+
+    The scraper releases a response only after every item it yielded has been
+    through the item pipelines, so a request not held here is fully processed.
+    """
+    if request in engine.downloader.active:
+        return True
+    slot = engine.scraper.slot
+    return slot is not None and (
+        request in slot.active or any(queued is request for _, queued, _ in slot.queue)
+    )
+
+
+class LeasedScheduler(Scheduler):
+    """Requests shared by every worker through Redis; each one leased until processed."""
+
+    def __init__(self, server: Any, keys: Keys, leases: Leases, *, role: str,
+                 holds: Callable[[Request], bool], stats: Any = None) -> None:
+        super().__init__(
+            server,
+            persist=True,  # the queue is shared: one worker closing must not empty it
+            queue_key=keys.requests,
+            dupefilter=RFPDupeFilter(server, key=keys.dupefilter),
+            dupefilter_key=keys.dupefilter,
+        )
+        self.keys = keys
+        self.leases = leases
+        self.role = role
+        self.holds = holds
+        self.stats = stats
+        self.taken: dict[str, Request] = {}
+        self.interval = min(1.0, leases.timeout_ms / 3000)
+        self._heartbeat = LoopingCall(self.heartbeat)
+        self._beats = 0
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> LeasedScheduler:
+        config = config_from_settings(crawler.settings).distributed
+        if config is None:
+            raise ValueError("LeasedScheduler needs [distributed] in feedvault.toml")
+        server = connect(config)
+        keys = Keys(config.prefix)
+        leases = Leases(server, keys, new_worker_id(), config.worker_timeout)
+        return cls(server, keys, leases, role=role_of(crawler.settings),
+                   holds=lambda request: engine_holds(crawler.engine, request),
+                   stats=crawler.stats)
+
+    def open(self, spider: Spider) -> None:
+        # Not super().open(): it calls the deprecated Spider.log().
+        self.spider = spider
+        self.queue = PriorityQueue(self.server, spider, self.keys.requests)
+        if len(self.queue):
+            logger.info("%d requests queued in Redis", len(self.queue))
+        self.leases.beat()
+        if self.role != "worker" and self.leases.outstanding() == 0:
+            self.df.clear()  # nothing queued or leased anywhere: a new round starts
+        self._heartbeat.start(self.interval, now=False)
+
+    def close(self, reason: str) -> None:
+        if self._heartbeat.running:
+            self._heartbeat.stop()
+        # The engine closes us once nothing is in progress: every lease is finished.
+        self.finish_done()
+        returned = self.leases.give_back(self.taken)
+        if returned:
+            logger.warning("gave back %d unfinished requests to the queue", returned)
+        self.leases.leave()
+
+    def heartbeat(self) -> None:
+        try:
+            self.leases.beat()
+            self.finish_done()
+            self._beats += 1
+            if self._beats * self.interval >= self.leases.timeout_ms / 1000:
+                self._beats = 0
+                rescued = self.leases.rescue()
+                if rescued:
+                    logger.warning("put %d requests of a vanished worker back in the queue",
+                                   rescued)
+        except Exception:  # keep beating: a failed beat must not stop the loop for good
+            logger.exception("distributed heartbeat failed")
+
+    def finish_done(self) -> None:
+        done = [lease for lease, request in self.taken.items() if not self.holds(request)]
+        self.leases.finish(done)
+        for lease in done:
+            del self.taken[lease]
+
+    def enqueue_request(self, request: Request) -> bool:
+        if not request.dont_filter and self.df.request_seen(request):
+            self.df.log(request, self.spider)
+            return False
+        if self.stats:
+            self.stats.inc_value("scheduler/enqueued/redis")
+        self.queue.push(request)
+        return True
+
+    def next_request(self) -> Request | None:
+        if self.role == ENQUEUE:
+            return None
+        found = self.leases.take()
+        if found is None:
+            return None
+        lease, data = found
+        try:
+            request = request_from_dict(self.queue.serializer.loads(data), spider=self.spider)
+        except Exception:
+            logger.exception("dropping a queued request that does not load (lease %s)", lease)
+            self.leases.finish([lease])
+            return None
+        self.taken[lease] = request
+        if self.stats:
+            self.stats.inc_value("scheduler/dequeued/redis")
+        return request
+
+    def has_pending_requests(self) -> bool:
+        return self.role != ENQUEUE and len(self) > 0

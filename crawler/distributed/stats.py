@@ -1,0 +1,45 @@
+"""Scrapy's stats for distributed crawls: per-source report events also go to the writer."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from scrapy.statscollectors import MemoryStatsCollector
+
+from ..config import config_from_settings
+from ..report import STATUSES
+from .codec import event_entry
+from .keys import Keys, connect
+
+_REPORT_KEY = re.compile(r"^feedvault/(?P<source>[^/]+)/(?P<what>[a-z_]+)$")
+
+
+class StreamStats(MemoryStatsCollector):
+    """A worker's failures and problems (crawler.report) reach the writer's summary."""
+
+    def __init__(self, crawler: Any) -> None:
+        super().__init__(crawler)
+        config = config_from_settings(crawler.settings).distributed
+        assert config is not None, "StreamStats is only installed in distributed mode"
+        self.client = connect(config)
+        self.stream = Keys(config.prefix).articles
+
+    def inc_value(self, key: str, count: int = 1, start: int = 0, spider: Any = None) -> None:
+        super().inc_value(key, count, start)
+        match = _REPORT_KEY.match(key)
+        if match and match["what"] in STATUSES:
+            self._send(event_entry("count", match["source"], status=match["what"], n=count))
+
+    def set_value(self, key: str, value: Any, spider: Any = None) -> None:
+        super().set_value(key, value)
+        match = _REPORT_KEY.match(key)
+        if not match or not value:
+            return
+        if match["what"] == "problems":
+            self._send(event_entry("problem", match["source"], message=str(value[-1])))
+        elif match["what"] == "broken":
+            self._send(event_entry("broken", match["source"]))
+
+    def _send(self, entry: dict[str, bytes]) -> None:
+        self.client.xadd(self.stream, entry)

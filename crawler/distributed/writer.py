@@ -1,0 +1,152 @@
+"""The one archive writer: consume the article stream, store, then acknowledge.
+
+Entries are read in the consumer group `writer` (XREADGROUP) and acknowledged
+(XACK, then XDEL) only after `StorePipeline` has put the article in the archive,
+durably (fsynced file, committed ledger). Entries a killed writer left pending are
+claimed (XAUTOCLAIM) when the next writer starts: it holds the archive lock, so no
+other writer of this archive is alive. `Archive.put` is idempotent by identity, so an
+entry stored twice (stored, then the writer died before acknowledging) is `unchanged`.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from typing import Any
+
+from scrapy.exceptions import DropItem
+
+from archive import ArchiveError
+from pipelines.store import StorePipeline
+
+from ..report import count, problem
+from .codec import ARTICLE, decode
+from .keys import GROUP, Keys
+
+logger = logging.getLogger(__name__)
+
+
+class Tally:
+    """Report counters with the part of Scrapy's stats API that crawler.report uses."""
+
+    def __init__(self) -> None:
+        self.values: dict[str, Any] = {}
+
+    def get_value(self, key: str, default: Any = None) -> Any:
+        return self.values.get(key, default)
+
+    def set_value(self, key: str, value: Any) -> None:
+        self.values[key] = value
+
+    def inc_value(self, key: str, count: int = 1, start: int = 0) -> None:
+        self.values[key] = self.values.get(key, start) + count
+
+    def sources(self) -> list[str]:
+        """Source names with any counter, in order of first appearance."""
+        return list(dict.fromkeys(k.split("/")[1] for k in self.values))
+
+
+class Writer:
+    def __init__(self, client: Any, keys: Keys, store: StorePipeline, tally: Tally, *,
+                 consumer: str, batch: int = 200) -> None:
+        self.client = client
+        self.keys = keys
+        self.store = store
+        self.tally = tally
+        self.consumer = consumer
+        self.batch = batch
+        self.written = 0
+
+    def run(self, *, idle: float = 0, stop: Callable[[], bool] = lambda: False,
+            clock: Callable[[], float] = time.monotonic) -> None:
+        """Write until stop() says so, or after `idle` seconds (if > 0) with nothing to write
+        and nothing queued or leased anywhere."""
+        self.join_group()
+        self.claim_orphans()
+        while self.read("0"):  # entries pending for this consumer: delivered, never acked
+            pass
+        last = clock()
+        while not stop():
+            if self.read(">", block_ms=1000):
+                last = clock()
+            elif idle > 0 and clock() - last >= idle and self.nothing_left():
+                return
+
+    def join_group(self) -> None:
+        import redis
+
+        try:
+            self.client.xgroup_create(self.keys.articles, GROUP, id="0", mkstream=True)
+        except redis.ResponseError as exc:
+            if "BUSYGROUP" not in str(exc):
+                raise
+
+    def claim_orphans(self) -> int:
+        """Take over every entry another consumer of the group left pending (a dead writer)."""
+        claimed, start = 0, "0-0"
+        while True:
+            reply = self.client.xautoclaim(self.keys.articles, GROUP, self.consumer,
+                                           min_idle_time=0, start_id=start, count=self.batch)
+            start = reply[0]
+            claimed += len(reply[1])
+            if start in (b"0-0", "0-0"):
+                break
+        if claimed:
+            logger.warning("claimed %d entries a previous writer left unacknowledged", claimed)
+        return claimed
+
+    def read(self, start: str, block_ms: int | None = None) -> int:
+        """Store one batch of entries, then acknowledge it; returns how many were read."""
+        reply = self.client.xreadgroup(GROUP, self.consumer, {self.keys.articles: start},
+                                       count=self.batch, block=block_ms)
+        entries = reply[0][1] if reply else []
+        done = []
+        for entry_id, fields in entries:
+            if fields:  # None: deleted from the stream while pending
+                self.handle(entry_id, fields)
+            done.append(entry_id)
+        if done:
+            pipe = self.client.pipeline(transaction=True)
+            pipe.xack(self.keys.articles, GROUP, *done)
+            pipe.xdel(self.keys.articles, *done)
+            pipe.execute()
+        return len(entries)
+
+    def handle(self, entry_id: bytes, fields: dict[bytes, bytes]) -> None:
+        try:
+            kind, value = decode(fields)
+        except ValueError as exc:
+            logger.error("skipping stream entry %s: %s", entry_id.decode(), exc)
+            return
+        if kind == ARTICLE:
+            self.store_article(value)
+        elif kind == "count":
+            self.tally.inc_value(f"feedvault/{value['source']}/{value['status']}",
+                                 int(value.get("n", 1)))
+        elif kind == "problem":
+            problem(self.tally, value["source"], str(value["message"]))
+        elif kind == "broken":
+            self.tally.set_value(f"feedvault/{value['source']}/broken", True)
+
+    def store_article(self, item: Any) -> None:
+        if item.source not in self.store.sources:
+            count(self.tally, item.source, "failed")
+            problem(self.tally, item.source, f"{item.link or item.guid}: source {item.source!r} "
+                    "is not in the writer's feedvault.toml")
+            return
+        try:
+            self.store.process_item(item)
+        except DropItem as exc:
+            # The archive could not be written (disk full, permissions): stop without
+            # acknowledging, so that the entry is stored once the trouble is fixed.
+            raise ArchiveError(f"{exc}; the writer stopped, the article stays on the stream: "
+                               "fix this and start `feedvault writer` again") from exc
+        self.written += 1
+
+    def nothing_left(self) -> bool:
+        pipe = self.client.pipeline(transaction=False)
+        pipe.zcard(self.keys.requests)
+        pipe.hlen(self.keys.leases)
+        pipe.xlen(self.keys.articles)
+        return sum(pipe.execute()) == 0

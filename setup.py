@@ -1,0 +1,5 @@
+"""Only for scrapyd-deploy, which builds eggs by running setup.py; see pyproject.toml."""
+
+from setuptools import setup
+
+setup()
