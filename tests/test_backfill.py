@@ -358,3 +358,13 @@ def test_backfill_holds_the_archive_lock(site: LocalSite, tmp_path: Path) -> Non
     assert result.returncode == 2
     assert "in use by" in result.stderr and "feedvault crawl" in result.stderr
     assert _fetched(site) == [] and not archive_files(tmp_path / "posts")
+
+
+def test_backfill_runs_here_even_with_a_distributed_table(site: LocalSite, tmp_path: Path) -> None:
+    _blog(site)
+    config = _config(tmp_path, site, {"sitemap": site.url("sitemap.xml")})
+    text = config.read_text(encoding="utf-8")
+    config.write_text('[distributed]\nredis = "redis://127.0.0.1:1/0"\n\n' + text, encoding="utf-8")
+    result = feedvault("backfill", "blog", "--config", config, *_window(0, 4))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert _archived(tmp_path) == _titles(range(5))  # written here, not handed to Redis

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from scrapy.crawler import CrawlerProcess
@@ -18,7 +19,12 @@ def run_backfill(config: Config, source: str, *, verbosity: int = 0, lock_held: 
     The backfill neither sends the crawl's conditional headers nor records poll times or
     validators: the feed URL it may page through must look untouched to the next crawl.
     A dry run has no item pipelines (it writes nothing).
+
+    A backfill runs in this process even when feedvault.toml has `[distributed]`: its
+    progress state and listing decisions live here, and it writes the archive itself
+    under the writer lock (so it waits for, or refuses to run beside, a `feedvault writer`).
     """
+    config = replace(config, distributed=None)  # the distributed add-on stays out of it
     settings = crawl_settings(config, verbosity=verbosity, lock_held=lock_held)
     middlewares = dict(settings.getdict("DOWNLOADER_MIDDLEWARES"))
     middlewares[ConditionalMiddleware] = None
