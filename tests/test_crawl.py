@@ -160,7 +160,7 @@ def test_plain_scrapy_list_and_crawl(site: LocalSite, tmp_path: Path) -> None:
     listed = subprocess.run([sys.executable, "-m", "scrapy", "list"], cwd=REPO,
                             capture_output=True, text=True, timeout=120)
     assert listed.returncode == 0, listed.stderr
-    assert listed.stdout.split() == ["feeds"]
+    assert listed.stdout.split() == ["backfill", "feeds"]
     config = write_config(tmp_path, [{"name": "t", "url": site.write("f.xml", rss_feed([_item(1)]))}])
     crawled = subprocess.run(
         [sys.executable, "-m", "scrapy", "crawl", "feeds", "-s", f"FEEDVAULT_CONFIG={config}"],

@@ -110,7 +110,7 @@ def _deploy(scrapyd: Scrapyd, tmp_path: Path) -> None:
                               timeout=300)
     assert deployed.returncode == 0, deployed.stdout + deployed.stderr
     assert '"status": "ok"' in deployed.stdout, deployed.stdout + deployed.stderr
-    assert scrapyd.get("listspiders.json", project="feedvault")["spiders"] == ["feeds"]
+    assert scrapyd.get("listspiders.json", project="feedvault")["spiders"] == ["backfill", "feeds"]
 
 
 def _items(n: int) -> list[dict[str, str]]:

@@ -1,8 +1,8 @@
 """One module per `feedvault` subcommand; each has `register(commands, common)`."""
 
-from . import crawl, diff, extract, schedule, snapshot, sources, verify, worker, writer
+from . import backfill, crawl, diff, extract, schedule, snapshot, sources, verify, worker, writer
 
 # The order here is the order of `feedvault --help`; worker and writer: distributed mode.
-MODULES = (crawl, schedule, verify, snapshot, diff, extract, sources, worker, writer)
+MODULES = (crawl, backfill, schedule, verify, snapshot, diff, extract, sources, worker, writer)
 
 __all__ = ["MODULES"]

@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 
 from archive import POLICIES
 
+from ..backfill.config import validate as validate_backfill
 from ._checks import Checks
 from .model import (
     HEADER_NAME,
@@ -100,7 +101,8 @@ class SourcesSection(Checks):
         result: list[SourceConfig] = []
         seen: set[str] = set()
         allowed = {"name", "url", "categories", "author", "remove", "keep", *PAGE_KEYS,
-                   "interval", "cron", "id", "robots"}
+                   "interval", "cron", "id", "robots", "backfill"}
+        backfills = 0
         for i, raw in enumerate(data):
             key = f"sources[{i}]"
             entry = self.table(raw, key, allowed, section="sources", index=i)
@@ -127,6 +129,11 @@ class SourcesSection(Checks):
             if not isinstance(robots, bool):
                 self.fail(f"{key}.robots", f"expected true or false, got {robots!r}",
                           section="sources", index=i)
+            backfill = None
+            if "backfill" in entry:  # issue 6: crawler/backfill/config.py
+                backfill = validate_backfill(self, entry["backfill"], f"{key}.backfill",
+                                             backfills, i, url, policy)
+                backfills += 1
             result.append(SourceConfig(
                 name=name,
                 url=url,
@@ -139,6 +146,7 @@ class SourcesSection(Checks):
                 schedule=self.schedule(entry, key, "sources", i),
                 id=policy,
                 robots=robots,
+                backfill=backfill,
             ))
         return tuple(result)
 

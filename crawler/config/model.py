@@ -10,6 +10,7 @@ from typing import Any
 
 from archive import ConfigError
 
+from ..backfill.config import BackfillConfig
 from ..schedule import Schedule
 
 DEFAULT_NAME = "feedvault.toml"
@@ -67,6 +68,7 @@ class SourceConfig:
     schedule: Schedule | None = None  # None: the `[crawl]` default
     id: str = "auto"  # identity policy: auto | guid | link | title+date
     robots: bool = True  # obey robots.txt
+    backfill: BackfillConfig | None = None  # [sources.backfill] (issue 6)
 
 
 @dataclass(frozen=True)
