@@ -7,7 +7,7 @@ import logging
 import sys
 from collections.abc import Sequence
 
-from archive import ArchiveError, FeedvaultError
+from archive import ArchiveError, FeedvaultError, SnapshotError
 
 from . import __version__
 from .commands import MODULES
@@ -49,6 +49,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         config = load_config(args.config) if getattr(args, "needs_config", True) else None
         return int(args.func(args, config))
+    except SnapshotError as exc:  # an unknown snapshot id, no git: trouble, as diff(1) says
+        print(f"feedvault: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     except ArchiveError as exc:
         print(f"feedvault: error: {exc}", file=sys.stderr)
         return EXIT_FAILED

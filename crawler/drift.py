@@ -51,6 +51,9 @@ class DriftHistory:
         if not self.lengths:
             return
         tmp = self.path.parent / "tmp"
-        tmp.mkdir(parents=True, exist_ok=True)
         data = json.dumps(self.lengths, indent=1, sort_keys=True).encode("utf-8")
-        atomic_write(self.path, data, tmp)
+        try:
+            tmp.mkdir(parents=True, exist_ok=True)
+            atomic_write(self.path, data, tmp)
+        except OSError as exc:  # a full or read-only disk is reported by the store step
+            logger.warning("%s: extraction history not saved: %s", self.path, exc.strerror or exc)

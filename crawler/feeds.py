@@ -79,6 +79,14 @@ def text_to_html(value: str) -> str:
     return "".join(f"<p>{html.escape(p)}</p>" for p in paragraphs)
 
 
+def safe_join(base: str, url: str) -> str | None:
+    """url made absolute against base; None for a URL that does not parse (`http://[oops`)."""
+    try:
+        return urljoin(base, url.strip())
+    except ValueError:
+        return None
+
+
 def parse_date(raw: str | None, parsed: Any = None) -> datetime | None:
     """The entry's date with its original UTC offset where the raw string gives one.
 
@@ -183,7 +191,7 @@ def _entry(raw: Any, feed_url: str) -> Entry:
     return Entry(
         title=title,
         content=_richest_content(raw),
-        link=urljoin(feed_url, link) if link else None,
+        link=safe_join(feed_url, link) if link else None,
         guid=clean_text(raw.get("id")) or None,
         author=author or None,
         date=date,
@@ -214,4 +222,4 @@ def _media_images(raw: Any, base: str) -> list[str]:
     for enclosure in raw.get("enclosures", []) or []:
         if enclosure.get("href") and str(enclosure.get("type", "")).startswith("image/"):
             found.append(enclosure["href"])
-    return [urljoin(base, u) for u in found]
+    return [joined for u in found if (joined := safe_join(base, u))]

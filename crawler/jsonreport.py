@@ -9,9 +9,16 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from archive import FeedvaultError
+
 from .report import SourceSummary
 
 SCHEMA = "feedvault-crawl-report/1"
+
+
+
+class ReportError(FeedvaultError):
+    """The JSON report path is not usable."""
 
 
 def build(summaries: list[SourceSummary], *, started: datetime, finished: datetime,
@@ -46,8 +53,26 @@ def build(summaries: list[SourceSummary], *, started: datetime, finished: dateti
     }
 
 
+def check_writable(path: Path) -> None:
+    """Fail before the crawl, not after it, when the report could not be written."""
+    if path.is_dir():
+        raise ReportError(f"--report {path}: is a folder; give a file name such as report.json")
+    folder = path.absolute().parent
+    while not folder.exists():  # missing folders are created when the report is written
+        folder = folder.parent
+    if not folder.is_dir() or not os.access(folder, os.W_OK):
+        raise ReportError(f"--report {path}: cannot create or write into {folder}")
+
+
 def write(path: Path, report: dict[str, Any]) -> None:
     """Write atomically, so a monitor never reads half a report."""
+    try:
+        _write(path, report)
+    except OSError as exc:
+        raise ReportError(f"--report {path}: cannot write: {exc.strerror or exc}") from exc
+
+
+def _write(path: Path, report: dict[str, Any]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:

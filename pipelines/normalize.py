@@ -15,14 +15,23 @@ from ._drop import drop
 UNTITLED_CHARS = 60
 
 
-def canonical_link(link: str | None, base: str) -> str | None:
-    """The link made absolute, without its fragment; None unless it is http(s)."""
+def canonical_link(link: str | None, base: str, *, fragment: bool = True) -> str | None:
+    """The link made absolute, host lower-cased; None unless it is http(s).
+
+    The fragment stays: feeds such as changelogs give each entry its own `#anchor`
+    on one page, and those are different articles (the page is fetched once).
+    `fragment=False` drops it, for links to pages (sitemaps, listings).
+    """
     if not link or not link.strip():
         return None
-    parts = urlsplit(urljoin(base, link.strip()))
+    try:
+        parts = urlsplit(urljoin(base, link.strip()))
+    except ValueError:  # a URL that does not parse, e.g. "http://[oops"
+        return None
     if parts.scheme not in ("http", "https") or not parts.netloc:
         return None
-    return urlunsplit((parts.scheme, parts.netloc.lower(), parts.path or "/", parts.query, ""))
+    return urlunsplit((parts.scheme, parts.netloc.lower(), parts.path or "/", parts.query,
+                       parts.fragment if fragment else ""))
 
 
 class NormalizePipeline:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import time
 from pathlib import Path
 
 import frontmatter
@@ -115,7 +116,11 @@ def test_item_without_date_keeps_its_first_seen_date(site: LocalSite, tmp_path: 
     _crawl(config)
     [path] = archive_files(tmp_path / "posts")
     first = frontmatter.load(path)["date"]
-    _crawl(config)
+    time.sleep(1.1)  # a second later: a date taken from the clock would differ
+    result = feedvault("crawl", "--config", config, "--force")  # parsed again, not a 304
+    assert result.returncode == 0, result.stderr
+    row = next(line for line in result.stdout.splitlines() if line.startswith("t "))
+    assert row.split()[1:4] == ["0", "0", "1"]  # new, updated, unchanged
     assert archive_files(tmp_path / "posts") == [path]
     assert frontmatter.load(path)["date"] == first
 

@@ -63,7 +63,7 @@ def run(args: argparse.Namespace, config: Config) -> int:
         else:
             with ArchiveLock(config.archive_path / HIDDEN, "feedvault backfill").acquire(
                     wait=args.wait):
-                with Archive(config.archive_path, config.preset, config.front_matter):
+                with Archive(config.archive_path, config.preset_object(), config.front_matter):
                     pass  # fail before fetching if the archive cannot be created or opened
                 stats = run_backfill(config, source.name, verbosity=args.verbose,
                                      lock_held=True, **options)

@@ -44,11 +44,13 @@ def run(args: argparse.Namespace, config: Config) -> int:
 
     started = datetime.now(UTC)
     selected = config.select(args.source)
+    if args.report:
+        jsonreport.check_writable(args.report)
     if config.distributed is not None:  # issue 9: the workers crawl, the writer archives
         return _enqueue(config, [s.name for s in selected], args.verbose)
     # Lock first: opening an Archive sweeps temporary files, which may be another crawl's.
     with ArchiveLock(config.archive_path / HIDDEN, "feedvault crawl").acquire(wait=args.wait):
-        with Archive(config.archive_path, config.preset, config.front_matter):
+        with Archive(config.archive_path, config.preset_object(), config.front_matter):
             pass  # fail before crawling if the archive cannot be created or opened
         with HttpState(config.archive_path) as state:
             todo = plan(config, selected, state, started, due_only=args.due, force=args.force)

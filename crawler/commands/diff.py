@@ -44,7 +44,7 @@ def register(commands: Any, common: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace, config: Config) -> int:
     ignored = frozenset(args.ignore_field) | (frozenset() if args.all_fields else DEFAULT_IGNORED)
     try:
-        diff = diff_archive(config.archive_path, args.a, args.b, preset=config.preset,
+        diff = diff_archive(config.archive_path, args.a, args.b, preset=config.preset_object(),
                             ignore_fields=ignored, ignore_whitespace=args.ignore_whitespace)
         tty = args.output is None and sys.stdout.isatty()
         colour = args.color == "always" or (args.color == "auto" and tty

@@ -39,7 +39,7 @@ def register(commands: Any, common: argparse.ArgumentParser) -> None:
 
 
 def store(config: Config) -> Snapshots:
-    return Snapshots(config.archive_path, config.preset)
+    return Snapshots(config.archive_path, config.preset_object())
 
 
 def describe(snap: Snapshot) -> str:

@@ -30,10 +30,10 @@ def run(args: argparse.Namespace, config: Config) -> int:
     policies = {s.name: s.id for s in config.sources}
     # Lock first: opening an Archive sweeps temporary files, which may be a crawl's.
     with ArchiveLock(config.archive_path / HIDDEN), \
-            Archive(config.archive_path, config.preset, config.front_matter) as archive:
+            Archive(config.archive_path, config.preset_object(), config.front_matter) as archive:
         result = (repair(archive, lambda source: policies.get(source, "auto"))
                   if args.repair else verify(archive))
-        snapshot_problems = (Snapshots(config.archive_path, config.preset).check()
+        snapshot_problems = (Snapshots(config.archive_path, config.preset_object()).check()
                              if (config.archive_path / HIDDEN / STORE).exists() else [])
         for finding in [*result.findings, *snapshot_problems]:
             print(finding)

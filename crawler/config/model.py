@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from archive import ConfigError
+from archive import ConfigError, Preset, get_preset
 
 from ..backfill.config import BackfillConfig
 from ..schedule import Schedule
@@ -102,6 +102,12 @@ class Config:
     def schedule_of(self, source: SourceConfig) -> Schedule:
         return source.schedule or self.schedule
     distributed: DistributedConfig | None = None
+
+    def preset_object(self) -> Preset:
+        """The preset configured with `archive.body` and `archive.front_matter_format`:
+        what every command that reads or writes the archive must use."""
+        return get_preset(self.preset, body=self.body,
+                          front_matter_format=self.front_matter_format)
 
     def source(self, name: str) -> SourceConfig:
         for src in self.sources:

@@ -119,7 +119,7 @@ class BackfillSpider(ArticleSteps, scrapy.Spider):
         """Record a listed page; the articles in the window go on to be fetched."""
         inside = []
         for f in found:
-            link = canonical_link(f.url, page)
+            link = canonical_link(f.url, page, fragment=False)
             if link is None:
                 continue
             if f.date is None or self.window.overlaps(f.date, f.latest or f.date):

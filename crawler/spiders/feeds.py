@@ -6,15 +6,16 @@ from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import scrapy
+from scrapy import signals
 from scrapy.http import Response
 from twisted.python.failure import Failure
 
 from ..config import Config, SourceConfig, config_from_settings
-from ..feeds import parse_feed
+from ..feeds import Entry, parse_feed
 from ..fulltext import FullText
 from ..items import ArticleItem
 from ..middlewares.conditional import NotModified
-from ..report import failed_url, problem
+from ..report import count, failed_url, mark, problem
 
 
 class FeedSpider(scrapy.Spider):
@@ -34,6 +35,8 @@ class FeedSpider(scrapy.Spider):
         kwargs.setdefault("config", config_from_settings(crawler.settings))
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider.fulltext = FullText.from_crawler(crawler)  # issue 4: teasers → article pages
+        crawler.signals.connect(spider._spider_error, signal=signals.spider_error)
+        crawler.signals.connect(spider._item_error, signal=signals.item_error)
         return spider  # type: ignore[no-any-return]
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
@@ -61,7 +64,7 @@ class FeedSpider(scrapy.Spider):
         seen: set[str] = set()
         repeats = 0
         for entry in feed.entries:
-            key = entry.guid or entry.link
+            key = _dedup_key(entry, source.id)
             if key is not None:
                 if key in seen:
                     repeats += 1  # the same article twice in one feed: the first (newest) wins
@@ -82,8 +85,28 @@ class FeedSpider(scrapy.Spider):
             yield self.fulltext.follow(item, entry.summary_only)  # the item, or its page
         if repeats:
             problem(self.crawler.stats, source.name,
-                    f"{response.url}: {repeats} entries repeat an earlier entry's guid or link; "
-                    "kept the first of each")
+                    f"{response.url}: {repeats} entries repeat an earlier entry's identity "
+                    f"(id = {source.id!r}); kept the first of each")
+
+    def _spider_error(self, failure: Failure, response: Response, spider: Any = None) -> None:
+        """A bug or an unforeseen input in a callback: the source is failed, never silently ok."""
+        name = response.meta.get("feedvault_source")
+        if name:
+            mark(self.crawler.stats, name, "incomplete", True)
+            failed_url(self.crawler.stats, name, response.url,
+                       f"internal error: {failure.type.__name__}: {failure.getErrorMessage()}",
+                       fatal=True)
+
+    def _item_error(self, item: Any, response: Any, spider: Any = None,
+                    failure: Failure | None = None) -> None:
+        """A pipeline raised something other than DropItem: count the article as failed."""
+        name = getattr(item, "source", None)
+        if name:
+            count(self.crawler.stats, name, "failed")
+            mark(self.crawler.stats, name, "incomplete", True)
+            reason = f"{failure.type.__name__}: {failure.getErrorMessage()}" if failure else "error"
+            failed_url(self.crawler.stats, name, getattr(item, "link", None) or "",
+                       f"internal error: {reason}")
 
     def feed_failed(self, failure: Failure) -> None:
         if failure.check(NotModified):
@@ -96,3 +119,14 @@ class FeedSpider(scrapy.Spider):
             reason = f"HTTP {response.status}"
         failed_url(self.crawler.stats, source, request.url, f"feed not fetched ({reason})",
                    fatal=True)
+
+
+def _dedup_key(entry: Entry, policy: str) -> str | None:
+    """What makes two entries of one feed the same article, by the source's `id` policy
+    (the rule of archive.identity.identity_of, on the entry's raw values)."""
+    if policy == "link":
+        return entry.link or entry.guid
+    if policy == "title+date":
+        dated = f"{entry.title}|{entry.date.isoformat()}" if entry.date else None
+        return dated or entry.guid or entry.link
+    return entry.guid or entry.link
