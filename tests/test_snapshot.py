@@ -73,12 +73,12 @@ def test_snapshot_list_show_export_prune(tmp_path: Path) -> None:
     assert _files(tmp_path / "old") == first
     _run(config, "snapshot", "export", "latest", tmp_path / "new")
     assert _files(tmp_path / "new") == _files(root)
-    _run(config, "snapshot", "export", "latest", tmp_path / "new", status=1)  # not empty
+    _run(config, "snapshot", "export", "latest", tmp_path / "new", status=2)  # not empty: trouble
 
     assert "dropped 1 snapshots, kept 1" in _run(config, "snapshot", "prune", "--keep", "1")
     assert len(_run(config, "snapshot", "list").splitlines()) == 2
     err = feedvault("snapshot", "export", first_id, tmp_path / "gone", "--config", config)
-    assert err.returncode == 1 and "no such snapshot" in err.stderr
+    assert err.returncode == 2 and "no such snapshot" in err.stderr
 
 
 def test_diff_reports_added_removed_moved_changed(tmp_path: Path) -> None:
