@@ -174,6 +174,19 @@ def archive_files(root: Path) -> list[Path]:
     return sorted(p for p in root.rglob("*.md") if ".feedvault" not in p.parts)
 
 
+def rss_item(n: int, **overrides: str) -> dict[str, str]:
+    """The n-th test article as RSS item fields (for rss_feed), with overrides."""
+    item = {
+        "title": f"Article {n}",
+        "link": f"http://example.invalid/posts/{n}",
+        "guid": f"urn:test:{n}",
+        "pubDate": "Mon, 01 Jan 2024 10:00:00 +0800",
+        "description": f"<p>Body of article {n}.</p>",
+    }
+    item.update(overrides)
+    return item
+
+
 def rss_feed(items: list[dict[str, str]], title: str = "Test feed") -> str:
     """An RSS 2.0 document; each item's keys become elements, `description` as CDATA."""
     from xml.sax.saxutils import escape

@@ -10,19 +10,7 @@ import frontmatter
 
 from archive import Archive
 
-from .conftest import EXAMPLES, LocalSite, archive_files, feedvault, rss_feed, write_config
-
-
-def _item(n: int, **overrides: str) -> dict[str, str]:
-    item = {
-        "title": f"Article {n}",
-        "link": f"http://example.invalid/posts/{n}",
-        "guid": f"urn:test:{n}",
-        "pubDate": "Mon, 01 Jan 2024 10:00:00 +0800",
-        "description": f"<p>Body of article {n}.</p>",
-    }
-    item.update(overrides)
-    return item
+from .conftest import EXAMPLES, LocalSite, archive_files, feedvault, rss_feed, rss_item, write_config
 
 
 def _crawl(config: Path) -> str:
@@ -32,7 +20,7 @@ def _crawl(config: Path) -> str:
 
 
 def test_recrawl_is_idempotent_and_leaves_files_untouched(site: LocalSite, tmp_path: Path) -> None:
-    url = site.write("feed.xml", rss_feed([_item(1), _item(2), _item(3)]))
+    url = site.write("feed.xml", rss_feed([rss_item(1), rss_item(2), rss_item(3)]))
     config = write_config(tmp_path, [{"name": "t", "url": url}])
     out = _crawl(config)
     assert "t" in out and " 3 " in out
@@ -54,13 +42,13 @@ def test_recrawl_is_idempotent_and_leaves_files_untouched(site: LocalSite, tmp_p
 
 
 def test_changed_item_is_rewritten_in_place(site: LocalSite, tmp_path: Path) -> None:
-    site.write("feed.xml", rss_feed([_item(1)]))
+    site.write("feed.xml", rss_feed([rss_item(1)]))
     config = write_config(tmp_path, [{"name": "t", "url": site.url("feed.xml")}])
     _crawl(config)
     [path] = archive_files(tmp_path / "posts")
     first = frontmatter.loads(path.read_text(encoding="utf-8"))
 
-    site.write("feed.xml", rss_feed([_item(1, description="<p>Corrected body.</p>")]))
+    site.write("feed.xml", rss_feed([rss_item(1, description="<p>Corrected body.</p>")]))
     out = _crawl(config)
     assert archive_files(tmp_path / "posts") == [path]
     second = frontmatter.loads(path.read_text(encoding="utf-8"))
@@ -74,7 +62,7 @@ def test_changed_item_is_rewritten_in_place(site: LocalSite, tmp_path: Path) -> 
 
 
 def test_two_articles_with_one_title_get_two_files(site: LocalSite, tmp_path: Path) -> None:
-    items = [_item(1, title="Same title"), _item(2, title="Same title")]
+    items = [rss_item(1, title="Same title"), rss_item(2, title="Same title")]
     config = write_config(tmp_path, [{"name": "t", "url": site.write("f.xml", rss_feed(items))}])
     _crawl(config)
     files = archive_files(tmp_path / "posts")
@@ -93,7 +81,7 @@ HOSTILE = [
 
 
 def test_hostile_and_long_titles_round_trip(site: LocalSite, tmp_path: Path) -> None:
-    items = [_item(n, title=title) for n, title in enumerate(HOSTILE)]
+    items = [rss_item(n, title=title) for n, title in enumerate(HOSTILE)]
     config = write_config(tmp_path, [{"name": "t", "url": site.write("f.xml", rss_feed(items))}])
     _crawl(config)
     root = (tmp_path / "posts").resolve()
@@ -110,7 +98,7 @@ def test_hostile_and_long_titles_round_trip(site: LocalSite, tmp_path: Path) -> 
 
 
 def test_item_without_date_keeps_its_first_seen_date(site: LocalSite, tmp_path: Path) -> None:
-    item = _item(1)
+    item = rss_item(1)
     del item["pubDate"]
     config = write_config(tmp_path, [{"name": "t", "url": site.write("f.xml", rss_feed([item]))}])
     _crawl(config)
@@ -126,7 +114,7 @@ def test_item_without_date_keeps_its_first_seen_date(site: LocalSite, tmp_path: 
 
 
 def test_failed_source_exits_1_and_others_are_archived(site: LocalSite, tmp_path: Path) -> None:
-    good = site.write("good.xml", rss_feed([_item(1)]))
+    good = site.write("good.xml", rss_feed([rss_item(1)]))
     config = write_config(tmp_path, [
         {"name": "good", "url": good},
         {"name": "missing", "url": site.url("missing.xml")},
@@ -139,8 +127,8 @@ def test_failed_source_exits_1_and_others_are_archived(site: LocalSite, tmp_path
 
 def test_source_option_limits_the_crawl(site: LocalSite, tmp_path: Path) -> None:
     config = write_config(tmp_path, [
-        {"name": "a", "url": site.write("a.xml", rss_feed([_item(1)]))},
-        {"name": "b", "url": site.write("b.xml", rss_feed([_item(2)]))},
+        {"name": "a", "url": site.write("a.xml", rss_feed([rss_item(1)]))},
+        {"name": "b", "url": site.write("b.xml", rss_feed([rss_item(2)]))},
     ])
     result = feedvault("crawl", "--config", config, "--source", "b")
     assert result.returncode == 0, result.stderr
@@ -166,7 +154,7 @@ def test_plain_scrapy_list_and_crawl(site: LocalSite, tmp_path: Path) -> None:
                             capture_output=True, text=True, timeout=120)
     assert listed.returncode == 0, listed.stderr
     assert listed.stdout.split() == ["backfill", "feeds"]
-    config = write_config(tmp_path, [{"name": "t", "url": site.write("f.xml", rss_feed([_item(1)]))}])
+    config = write_config(tmp_path, [{"name": "t", "url": site.write("f.xml", rss_feed([rss_item(1)]))}])
     crawled = subprocess.run(
         [sys.executable, "-m", "scrapy", "crawl", "feeds", "-s", f"FEEDVAULT_CONFIG={config}"],
         cwd=REPO, capture_output=True, text=True, timeout=120,

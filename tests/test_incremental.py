@@ -11,19 +11,7 @@ import frontmatter
 
 from archive import Archive
 
-from .conftest import LocalSite, archive_files, feedvault, rss_feed, write_config
-
-
-def _item(n: int, **overrides: str) -> dict[str, str]:
-    item = {
-        "title": f"Article {n}",
-        "link": f"http://example.invalid/posts/{n}",
-        "guid": f"urn:test:{n}",
-        "pubDate": "Mon, 01 Jan 2024 10:00:00 +0800",
-        "description": f"<p>Body of article {n}.</p>",
-    }
-    item.update(overrides)
-    return item
+from .conftest import LocalSite, archive_files, feedvault, rss_feed, rss_item, write_config
 
 
 def _crawl(config: Path, *args: str, expect: int = 0) -> str:
@@ -44,7 +32,7 @@ def _ledger(root: Path, sql: str) -> list[tuple[object, ...]]:
 
 def test_unchanged_feed_is_answered_304_and_costs_nothing(site: LocalSite, tmp_path: Path) -> None:
     config = write_config(tmp_path, [{"name": "t", "url": site.write("f.xml", rss_feed(
-        [_item(1), _item(2)]))}])
+        [rss_item(1), rss_item(2)]))}])
     _crawl(config)
     ledger = (tmp_path / "posts" / ".feedvault" / "ledger.sqlite").stat().st_mtime_ns
     out = _crawl(config)
@@ -58,9 +46,9 @@ def test_unchanged_feed_is_answered_304_and_costs_nothing(site: LocalSite, tmp_p
 
 def test_edited_item_gives_one_rewrite_and_two_revisions(site: LocalSite, tmp_path: Path) -> None:
     config = write_config(tmp_path, [{"name": "t", "url": site.write("f.xml", rss_feed(
-        [_item(1), _item(2)]))}])
+        [rss_item(1), rss_item(2)]))}])
     _crawl(config)
-    site.write("f.xml", rss_feed([_item(1, description="<p>Edited.</p>"), _item(2)]))
+    site.write("f.xml", rss_feed([rss_item(1, description="<p>Edited.</p>"), rss_item(2)]))
     out = _crawl(config)
     assert _row(out, "t")[:5] == ["0", "1", "1", "0", "0"]
     _crawl(config)  # 304: no third revision
@@ -76,10 +64,10 @@ def test_edited_item_gives_one_rewrite_and_two_revisions(site: LocalSite, tmp_pa
 
 def test_new_guid_with_known_link_is_the_same_article(site: LocalSite, tmp_path: Path) -> None:
     config = write_config(tmp_path, [{"name": "t", "url": site.write("f.xml", rss_feed(
-        [_item(1), _item(2)]))}])
+        [rss_item(1), rss_item(2)]))}])
     _crawl(config)
     before = archive_files(tmp_path / "posts")
-    site.write("f.xml", rss_feed([_item(1, guid="https://new.example/?p=1"), _item(2)]))
+    site.write("f.xml", rss_feed([rss_item(1, guid="https://new.example/?p=1"), rss_item(2)]))
     out = _crawl(config)
     assert archive_files(tmp_path / "posts") == before
     assert _row(out, "t")[:2] == ["0", "1"]  # rewritten in place with its new guid
@@ -90,16 +78,16 @@ def test_new_guid_with_known_link_is_the_same_article(site: LocalSite, tmp_path:
 def test_items_sharing_one_link_stay_two_articles(site: LocalSite, tmp_path: Path) -> None:
     shared = "http://example.invalid/"
     config = write_config(tmp_path, [{"name": "t", "url": site.write("f.xml", rss_feed(
-        [_item(1, link=shared), _item(2, link=shared)]))}])
+        [rss_item(1, link=shared), rss_item(2, link=shared)]))}])
     _crawl(config)
     assert len(archive_files(tmp_path / "posts")) == 2
 
 
 def test_identity_by_link_ignores_guids_that_change(site: LocalSite, tmp_path: Path) -> None:
     config = write_config(tmp_path, [{"name": "t", "id": "link", "url": site.write(
-        "f.xml", rss_feed([_item(1, guid="build-1")]))}])
+        "f.xml", rss_feed([rss_item(1, guid="build-1")]))}])
     _crawl(config)
-    site.write("f.xml", rss_feed([_item(1, guid="build-2")]))
+    site.write("f.xml", rss_feed([rss_item(1, guid="build-2")]))
     _crawl(config)
     assert len(archive_files(tmp_path / "posts")) == 1
     assert _ledger(tmp_path / "posts", "SELECT identity FROM articles") == [
@@ -108,8 +96,8 @@ def test_identity_by_link_ignores_guids_that_change(site: LocalSite, tmp_path: P
 
 def test_due_skips_a_source_polled_a_minute_ago(site: LocalSite, tmp_path: Path) -> None:
     config = write_config(tmp_path, [
-        {"name": "hourly", "url": site.write("a.xml", rss_feed([_item(1)])), "interval": "1h"},
-        {"name": "fresh", "url": site.write("b.xml", rss_feed([_item(2)]))},
+        {"name": "hourly", "url": site.write("a.xml", rss_feed([rss_item(1)])), "interval": "1h"},
+        {"name": "fresh", "url": site.write("b.xml", rss_feed([rss_item(2)]))},
     ])
     _crawl(config, "--source", "hourly")
     state = tmp_path / "posts" / ".feedvault" / "http.sqlite"
@@ -132,7 +120,7 @@ def test_due_skips_a_source_polled_a_minute_ago(site: LocalSite, tmp_path: Path)
 def test_retry_after_postpones_the_source(site: LocalSite, tmp_path: Path) -> None:
     config = write_config(tmp_path, [
         {"name": "busy", "url": site.url("busy.xml")},
-        {"name": "ok", "url": site.write("ok.xml", rss_feed([_item(1)]))},
+        {"name": "ok", "url": site.write("ok.xml", rss_feed([rss_item(1)]))},
     ])
     site.answer("busy.xml", 503, {"Retry-After": "3600"})
     report = tmp_path / "report.json"
@@ -147,7 +135,7 @@ def test_retry_after_postpones_the_source(site: LocalSite, tmp_path: Path) -> No
                                  "reason": "feed not fetched (HTTP 503)"}]
 
     del site.answers["/busy.xml"]
-    site.write("busy.xml", rss_feed([_item(2)]))
+    site.write("busy.xml", rss_feed([rss_item(2)]))
     for args in ((), ("--due",)):
         out = _crawl(config, *args)
         assert "postponed until" in out or "not due until" in out
@@ -157,11 +145,11 @@ def test_retry_after_postpones_the_source(site: LocalSite, tmp_path: Path) -> No
 
 
 def test_rss_ttl_and_max_age_postpone_the_next_poll(site: LocalSite, tmp_path: Path) -> None:
-    feed = rss_feed([_item(1)]).replace("<channel>", "<channel><ttl>120</ttl>")
+    feed = rss_feed([rss_item(1)]).replace("<channel>", "<channel><ttl>120</ttl>")
     config = write_config(tmp_path, [
         {"name": "ttl", "url": site.write("ttl.xml", feed)},
-        {"name": "cached", "url": site.write("cached.xml", rss_feed([_item(2)]))},
-        {"name": "plain", "url": site.write("plain.xml", rss_feed([_item(3)]))},
+        {"name": "cached", "url": site.write("cached.xml", rss_feed([rss_item(2)]))},
+        {"name": "plain", "url": site.write("plain.xml", rss_feed([rss_item(3)]))},
     ])
     site.headers["/cached.xml"] = {"Cache-Control": "public, max-age=1800"}
     _crawl(config)
@@ -172,7 +160,7 @@ def test_rss_ttl_and_max_age_postpone_the_next_poll(site: LocalSite, tmp_path: P
 
 
 def test_failed_urls_are_listed_in_the_report(site: LocalSite, tmp_path: Path) -> None:
-    items = [_item(1), {"title": "No identity", "description": "<p>x</p>"}]
+    items = [rss_item(1), {"title": "No identity", "description": "<p>x</p>"}]
     config = write_config(tmp_path, [
         {"name": "t", "url": site.write("f.xml", rss_feed(items))},
         {"name": "gone", "url": site.url("gone.xml")},
@@ -193,9 +181,9 @@ def test_failed_urls_are_listed_in_the_report(site: LocalSite, tmp_path: Path) -
 def test_robots_txt_is_obeyed_unless_the_source_opts_out(site: LocalSite, tmp_path: Path) -> None:
     site.write("robots.txt", "User-agent: *\nDisallow: /private/\n")
     config = write_config(tmp_path, [
-        {"name": "polite", "url": site.write("private/a.xml", rss_feed([_item(1)]))},
+        {"name": "polite", "url": site.write("private/a.xml", rss_feed([rss_item(1)]))},
         {"name": "optout", "robots": False, "url": site.write("private/b.xml",
-                                                              rss_feed([_item(2)]))},
+                                                              rss_feed([rss_item(2)]))},
     ])
     out = _crawl(config, expect=1)
     assert _row(out, "polite")[6] == "FAILED" and "Forbidden by robots.txt" in out
