@@ -93,7 +93,7 @@ class Ledger:
             fatal = isinstance(exc, sqlite3.OperationalError) and any(
                 word in str(exc) for word in ("disk is full", "readonly", "disk I/O")
             )
-            raise LedgerError(f"{self.path}: cannot record {entry.path}: {exc}",
+            raise LedgerError(f"{self.path}: cannot record {entry.path}: {_reason(exc)}",
                               fatal=fatal) from exc
 
     @retry_busy
@@ -162,3 +162,11 @@ class _Transaction:
 
     def __exit__(self, exc_type: object, *_: object) -> None:
         self._db.execute("COMMIT" if exc_type is None else "ROLLBACK")
+
+
+def _reason(exc: sqlite3.Error) -> str:
+    """SQLite's message, with the operating system's words for a full disk (as a failed file
+    write says it), whichever of the two the disk ran out under."""
+    if getattr(exc, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL:
+        return f"No space left on device (SQLite: {exc})"
+    return str(exc)

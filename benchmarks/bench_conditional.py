@@ -45,6 +45,13 @@ def feed(n: int, items: int) -> bytes:
             "</channel></rss>").encode()
 
 
+class _Server(ThreadingHTTPServer):
+    # Python's default listen backlog is 5 (nginx and Apache use 511): with more connections
+    # waiting, the kernel drops SYNs and the client retries a second later, which measures
+    # this toy server rather than the crawler.
+    request_queue_size = 128
+
+
 class Server:
     """Feeds held in memory; counts answers by status."""
 
@@ -58,6 +65,7 @@ class Server:
         outer = self
 
         class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"  # keep-alive, as real feed hosts speak
             def do_GET(self) -> None:
                 body = outer.bodies.get(self.path)
                 if body is None:
@@ -85,7 +93,7 @@ class Server:
             def log_message(self, *args: object) -> None:
                 pass
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd = _Server(("127.0.0.1", 0), Handler)
         self.base = f"http://127.0.0.1:{self.httpd.server_address[1]}"
         threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
 

@@ -2,6 +2,8 @@
 
 import os
 
+from scrapy.settings import default_settings
+
 from crawler import __version__
 from crawler.distributed.addon import DistributedAddon
 from crawler.middlewares import (
@@ -28,6 +30,15 @@ AUTOTHROTTLE_ENABLED = True
 AUTOTHROTTLE_START_DELAY = 0.5
 AUTOTHROTTLE_MAX_DELAY = 30
 AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0
+# No consoles: Scrapy's telnet console and its remote-control HTTP server (which runs
+# Python sent to it) have no place in a scheduled archiver; left on, they also cost every
+# crawl a tenth of a second of start-up. They are left out of EXTENSIONS_BASE, not set to
+# None (Scrapy imports every extension it is told about, even a disabled one);
+# `[scrapy] EXTENSIONS` can bring them back.
+_CONSOLES = ("scrapy.extensions.telnet.TelnetConsole",
+             "scrapy.extensions.remote_control.RemoteControl")
+EXTENSIONS_BASE = {name: order for name, order in default_settings.EXTENSIONS_BASE.items()
+                   if name not in _CONSOLES}
 EXTENSIONS = {
     "scrapy.extensions.throttle.AutoThrottle": None,
     ConditionalAutoThrottle: 0,
@@ -50,6 +61,10 @@ DOWNLOADER_MIDDLEWARES = {
 }
 
 TELNETCONSOLE_ENABLED = False
+REMOTE_CONTROL_ENABLED = False
+# Items of one response go through the pipelines this many at a time (Scrapy's default, 100,
+# starts 100 asyncio tasks per response, even for a 304 that yields nothing).
+CONCURRENT_ITEMS = 25
 LOG_LEVEL = "INFO"
 
 ITEM_PIPELINES = {

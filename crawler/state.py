@@ -1,4 +1,5 @@
-"""HTTP state between crawls: validators per URL and poll times per source, in SQLite."""
+"""HTTP state between crawls, in SQLite: validators per URL, poll times per source, and the
+request pace AutoThrottle settled on per site."""
 
 from __future__ import annotations
 
@@ -29,6 +30,11 @@ CREATE TABLE IF NOT EXISTS polls (
     skip_days     TEXT NOT NULL DEFAULT '[]',
     ttl           INTEGER,
     outcome       TEXT
+);
+CREATE TABLE IF NOT EXISTS paces (
+    slot          TEXT PRIMARY KEY,
+    delay         REAL NOT NULL,
+    stored        TEXT NOT NULL
 );
 """
 
@@ -133,6 +139,29 @@ class HttpState:
                      json.dumps(list(poll.skip_hours)), json.dumps(list(poll.skip_days)),
                      poll.ttl, poll.outcome),
                 )
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        db.execute("COMMIT")
+
+    @retry_busy
+    def paces(self) -> dict[str, float]:
+        """Seconds between requests per download slot (host) at the end of the last crawl."""
+        return dict(self._db.execute("SELECT slot, delay FROM paces").fetchall())
+
+    def save_paces(self, paces: Mapping[str, float], now: datetime) -> None:
+        try:
+            self._save_paces(paces, now)
+        except sqlite3.Error as exc:
+            raise LedgerError(f"{self.path}: cannot save the HTTP state: {exc}") from exc
+
+    @retry_busy
+    def _save_paces(self, paces: Mapping[str, float], now: datetime) -> None:
+        db = self._db
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            db.executemany("INSERT OR REPLACE INTO paces VALUES (?, ?, ?)",
+                           [(slot, delay, now.isoformat()) for slot, delay in paces.items()])
         except BaseException:
             db.execute("ROLLBACK")
             raise

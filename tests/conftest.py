@@ -50,6 +50,7 @@ class _QuietHandler(SimpleHTTPRequestHandler):
         path = self.path.split("?", 1)[0]
         site.requests.append((path, self.headers.get("If-None-Match"),
                               self.headers.get("If-Modified-Since")))
+        site.times.append(time.monotonic())
         self._extra = dict(site.headers.get(path, {}))
         if path in site.delays:
             time.sleep(site.delays[path])
@@ -88,6 +89,7 @@ class LocalSite:
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
         self.server.site = self  # type: ignore[attr-defined]
         self.requests: list[tuple[str, str | None, str | None]] = []  # path, INM, IMS
+        self.times: list[float] = []  # time.monotonic() of each request, in the same order
         self.answers: dict[str, tuple[int, dict[str, str]]] = {}  # path -> canned answer
         self.headers: dict[str, dict[str, str]] = {}  # path -> extra response headers
         self.delays: dict[str, float] = {}  # path -> seconds to wait before answering

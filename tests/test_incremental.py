@@ -201,3 +201,27 @@ def test_short_retry_after_is_waited_for_and_retried(site: LocalSite, tmp_path: 
     served = site.served("f.xml")
     assert len(served) == 4  # the first answer and three retries (RETRY_TIMES)
     assert time.monotonic() - started >= 3  # each one a second after the last
+
+
+def test_each_site_starts_at_the_pace_the_last_crawl_settled_on(site: LocalSite,
+                                                                tmp_path: Path) -> None:
+    """With AUTOTHROTTLE_START_DELAY = 2, a first crawl waits at least 1 s (Scrapy jitters
+    delays by 0.5-1.5x) between robots.txt and the first feed; AutoThrottle then lowers the
+    delay answer by answer. The next crawl starts at the pace the first ended with."""
+    feeds = [{"name": f"f{n}", "url": site.write(f"{n}.xml", rss_feed([rss_item(n)]))}
+             for n in range(6)]
+    config = write_config(tmp_path, feeds, extra="[scrapy]\nAUTOTHROTTLE_START_DELAY = 2\n")
+
+    def first_gap() -> float:
+        """Seconds between robots.txt and the first feed request of the last crawl."""
+        start = max(i for i, r in enumerate(site.requests) if r[0] == "/robots.txt")
+        return site.times[start + 1] - site.times[start]
+
+    _crawl(config)
+    assert first_gap() >= 1.0
+    with sqlite3.connect(tmp_path / "posts" / ".feedvault" / "http.sqlite") as db:
+        (slot, pace), = db.execute("SELECT slot, delay FROM paces").fetchall()
+    assert slot == "127.0.0.1" and pace < 0.5
+    out = _crawl(config)
+    assert all(_row(out, f"f{n}")[3] == "1" for n in range(6))  # all answered 304
+    assert first_gap() < 1.0

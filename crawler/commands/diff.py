@@ -9,10 +9,6 @@ from pathlib import Path
 from typing import Any
 
 from archive import FeedvaultError
-from archive.diff import DEFAULT_IGNORED, diff_archive
-from archive.diff_html import render_html
-from archive.diff_json import render_json
-from archive.diff_text import render_stat, render_text
 
 from ..config import Config
 from .exit import EXIT_FAILED, EXIT_OK, EXIT_USAGE
@@ -42,6 +38,12 @@ def register(commands: Any, common: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, config: Config) -> int:
+    # imported here, not above: every other command starts faster
+    from archive.diff import DEFAULT_IGNORED, diff_archive
+    from archive.diff_html import render_html
+    from archive.diff_json import render_json
+    from archive.diff_text import render_stat, render_text
+
     ignored = frozenset(args.ignore_field) | (frozenset() if args.all_fields else DEFAULT_IGNORED)
     try:
         diff = diff_archive(config.archive_path, args.a, args.b, preset=config.preset_object(),
