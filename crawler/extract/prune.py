@@ -28,6 +28,7 @@ _HIDDEN_CLASS = re.compile(r"(?:^|\s)(?:hidden|hide|d-none|sr-only|visually-hidd
 _HIDDEN = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
 _BAD_ROLES = {"menu", "menubar", "complementary", "navigation", "alert", "alertdialog",
               "dialog", "banner", "contentinfo", "search"}
+MOST = 0.6  # share of the content's text that no conditional rule may drop at once
 _KEEP_TAGS = {"html", "body", "a", "article", "main", "table", "tbody", "tr", "td", "th",
               "code", "pre"}
 
@@ -92,6 +93,7 @@ def clean_content(container: HtmlElement, title: str | None, *, conditional: boo
     from .auto import link_density, measure  # measure needs the pruned, chosen subtree
 
     stats = measure(container)
+    whole = stats[container].chars if container in stats else 0
     doomed = []
     for el in container.iter("div", "section", "table", "ul", "ol", "header", "form", "h1",
                              "h2", "figure"):
@@ -107,8 +109,8 @@ def clean_content(container: HtmlElement, title: str | None, *, conditional: boo
             if weight < 0 or density > 0.33 or (title and text and text == title):
                 doomed.append(el)
             continue
-        if not conditional:
-            continue
+        if not conditional or (whole and chars > whole * MOST):
+            continue  # a wrapper of most of the article is never furniture
         if weight < 0 and tag != "figure":
             doomed.append(el)
             continue

@@ -1,0 +1,32 @@
+"""Automatic extraction rules: page furniture goes, the article (with its images) stays."""
+
+from __future__ import annotations
+
+from lxml import html as lxml_html
+
+from crawler.extract.prune import clean_content
+
+URL = "http://example.com/story"
+SENTENCE = ("The council met on Tuesday evening, and after a long debate, the members voted "
+            "to rebuild the old bridge across the river. ")
+
+
+
+def _cleaned(fragment: str) -> str:
+    container = lxml_html.fragment_fromstring(fragment, create_parent="div")
+    clean_content(container, None)
+    return lxml_html.tostring(container, encoding="unicode")
+
+
+def test_a_wrapper_of_most_of_the_article_is_not_furniture() -> None:
+    # a short article whose links make its wrapper look like a link box (density > 0.2):
+    # the rule for link boxes must not drop the article itself
+    kept = _cleaned(
+        "<div class='node'><p><a href='/bag'>The Mini laptop bag</a> is sturdy and built to "
+        f"last. {SENTENCE}{SENTENCE}</p><img src='/bag.jpg'><p><a href='/archive'>The article "
+        "you requested has been archived: click here to search for it in the archive.</a></p>"
+        "<div class='more'><a href='/a'>Bags</a> <a href='/b'>Shoes</a> <a href='/c'>Hats</a>"
+        "</div></div>")
+    assert "built to last" in kept
+    assert "/bag.jpg" in kept
+    assert "Shoes" not in kept  # the small link box inside it still goes
