@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from lxml import html as lxml_html
 
+from crawler.extract import extract_article
 from crawler.extract.prune import clean_content
 
 URL = "http://example.com/story"
@@ -30,3 +31,26 @@ def test_a_wrapper_of_most_of_the_article_is_not_furniture() -> None:
     assert "built to last" in kept
     assert "/bag.jpg" in kept
     assert "Shoes" not in kept  # the small link box inside it still goes
+
+
+def _page(body: str) -> str:
+    return f"<html><head><title>Bridge</title></head><body>{body}</body></html>"
+
+
+def test_an_aside_holding_most_of_the_text_is_the_article() -> None:
+    slides = "".join(f"<li><h2>Idea {n}</h2><img src='/slide{n}.jpg'><p>{SENTENCE}</p></li>"
+                     for n in range(6))
+    page = _page("<div id='intro'><p>These easy centerpieces will add flair.</p></div>"
+                 f"<aside id='rightColumn'><div class='slideshow'><ul>{slides}</ul></div></aside>")
+    article = extract_article(page, URL)
+    assert "Idea 5" in article.text
+    assert "/slide0.jpg" in article.body_html
+
+
+def test_a_small_aside_is_furniture() -> None:
+    page = _page(f"<article><p>{SENTENCE * 3}</p><img src='/bridge.jpg'>"
+                 "<aside><p>Subscribe to our newsletter, and get the news every morning.</p>"
+                 f"</aside><p>{SENTENCE}</p></article>")
+    article = extract_article(page, URL)
+    assert "newsletter" not in article.text
+    assert "/bridge.jpg" in article.body_html

@@ -8,7 +8,7 @@ from functools import lru_cache
 from ._dom import HtmlElement, tag_of
 
 _ALWAYS = ("script", "style", "noscript", "template", "iframe", "object", "embed", "nav",
-           "aside", "footer", "svg", "button", "input", "select", "textarea", "link", "meta",
+           "footer", "svg", "button", "input", "select", "textarea", "link", "meta",
            "canvas", "dialog", "menu")
 _UNLIKELY = re.compile(
     r"-ad-|ai2html|banner|breadcrumb|combx|comment|communit|cover-wrap|disqus|extra|footer|"
@@ -57,12 +57,15 @@ def _unlikely(names: str) -> bool:
 
 def prune_page(body: HtmlElement, *, unlikely: bool = True) -> None:
     """Drop what is never article text: scripts, navigation, hidden and unlikely blocks."""
-    doomed = []
+    doomed, asides = [], []
     for el in body.iter():
         tag = el.tag
         if type(tag) is not str:
             if el.getparent() is not None:
                 doomed.append(el)  # comments
+            continue
+        if tag == "aside":
+            asides.append(el)
             continue
         if tag in _ALWAYS:
             doomed.append(el)
@@ -84,6 +87,18 @@ def prune_page(body: HtmlElement, *, unlikely: bool = True) -> None:
             doomed.append(el)
     for el in doomed:
         if el.getparent() is not None:
+            el.drop_tree()
+    _drop_asides(body, asides)
+
+
+def _drop_asides(body: HtmlElement, asides: list[HtmlElement]) -> None:
+    """Asides are furniture, unless one holds most of the page's text (a slideshow's slides
+    marked up as an aside): that one stays and is scored like any block."""
+    if not asides:
+        return
+    total = len(body.text_content())
+    for el in asides:  # an aside inside a dropped one is measured, then dropped with it
+        if len(el.text_content()) <= total * MOST:
             el.drop_tree()
 
 
