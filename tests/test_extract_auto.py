@@ -54,3 +54,28 @@ def test_a_small_aside_is_furniture() -> None:
     article = extract_article(page, URL)
     assert "newsletter" not in article.text
     assert "/bridge.jpg" in article.body_html
+
+
+def test_a_footer_holding_most_of_the_text_is_the_article() -> None:
+    transcript = "".join(f"<p>Speaker {n}: {SENTENCE}</p>" for n in range(5))
+    page = _page(f"<article><h1>Bridge</h1><img src='/bridge.jpg'><p>Watch the video.</p>"
+                 f"<footer id='meta-data'><div id='transcript'>{transcript}</div></footer>"
+                 "</article><footer><p>Copyright, all rights reserved.</p></footer>")
+    article = extract_article(page, URL)
+    assert "Speaker 4" in article.text
+    assert "Copyright" not in article.text
+
+
+def test_a_picture_with_a_media_class_is_kept_a_share_bar_is_not() -> None:
+    pictures = "".join(
+        f"<div class='media-image'><h3>Photo {n}: the old bridge</h3><img src='/p{n}.jpg'>"
+        "<span>Herald photo</span></div>" for n in range(3))
+    share = ("<div class='social-share'><a href='/fb'><img src='/fb.png'></a>"
+             "<a href='/tw'><img src='/tw.png'></a> Share this</div>")
+    page = _page(f"<div class='story'><p>{SENTENCE * 3}</p>{pictures}{share}"
+                 f"<p>{SENTENCE}</p></div>")
+    article = extract_article(page, URL)
+    for n in range(3):
+        assert f"/p{n}.jpg" in article.body_html
+    assert "Photo 2" in article.text
+    assert "/fb.png" not in article.body_html

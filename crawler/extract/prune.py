@@ -8,8 +8,8 @@ from functools import lru_cache
 from ._dom import HtmlElement, tag_of
 
 _ALWAYS = ("script", "style", "noscript", "template", "iframe", "object", "embed", "nav",
-           "footer", "svg", "button", "input", "select", "textarea", "link", "meta",
-           "canvas", "dialog", "menu")
+           "svg", "button", "input", "select", "textarea", "link", "meta", "canvas", "dialog",
+           "menu")
 _UNLIKELY = re.compile(
     r"-ad-|ai2html|banner|breadcrumb|combx|comment|communit|cover-wrap|disqus|extra|footer|"
     r"gdpr|header|legends|menu|related|remark|replies|rss|shoutbox|sidebar|skyscraper|social|"
@@ -28,7 +28,9 @@ _HIDDEN_CLASS = re.compile(r"(?:^|\s)(?:hidden|hide|d-none|sr-only|visually-hidd
 _HIDDEN = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
 _BAD_ROLES = {"menu", "menubar", "complementary", "navigation", "alert", "alertdialog",
               "dialog", "banner", "contentinfo", "search"}
+_SIDE = frozenset({"aside", "footer"})  # furniture, unless they hold most of the page's text
 MOST = 0.6  # share of the content's text that no conditional rule may drop at once
+PICTURE_TEXT = 300  # weighted characters: a caption, a credit, not a block of text
 _KEEP_TAGS = {"html", "body", "a", "article", "main", "table", "tbody", "tr", "td", "th",
               "code", "pre"}
 
@@ -64,7 +66,7 @@ def prune_page(body: HtmlElement, *, unlikely: bool = True) -> None:
             if el.getparent() is not None:
                 doomed.append(el)  # comments
             continue
-        if tag == "aside":
+        if tag in _SIDE:
             asides.append(el)
             continue
         if tag in _ALWAYS:
@@ -88,12 +90,12 @@ def prune_page(body: HtmlElement, *, unlikely: bool = True) -> None:
     for el in doomed:
         if el.getparent() is not None:
             el.drop_tree()
-    _drop_asides(body, asides)
+    _drop_side_blocks(body, asides)
 
 
-def _drop_asides(body: HtmlElement, asides: list[HtmlElement]) -> None:
-    """Asides are furniture, unless one holds most of the page's text (a slideshow's slides
-    marked up as an aside): that one stays and is scored like any block."""
+def _drop_side_blocks(body: HtmlElement, asides: list[HtmlElement]) -> None:
+    """Asides and footers are furniture, unless one holds most of the page's text (slides
+    marked up as an aside, a transcript in an article's footer): it stays and is scored."""
     if not asides:
         return
     total = len(body.text_content())
@@ -126,7 +128,8 @@ def clean_content(container: HtmlElement, title: str | None, *, conditional: boo
             continue
         if not conditional or (whole and chars > whole * MOST):
             continue  # a wrapper of most of the article is never furniture
-        if weight < 0 and tag != "figure":
+        picture = tag == "figure" or (weight < 0 and _picture(el, chars, density))
+        if weight < 0 and not picture:
             doomed.append(el)
             continue
         commas = s.commas if s else 0
@@ -136,7 +139,7 @@ def clean_content(container: HtmlElement, title: str | None, *, conditional: boo
         images = len(el.findall(".//img"))
         items = len(el.findall(".//li"))
         inputs = len(el.findall(".//input"))
-        if tag == "figure":
+        if picture:
             continue
         if ((images > 1 and paragraphs / images < 0.5 and chars < 200)
                 or (tag not in ("ul", "ol") and items > paragraphs + 10 and density > 0.3)
@@ -148,3 +151,17 @@ def clean_content(container: HtmlElement, title: str | None, *, conditional: boo
     for el in doomed:
         if el.getparent() is not None:
             el.drop_tree()
+
+
+def _picture(el: HtmlElement, chars: int, density: float) -> bool:
+    """A figure in all but name: one or two images, not links, with at most a caption."""
+    if chars > PICTURE_TEXT or density > 0.5:
+        return False
+    images = 0
+    for img in el.iter("img"):
+        node = img.getparent()
+        while node is not None and node is not el and tag_of(node) != "a":
+            node = node.getparent()
+        if node is el:
+            images += 1
+    return 0 < images <= 2
