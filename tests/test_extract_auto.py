@@ -79,3 +79,15 @@ def test_a_picture_with_a_media_class_is_kept_a_share_bar_is_not() -> None:
         assert f"/p{n}.jpg" in article.body_html
     assert "Photo 2" in article.text
     assert "/fb.png" not in article.body_html
+
+
+def test_a_second_copy_of_the_text_is_dropped_a_repeated_paragraph_is_not() -> None:
+    text = f"<div class='text'><p>{SENTENCE}</p><p>Then the mayor spoke, briefly.</p></div>"
+    refrain = "<p>The bridge will stand for a hundred years, and then a hundred more.</p>"
+    page = _page(f"<div class='main'><section class='intro'>{text}</section>"
+                 f"<img src='/bridge.jpg'>{refrain}<p>{SENTENCE}</p>{refrain}"
+                 f"<div class='body'>{text}</div></div>")
+    article = extract_article(page, URL)
+    assert article.text.count("the mayor spoke") == 1
+    assert article.text.count("hundred more") == 2
+    assert "/bridge.jpg" in article.body_html

@@ -30,6 +30,7 @@ _BAD_ROLES = {"menu", "menubar", "complementary", "navigation", "alert", "alertd
               "dialog", "banner", "contentinfo", "search"}
 _SIDE = frozenset({"aside", "footer"})  # furniture, unless they hold most of the page's text
 MOST = 0.6  # share of the content's text that no conditional rule may drop at once
+REPEAT_TEXT = 100  # characters: shorter blocks (credits, "Advertisement") may recur
 PICTURE_TEXT = 300  # weighted characters: a caption, a credit, not a block of text
 _KEEP_TAGS = {"html", "body", "a", "article", "main", "table", "tbody", "tr", "td", "th",
               "code", "pre"}
@@ -151,6 +152,27 @@ def clean_content(container: HtmlElement, title: str | None, *, conditional: boo
     for el in doomed:
         if el.getparent() is not None:
             el.drop_tree()
+    _drop_repeats(container)
+
+
+def _drop_repeats(container: HtmlElement) -> None:
+    """A block of paragraphs whose text already appeared in the content is a copy (a page
+    carrying its text twice, once per layout): the first copy stays, later ones go. Single
+    paragraphs may repeat on purpose (a refrain, a pull quote) and are left alone."""
+    seen: dict[str, HtmlElement] = {}
+
+    def walk(el: HtmlElement) -> None:
+        for child in list(el):
+            if tag_of(child) in ("div", "section", "article") and len(child.findall(".//p")) > 1:
+                text = " ".join(child.text_content().split())
+                first = seen.setdefault(text, child) if len(text) >= REPEAT_TEXT else child
+                if first is not child and first not in child.iterancestors():
+                    child.drop_tree()
+                    continue
+            if len(child):
+                walk(child)
+
+    walk(container)
 
 
 def _picture(el: HtmlElement, chars: int, density: float) -> bool:
