@@ -91,3 +91,13 @@ def test_a_second_copy_of_the_text_is_dropped_a_repeated_paragraph_is_not() -> N
     assert article.text.count("the mayor spoke") == 1
     assert article.text.count("hundred more") == 2
     assert "/bridge.jpg" in article.body_html
+
+
+def test_a_copy_of_loose_paragraphs_is_dropped() -> None:
+    paragraphs = (f"<img src='/bridge.jpg'><p>{SENTENCE}</p><p>Then the mayor spoke.</p>"
+                  f"<p>{SENTENCE.upper()}</p>")
+    page = _page(f"<div class='page_body'>{paragraphs}<div class='page_1'>{paragraphs}</div>"
+                 "</div>")
+    article = extract_article(page, URL)
+    assert article.text.count("the mayor spoke") == 1
+    assert article.body_html.count("/bridge.jpg") == 1

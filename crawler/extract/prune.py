@@ -156,20 +156,26 @@ def clean_content(container: HtmlElement, title: str | None, *, conditional: boo
 
 
 def _drop_repeats(container: HtmlElement) -> None:
-    """A block of paragraphs whose text already appeared in the content is a copy (a page
+    """A block of paragraphs that all appeared earlier in the content is a copy (a page
     carrying its text twice, once per layout): the first copy stays, later ones go. Single
     paragraphs may repeat on purpose (a refrain, a pull quote) and are left alone."""
-    seen: dict[str, HtmlElement] = {}
+    text_of = {p: " ".join(p.text_content().split()) for p in container.iter("p")}
+    first: dict[str, HtmlElement] = {}
+    for p, text in text_of.items():
+        first.setdefault(text, p)
+    if len(first) == len(text_of):
+        return  # no paragraph repeats
+
+    def copied(block: HtmlElement) -> bool:
+        texts = [t for t in map(text_of.get, block.iter("p")) if t]
+        return len(texts) > 1 and sum(map(len, texts)) >= REPEAT_TEXT and all(
+            block not in first[t].iterancestors() for t in texts)
 
     def walk(el: HtmlElement) -> None:
         for child in list(el):
-            if tag_of(child) in ("div", "section", "article") and len(child.findall(".//p")) > 1:
-                text = " ".join(child.text_content().split())
-                first = seen.setdefault(text, child) if len(text) >= REPEAT_TEXT else child
-                if first is not child and first not in child.iterancestors():
-                    child.drop_tree()
-                    continue
-            if len(child):
+            if tag_of(child) in ("div", "section", "article") and copied(child):
+                child.drop_tree()
+            elif len(child):
                 walk(child)
 
     walk(container)
