@@ -79,17 +79,18 @@ def extract_article(text: str, url: str, rules: Rules | None = None) -> Extracte
 
 
 def _automatic(root: HtmlElement, text: str, rules: Rules, title: str | None) -> HtmlElement:
-    """Scoring, strict first; a retry without the unlikely-class filter when it found little."""
+    """Scoring, strict first; when that finds little, a retry keeping blocks whose class
+    only looks unlikely, then one that also keeps what conditional cleaning would drop."""
     best: tuple[int, HtmlElement] | None = None
-    for strict in (True, False):
-        if not strict:
+    for strict, conditional in ((True, True), (False, True), (False, False)):
+        if best is not None:
             root = parse_html(text)
         chosen, _ = find_content(root, strict=strict)
         rules.strip(chosen)
         wrapper = lxml_html.Element("div")
         for el in chosen:
             wrapper.append(el)  # moves the elements; the page tree is no longer needed
-        clean_content(wrapper, title, conditional=strict)
+        clean_content(wrapper, title, conditional=conditional)
         size = len(wrapper.text_content().strip())
         if best is None or size > best[0] * 2:
             best = (size, wrapper)
