@@ -115,3 +115,16 @@ def test_an_unlikely_named_wrapper_still_gets_its_furniture_cleaned() -> None:
     assert "rebuild the old bridge" in article.text
     assert "/bridge.jpg" in article.body_html
     assert "Facebook" not in article.text
+
+
+def test_paragraphs_wrapped_one_by_one_join_the_article() -> None:
+    wrapped = "".join(f"<div class='par{n}'><p>Paragraph {n}: {SENTENCE}</p></div>"
+                      for n in range(3))
+    body = "".join(f"<p>{SENTENCE}</p>" for _ in range(6))
+    page = _page(f"<div class='story'>{wrapped}<div class='body'><img src='/bridge.jpg'>"
+                 f"{body}</div><div class='links'><a href='/a'>More news</a></div></div>")
+    article = extract_article(page, URL)
+    for n in range(3):
+        assert f"Paragraph {n}:" in article.text
+    assert "/bridge.jpg" in article.body_html
+    assert "More news" not in article.text
