@@ -91,7 +91,7 @@ def _automatic(root: HtmlElement, text: str, rules: Rules, title: str | None) ->
         for el in chosen:
             wrapper.append(el)  # moves the elements; the page tree is no longer needed
         clean_content(wrapper, title, conditional=conditional)
-        size = len(wrapper.text_content().strip())
+        size = len("".join(wrapper.text_content().split()))  # characters, not layout
         if best is None or size > best[0] * 2:
             best = (size, wrapper)
         if size >= MIN_TEXT:
