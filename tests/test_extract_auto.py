@@ -143,3 +143,14 @@ def test_layout_whitespace_does_not_count_as_text_found() -> None:
     article = extract_article(page, URL)
     assert "rebuild the old bridge" in article.text
     assert "/b.jpg" in article.body_html
+
+
+def test_the_title_repeated_as_a_heading_goes_a_section_heading_stays() -> None:
+    page = ("<html><head><title>Council votes to rebuild the old bridge | Town News</title>"
+            "</head><body><div class='story'><h1>Council votes to rebuild old bridge</h1>"
+            f"<img src='/bridge.jpg'><p>{SENTENCE * 3}</p><h2>The bridge</h2>"
+            f"<p>{SENTENCE * 2}</p></div></body></html>")
+    article = extract_article(page, URL)
+    assert "Council votes" not in article.text
+    assert "The bridge" in article.text
+    assert "/bridge.jpg" in article.body_html

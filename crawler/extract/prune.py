@@ -31,6 +31,8 @@ _BAD_ROLES = {"menu", "menubar", "complementary", "navigation", "alert", "alertd
 _SIDE = frozenset({"aside", "footer"})  # furniture, unless they hold most of the page's text
 MOST = 0.6  # share of the content's text that no conditional rule may drop at once
 REPEAT_TEXT = 100  # characters: shorter blocks (credits, "Advertisement") may recur
+TITLE_MATCH = 0.75  # share of a heading's words found in the title to call it the title
+_WORDS = re.compile(r"\w+")
 PICTURE_TEXT = 300  # weighted characters: a caption, a credit, not a block of text
 _KEEP_TAGS = {"html", "body", "a", "article", "main", "table", "tbody", "tr", "td", "th",
               "code", "pre"}
@@ -124,7 +126,7 @@ def clean_content(container: HtmlElement, title: str | None, *, conditional: boo
         chars = s.chars if s else 0
         if tag in ("h1", "h2"):
             text = " ".join(el.text_content().split())
-            if weight < 0 or density > 0.33 or (title and text and text == title):
+            if weight < 0 or density > 0.33 or (title and text and _same_title(text, title)):
                 doomed.append(el)
             continue
         if not conditional or (whole and chars > whole * MOST):
@@ -179,6 +181,18 @@ def _drop_repeats(container: HtmlElement) -> None:
                 walk(child)
 
     walk(container)
+
+
+def _same_title(heading: str, title: str) -> bool:
+    """The page's title repeated as a heading: its words are (nearly) all in the title, which
+    may carry a site name or a kicker besides (readability's title similarity)."""
+    if heading == title:
+        return True
+    words = _WORDS.findall(heading.lower())
+    if len(words) < 3:  # "Introduction" in a title about an introduction is a section
+        return False
+    in_title = set(_WORDS.findall(title.lower()))
+    return sum(w in in_title for w in words) >= len(words) * TITLE_MATCH
 
 
 def _picture(el: HtmlElement, chars: int, density: float) -> bool:
