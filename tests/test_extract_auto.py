@@ -154,3 +154,15 @@ def test_the_title_repeated_as_a_heading_goes_a_section_heading_stays() -> None:
     assert "Council votes" not in article.text
     assert "The bridge" in article.text
     assert "/bridge.jpg" in article.body_html
+
+
+def test_a_picture_linking_to_its_larger_copy_is_still_a_picture() -> None:
+    picture = ("<div class='wp-caption media'><a href='/uploads/bridge-large.jpg'>"
+               "<img src='/uploads/bridge.jpg'></a><p>The old bridge at dawn.</p></div>")
+    teaser = ("<div class='media-promo'><a href='/other-story'><img src='/teaser.jpg'></a>"
+              "<p>Read another story.</p></div>")
+    page = _page(f"<div class='story'><p>{SENTENCE * 3}</p>{picture}<p>{SENTENCE * 2}</p>"
+                 f"{teaser}</div>")
+    article = extract_article(page, URL)
+    assert "/uploads/bridge.jpg" in article.body_html
+    assert "/teaser.jpg" not in article.body_html

@@ -34,6 +34,7 @@ REPEAT_TEXT = 100  # characters: shorter blocks (credits, "Advertisement") may r
 TITLE_MATCH = 0.75  # share of a heading's words found in the title to call it the title
 _WORDS = re.compile(r"\w+")
 PICTURE_TEXT = 300  # weighted characters: a caption, a credit, not a block of text
+_IMAGE_LINK = re.compile(r"\.(?:jpe?g|png|gif|webp|avif)(?:[?#].*)?$", re.I)
 _KEEP_TAGS = {"html", "body", "a", "article", "main", "table", "tbody", "tr", "td", "th",
               "code", "pre"}
 
@@ -196,7 +197,9 @@ def _same_title(heading: str, title: str) -> bool:
 
 
 def _picture(el: HtmlElement, chars: int, density: float) -> bool:
-    """A figure in all but name: one or two images, not links, with at most a caption."""
+    """A figure in all but name: one or two images with at most a caption. An image that
+    links elsewhere (a share button, a teaser) does not count; one that links to a larger
+    copy of itself does."""
     if chars > PICTURE_TEXT or density > 0.5:
         return False
     images = 0
@@ -204,6 +207,6 @@ def _picture(el: HtmlElement, chars: int, density: float) -> bool:
         node = img.getparent()
         while node is not None and node is not el and tag_of(node) != "a":
             node = node.getparent()
-        if node is el:
+        if node is el or (node is not None and _IMAGE_LINK.search(node.get("href") or "")):
             images += 1
     return 0 < images <= 2
