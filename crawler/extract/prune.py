@@ -23,6 +23,7 @@ _NEGATIVE = re.compile(
     r"-ad-|hidden|^hid$| hid$| hid |^hid |banner|combx|comment|com-|contact|footer|gdpr|"
     r"masthead|media|meta|outbrain|promo|related|scroll|share|shoutbox|sidebar|skyscraper|"
     r"sponsor|shopping|tags|widget|social|byline|author|dateline|caption|recommend|nav", re.I)
+_CAPTION = re.compile(r"caption|credit", re.I)
 _HIDDEN_CLASS = re.compile(r"(?:^|\s)(?:hidden|hide|d-none|sr-only|visually-hidden|is-hidden|"
                            r"screen-reader-text|invisible|[\w-]+-hide)(?:\s|$)", re.I)
 _HIDDEN = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
@@ -117,7 +118,7 @@ def clean_content(container: HtmlElement, title: str | None, *, conditional: boo
     whole = stats[container].chars if container in stats else 0
     doomed = []
     for el in container.iter("div", "section", "table", "ul", "ol", "header", "form", "h1",
-                             "h2", "figure"):
+                             "h2", "figure", "p"):
         if el is container:
             continue
         tag = tag_of(el)
@@ -133,6 +134,10 @@ def clean_content(container: HtmlElement, title: str | None, *, conditional: boo
         if not conditional or (whole and chars > whole * MOST):
             continue  # a wrapper of most of the article is never furniture
         picture = tag == "figure" or (weight < 0 and _picture(el, chars, density))
+        if tag == "p":  # a paragraph goes only by its name (a "meta" notice, a byline),
+            if weight < 0 and not _CAPTION.search(f"{el.get('class')} {el.get('id')}"):
+                doomed.append(el)  # and a picture's caption is content
+            continue
         if weight < 0 and not picture:
             doomed.append(el)
             continue
