@@ -5,7 +5,7 @@ from __future__ import annotations
 from lxml import html as lxml_html
 
 from crawler.extract import extract_article
-from crawler.extract.prune import clean_content
+from crawler.extract.clean import clean_content
 
 URL = "http://example.com/story"
 SENTENCE = ("The council met on Tuesday evening, and after a long debate, the members voted "

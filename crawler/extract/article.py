@@ -15,8 +15,8 @@ from archive.errors import ExtractError
 
 from ._dom import HtmlElement, block_text, parse_html, tag_of
 from .auto import find_content
+from .clean import clean_content
 from .metadata import PageMeta, read_metadata
-from .prune import clean_content
 from .rules import Rules
 
 _LAZY = ("data-src", "data-original", "data-lazy-src", "data-url", "data-hi-res-src",
