@@ -25,7 +25,7 @@ _PLACEHOLDER = re.compile(r"^(data:|about:)|(blank|spacer|pixel|placeholder|load
                           r"[^/]*\.(gif|png|svg)", re.I)
 MAX_PAGES = 10
 _WRAPPERS = frozenset({"form", "text"})
-MIN_TEXT = 250  # characters: less than this from the strict pass triggers the lenient one
+MIN_TEXT = 250  # characters (no whitespace): less than this from a pass triggers the next
 
 
 @dataclass

@@ -29,7 +29,7 @@ _HIDDEN = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
 _BAD_ROLES = {"menu", "menubar", "complementary", "navigation", "alert", "alertdialog",
               "dialog", "banner", "contentinfo", "search"}
 _SIDE = frozenset({"aside", "footer"})  # furniture, unless they hold most of the page's text
-MOST = 0.6  # share of the content's text that no conditional rule may drop at once
+MOST = 0.6  # share of the text above which a block is the article, never furniture
 _KEEP_TAGS = {"html", "body", "a", "article", "main", "table", "tbody", "tr", "td", "th",
               "code", "pre"}
 
