@@ -172,9 +172,10 @@ def test_a_paragraph_named_as_furniture_goes_a_caption_stays() -> None:
     page = _page(f"<div class='story'><p class='byline'>By Jane Doe, staff writer</p>"
                  f"<p>{SENTENCE * 3}</p><div><img src='/bridge.jpg'>"
                  "<p class='wp-caption-text'>The old bridge at dawn.</p></div>"
-                 f"<p>{SENTENCE * 2}</p><p class='meta'>To post a comment, log in to your "
-                 "social network.</p></div>")
+                 f"<p>{SENTENCE * 2}</p><p class='media-embed'><img src='/river.jpg'></p>"
+                 "<p class='meta'>To post a comment, log in to your social network.</p></div>")
     article = extract_article(page, URL)
+    assert "/river.jpg" in article.body_html
     assert "Jane Doe" not in article.text
     assert "post a comment" not in article.text
     assert "bridge at dawn" in article.text

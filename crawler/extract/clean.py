@@ -39,9 +39,10 @@ def clean_content(container: HtmlElement, title: str | None, *, conditional: boo
         if not conditional or (whole and chars > whole * MOST):
             continue  # a wrapper of most of the article is never furniture
         picture = tag == "figure" or (weight < 0 and _picture(el, chars, density))
-        if tag == "p":  # a paragraph goes only by its name (a "meta" notice, a byline),
-            if weight < 0 and not _CAPTION.search(f"{el.get('class')} {el.get('id')}"):
-                doomed.append(el)  # and a picture's caption is content
+        if tag == "p":  # a paragraph goes only by its name (a "meta" notice, a byline);
+            if (weight < 0 and el.find(".//img") is None  # a picture or its caption stays
+                    and not _CAPTION.search(f"{el.get('class')} {el.get('id')}")):
+                doomed.append(el)
             continue
         if weight < 0 and not picture:
             doomed.append(el)
