@@ -15,8 +15,8 @@ from archive.errors import ExtractError
 
 from ._dom import HtmlElement, block_text, parse_html, tag_of
 from .auto import find_content
+from .clean import clean_content
 from .metadata import PageMeta, read_metadata
-from .prune import clean_content
 from .rules import Rules
 
 _LAZY = ("data-src", "data-original", "data-lazy-src", "data-url", "data-hi-res-src",
@@ -25,7 +25,7 @@ _PLACEHOLDER = re.compile(r"^(data:|about:)|(blank|spacer|pixel|placeholder|load
                           r"[^/]*\.(gif|png|svg)", re.I)
 MAX_PAGES = 10
 _WRAPPERS = frozenset({"form", "text"})
-MIN_TEXT = 250  # characters: less than this from the strict pass triggers the lenient one
+MIN_TEXT = 250  # characters (no whitespace): less than this from a pass triggers the next
 
 
 @dataclass
@@ -79,18 +79,19 @@ def extract_article(text: str, url: str, rules: Rules | None = None) -> Extracte
 
 
 def _automatic(root: HtmlElement, text: str, rules: Rules, title: str | None) -> HtmlElement:
-    """Scoring, strict first; a retry without the unlikely-class filter when it found little."""
+    """Scoring, strict first; when that finds little, a retry keeping blocks whose class
+    only looks unlikely, then one that also keeps what conditional cleaning would drop."""
     best: tuple[int, HtmlElement] | None = None
-    for strict in (True, False):
-        if not strict:
+    for strict, conditional in ((True, True), (False, True), (False, False)):
+        if best is not None:
             root = parse_html(text)
         chosen, _ = find_content(root, strict=strict)
         rules.strip(chosen)
         wrapper = lxml_html.Element("div")
         for el in chosen:
             wrapper.append(el)  # moves the elements; the page tree is no longer needed
-        clean_content(wrapper, title, conditional=strict)
-        size = len(wrapper.text_content().strip())
+        clean_content(wrapper, title, conditional=conditional)
+        size = len("".join(wrapper.text_content().split()))  # characters, not layout
         if best is None or size > best[0] * 2:
             best = (size, wrapper)
         if size >= MIN_TEXT:

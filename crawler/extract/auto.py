@@ -16,6 +16,7 @@ _TAG_BONUS = {
     "body": 0, "form": -3, "ol": -3, "ul": -3, "dl": -3, "dd": -3, "dt": -3, "li": -3,
     "address": -3, "h1": -5, "h2": -5, "h3": -5, "h4": -5, "h5": -5, "h6": -5, "th": -5,
 }
+_WRAPS = frozenset({"div", "section", "span", "font", "center"})
 MIN_BLOCK = 25
 
 
@@ -176,6 +177,7 @@ def _belongs(el: HtmlElement, threshold: float, scores: dict[HtmlElement, float]
              stats: dict[HtmlElement, _Stats]) -> bool:
     if scores.get(el, 0) >= threshold:
         return True
+    el = _single_paragraph(el)
     if tag_of(el) != "p":
         return False
     s = stats.get(el)
@@ -186,3 +188,15 @@ def _belongs(el: HtmlElement, threshold: float, scores: dict[HtmlElement, float]
         return density < 0.25
     text = el.text_content()
     return density == 0 and bool(_SENTENCE_END.search(text))
+
+
+def _single_paragraph(el: HtmlElement) -> HtmlElement:
+    """The paragraph a wrapper holds and nothing else (<div class="secondPar"><p>…</p></div>
+    is a paragraph), else the element itself."""
+    node = el
+    while len(node) == 1 and not (node.text or "").strip() and tag_of(node) in _WRAPS:
+        child = node[0]
+        if (child.tail or "").strip():
+            break
+        node = child
+    return node if tag_of(node) == "p" else el

@@ -1,15 +1,15 @@
-"""Page furniture removal: before scoring (nav, hidden, unlikely) and after (conditional)."""
+"""Page furniture removal before scoring: scripts, navigation, hidden and unlikely blocks."""
 
 from __future__ import annotations
 
 import re
 from functools import lru_cache
 
-from ._dom import HtmlElement, tag_of
+from ._dom import HtmlElement
 
 _ALWAYS = ("script", "style", "noscript", "template", "iframe", "object", "embed", "nav",
-           "aside", "footer", "svg", "button", "input", "select", "textarea", "link", "meta",
-           "canvas", "dialog", "menu")
+           "svg", "button", "input", "select", "textarea", "link", "meta", "canvas", "dialog",
+           "menu")
 _UNLIKELY = re.compile(
     r"-ad-|ai2html|banner|breadcrumb|combx|comment|communit|cover-wrap|disqus|extra|footer|"
     r"gdpr|header|legends|menu|related|remark|replies|rss|shoutbox|sidebar|skyscraper|social|"
@@ -28,6 +28,8 @@ _HIDDEN_CLASS = re.compile(r"(?:^|\s)(?:hidden|hide|d-none|sr-only|visually-hidd
 _HIDDEN = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
 _BAD_ROLES = {"menu", "menubar", "complementary", "navigation", "alert", "alertdialog",
               "dialog", "banner", "contentinfo", "search"}
+_SIDE = frozenset({"aside", "footer"})  # furniture, unless they hold most of the page's text
+MOST = 0.6  # share of the text above which a block is the article, never furniture
 _KEEP_TAGS = {"html", "body", "a", "article", "main", "table", "tbody", "tr", "td", "th",
               "code", "pre"}
 
@@ -56,12 +58,15 @@ def _unlikely(names: str) -> bool:
 
 def prune_page(body: HtmlElement, *, unlikely: bool = True) -> None:
     """Drop what is never article text: scripts, navigation, hidden and unlikely blocks."""
-    doomed = []
+    doomed, asides = [], []
     for el in body.iter():
         tag = el.tag
         if type(tag) is not str:
             if el.getparent() is not None:
                 doomed.append(el)  # comments
+            continue
+        if tag in _SIDE:
+            asides.append(el)
             continue
         if tag in _ALWAYS:
             doomed.append(el)
@@ -84,50 +89,15 @@ def prune_page(body: HtmlElement, *, unlikely: bool = True) -> None:
     for el in doomed:
         if el.getparent() is not None:
             el.drop_tree()
+    _drop_side_blocks(body, asides)
 
 
-def clean_content(container: HtmlElement, title: str | None, *, conditional: bool = True
-                  ) -> None:
-    """Inside the chosen content: drop link lists, image farms, forms and the title repeat."""
-    from .auto import link_density, measure  # measure needs the pruned, chosen subtree
-
-    stats = measure(container)
-    doomed = []
-    for el in container.iter("div", "section", "table", "ul", "ol", "header", "form", "h1",
-                             "h2", "figure"):
-        if el is container:
-            continue
-        tag = tag_of(el)
-        weight = class_weight(el)
-        density = link_density(stats, el)
-        s = stats.get(el)
-        chars = s.chars if s else 0
-        if tag in ("h1", "h2"):
-            text = " ".join(el.text_content().split())
-            if weight < 0 or density > 0.33 or (title and text and text == title):
-                doomed.append(el)
-            continue
-        if not conditional:
-            continue
-        if weight < 0 and tag != "figure":
-            doomed.append(el)
-            continue
-        commas = s.commas if s else 0
-        if commas >= 10:
-            continue
-        paragraphs = len(el.findall(".//p"))
-        images = len(el.findall(".//img"))
-        items = len(el.findall(".//li"))
-        inputs = len(el.findall(".//input"))
-        if tag == "figure":
-            continue
-        if ((images > 1 and paragraphs / images < 0.5 and chars < 200)
-                or (tag not in ("ul", "ol") and items > paragraphs + 10 and density > 0.3)
-                or inputs > paragraphs / 3 + 1
-                or (chars < 25 and (images == 0 or images > 2) and tag != "table")
-                or (weight < 25 and density > 0.2 and chars < 1000)
-                or (weight >= 25 and density > 0.5)):
-            doomed.append(el)
-    for el in doomed:
-        if el.getparent() is not None:
+def _drop_side_blocks(body: HtmlElement, asides: list[HtmlElement]) -> None:
+    """Asides and footers are furniture, unless one holds most of the page's text (slides
+    marked up as an aside, a transcript in an article's footer): it stays and is scored."""
+    if not asides:
+        return
+    total = len(body.text_content())
+    for el in asides:  # an aside inside a dropped one is measured, then dropped with it
+        if len(el.text_content()) <= total * MOST:
             el.drop_tree()
