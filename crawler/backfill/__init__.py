@@ -1,6 +1,5 @@
-"""Backfill: bring a source's history into the archive from sitemaps, listing pages or feed pages."""
+"""Backfill: bring a source's history into the archive from sitemaps, listing pages or feed pages.
 
-from .config import BackfillConfig
-from .window import Window
-
-__all__ = ["BackfillConfig", "Window"]
+Nothing is imported here: the configuration loads `crawler.backfill.config` for every
+command, and the rest (date parsing, discovery, the spider) only `feedvault backfill` needs.
+"""
