@@ -37,6 +37,7 @@ class Converter(MarkdownConverter):
             code_language_callback=_code_language,
         )
 
+    # Elements Markdown has no syntax for: kept as raw HTML blocks rather than lost.
     def _raw(self, el: Any, text: str, parent_tags: set[str]) -> str:
         return f"\n\n{el}\n\n"
 

@@ -70,6 +70,7 @@ class Server:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"  # keep-alive, as real feed hosts speak
+
             def do_GET(self) -> None:
                 body = outer.bodies.get(self.path)
                 if body is None:
