@@ -28,33 +28,43 @@ def free_port() -> int:
 
 
 class RedisServer:
-    def __init__(self, folder: Path) -> None:
+    """A redis-server on a free port. With persistent, its data survive stop() and start()
+    (append-only file, fsynced at every write), as a production server's would."""
+
+    def __init__(self, folder: Path, *, persistent: bool = False) -> None:
         executable = shutil.which("redis-server")
         if executable is None:
             pytest.skip("redis-server is not installed (Debian: apt-get install redis-server; "
                         ".ci/run installs it)")
         self.port = free_port()
         self.url = f"redis://127.0.0.1:{self.port}/0"
-        self.log = (folder / "redis.log").open("w")
-        self.process = subprocess.Popen(
-            [executable, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-             "--appendonly", "no", "--dir", str(folder)],
-            stdout=self.log, stderr=subprocess.STDOUT,
-        )
+        durability = ["--appendonly", "yes", "--appendfsync", "always"] if persistent else \
+            ["--appendonly", "no"]
+        self.command = [executable, "--port", str(self.port), "--bind", "127.0.0.1",
+                        "--save", "", *durability, "--dir", str(folder)]
+        self.log_path = folder / "redis.log"
         import redis
 
         self.client = redis.Redis(port=self.port)
+        self.start()
+
+    def start(self) -> None:
+        import redis
+
+        self.log = self.log_path.open("a")
+        self.process = subprocess.Popen(self.command, stdout=self.log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 20
         while True:
             try:
                 self.client.ping()
                 break
-            except redis.ConnectionError:
+            except (redis.ConnectionError, redis.BusyLoadingError):
                 if time.monotonic() > deadline or self.process.poll() is not None:
                     raise RuntimeError("redis-server did not start") from None
                 time.sleep(0.05)
 
     def stop(self) -> None:
+        """SIGTERM: redis-server shuts down cleanly (the append-only file is complete)."""
         self.client.close()
         self.process.terminate()
         self.process.wait(timeout=20)
@@ -62,12 +72,13 @@ class RedisServer:
 
 
 @contextmanager
-def redis_server(folder: Path) -> Iterator[RedisServer]:
-    server = RedisServer(folder)
+def redis_server(folder: Path, *, persistent: bool = False) -> Iterator[RedisServer]:
+    server = RedisServer(folder, persistent=persistent)
     try:
         yield server
     finally:
-        server.stop()
+        if server.process.poll() is None:
+            server.stop()
 
 
 def feed_items(feed: int, per_feed: int) -> list[dict[str, str]]:
@@ -118,8 +129,10 @@ class FeedSite:
         self.server.server_close()
 
 
-def distributed_config(redis_url: str, worker_timeout: float = 2) -> str:
-    return f'[distributed]\nredis = "{redis_url}"\nworker_timeout = {worker_timeout}\n'
+def distributed_config(redis_url: str, worker_timeout: float = 2,
+                       redis_retry: float | None = None) -> str:
+    text = f'[distributed]\nredis = "{redis_url}"\nworker_timeout = {worker_timeout}\n'
+    return text + (f"redis_retry = {redis_retry}\n" if redis_retry is not None else "")
 
 
 class Process:

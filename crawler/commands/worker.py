@@ -23,10 +23,17 @@ def register(commands: Any, common: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, config: Config) -> int:
+    from archive import QueueError
+
+    from ..distributed.outage import REDIS_UNREACHABLE, stopped_message
     from ..distributed.roles import WORKER
-    from ..distributed.run import run_role
+    from ..distributed.run import distributed, run_role
 
     stats = run_role(config, WORKER, idle=args.idle, verbosity=args.verbose)
     print(f"worker: {stats.get('scheduler/dequeued/redis', 0)} requests, "
           f"{stats.get('item_scraped_count', 0)} articles sent to the writer")
+    if stats.get("finish_reason") == REDIS_UNREACHABLE:
+        settings = distributed(config, "worker")
+        raise QueueError(stopped_message(settings.redis, settings.redis_retry,
+                                         settings.worker_timeout))
     return EXIT_OK

@@ -109,7 +109,7 @@ class Validator(ImagesSection, SourcesSection):
     def distributed(self, data: Any) -> DistributedConfig | None:
         if data is None:
             return None
-        data = self.table(data, "distributed", {"redis", "prefix", "worker_timeout"},
+        data = self.table(data, "distributed", {"redis", "prefix", "worker_timeout", "redis_retry"},
                           section="distributed")
         if "redis" not in data:
             self.fail("distributed.redis", "missing; expected e.g. redis = \"redis://host:6379/0\"",
@@ -123,9 +123,15 @@ class Validator(ImagesSection, SourcesSection):
         if not REDIS_PREFIX.match(prefix):
             self.fail("distributed.prefix", f"{prefix!r}: use letters, digits, and _ - . :",
                       section="distributed")
-        timeout = data.get("worker_timeout", 30)
-        if isinstance(timeout, bool) or not isinstance(timeout, int | float) or timeout <= 0:
-            self.fail("distributed.worker_timeout", f"expected a number of seconds > 0, got "
-                      f"{timeout!r}", section="distributed")
-        return DistributedConfig(redis=url, prefix=prefix, worker_timeout=float(timeout))
+        timeout = self._seconds(data, "worker_timeout", 30)
+        retry = self._seconds(data, "redis_retry", 60)
+        return DistributedConfig(redis=url, prefix=prefix, worker_timeout=timeout,
+                                 redis_retry=retry)
+
+    def _seconds(self, data: dict[str, Any], key: str, default: float) -> float:
+        value = data.get(key, default)
+        if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+            self.fail(f"distributed.{key}", f"expected a number of seconds > 0, got {value!r}",
+                      section="distributed")
+        return float(value)
     # -- end [distributed] --

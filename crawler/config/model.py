@@ -78,6 +78,7 @@ class DistributedConfig:
     redis: str
     prefix: str = "feedvault"
     worker_timeout: float = 30.0
+    redis_retry: float = 60.0  # seconds a worker retries an unreachable Redis before it stops
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,8 @@ from scrapy.exceptions import DontCloseSpider
 from scrapy.utils.defer import deferred_from_coro
 from twisted.internet.task import LoopingCall
 
+from .outage import describe, outage_errors
+
 logger = logging.getLogger(__name__)
 
 ENQUEUE, CRAWL, WORKER = "enqueue", "crawl", "worker"
@@ -89,7 +91,10 @@ class IdleClose:
     def check(self) -> None:
         try:
             busy = not self.idle_here() or self.outstanding() > 0
-        except Exception:  # Redis away for a moment: not a reason to stop checking
+        except outage_errors() as exc:  # Redis away for a moment: not a reason to stop checking
+            logger.warning("idle check: Redis unreachable (%s)", describe(exc))
+            return
+        except Exception:
             logger.exception("idle check failed")
             return
         now = self.clock()

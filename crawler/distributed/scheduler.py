@@ -25,6 +25,7 @@ from twisted.internet.task import LoopingCall
 from ..config import config_from_settings
 from .keys import Keys, connect
 from .leases import Leases
+from .outage import describe, outage_errors, redis_unreachable
 from .roles import ENQUEUE, role_of
 
 logger = logging.getLogger(__name__)
@@ -52,7 +53,7 @@ class LeasedScheduler(Scheduler):
     """Requests shared by every worker through Redis; each one leased until processed."""
 
     def __init__(self, server: Any, keys: Keys, leases: Leases, *, role: str,
-                 holds: Callable[[Request], bool], stats: Any = None) -> None:
+                 holds: Callable[[Request], bool], stats: Any = None, url: str = "") -> None:
         super().__init__(
             server,
             persist=True,  # the queue is shared: one worker closing must not empty it
@@ -66,6 +67,11 @@ class LeasedScheduler(Scheduler):
         self.holds = holds
         self.stats = stats
         self.taken: dict[str, Request] = {}
+        # Requests the spider made while Redis was unreachable, pushed once it is back.
+        self.backlog: list[Request] = []
+        # Set when articles could not be handed over: no lease may be finished any more.
+        self.keeping = False
+        self.url = url  # for messages
         self.interval = min(1.0, leases.timeout_ms / 3000)
         self._heartbeat = LoopingCall(self.heartbeat)
         self._beats = 0
@@ -78,9 +84,11 @@ class LeasedScheduler(Scheduler):
         server = connect(config)
         keys = Keys(config.prefix)
         leases = Leases(server, keys, new_worker_id(), config.worker_timeout)
-        return cls(server, keys, leases, role=role_of(crawler.settings),
-                   holds=lambda request: engine_holds(crawler.engine, request),
-                   stats=crawler.stats)
+        scheduler = cls(server, keys, leases, role=role_of(crawler.settings),
+                        holds=lambda request: engine_holds(crawler.engine, request),
+                        stats=crawler.stats, url=config.redis)
+        crawler.signals.connect(scheduler.keep_leases, signal=redis_unreachable)
+        return scheduler
 
     def open(self, spider: Spider) -> None:
         # Not super().open(): it calls the deprecated Spider.log().
@@ -96,16 +104,41 @@ class LeasedScheduler(Scheduler):
     def close(self, reason: str) -> None:
         if self._heartbeat.running:
             self._heartbeat.stop()
-        # The engine closes us once nothing is in progress: every lease is finished.
-        self.finish_done()
+        # The engine closes us once nothing is in progress: every lease is finished, unless
+        # some work never reached Redis (then finish_done keeps them all). Giving back is
+        # always safe: the requests are crawled again. If Redis is unreachable, the leases
+        # stay; once this worker's heartbeat expires, a live worker puts them back.
+        if self.backlog and not self._try("queueing requests made while it was away",
+                                          self.push_backlog):
+            return
+        if self._try("finishing the processed requests", self.finish_done) and \
+                self._try("giving back the unfinished requests", self._give_back):
+            self._try("signing off", self.leases.leave)
+
+    def _give_back(self) -> None:
         returned = self.leases.give_back(self.taken)
         if returned:
             logger.warning("gave back %d unfinished requests to the queue", returned)
-        self.leases.leave()
+
+    def _try(self, what: str, action: Callable[[], Any]) -> bool:
+        """Run action; if Redis is unreachable, say so in one line and return False."""
+        try:
+            action()
+        except outage_errors() as exc:
+            logger.warning("Redis at %s unreachable while %s (%s); %d requests stay leased "
+                           "and go back to the queue when this worker's heartbeat has expired",
+                           self.url, what, describe(exc), len(self.taken))
+            return False
+        return True
+
+    def keep_leases(self) -> None:
+        """Articles could not be handed over: finish no lease from now on (see outage.py)."""
+        self.keeping = True
 
     def heartbeat(self) -> None:
         try:
             self.leases.beat()
+            self.push_backlog()
             self.finish_done()
             self._beats += 1
             if self._beats * self.interval >= self.leases.timeout_ms / 1000:
@@ -114,28 +147,54 @@ class LeasedScheduler(Scheduler):
                 if rescued:
                     logger.warning("put %d requests of a vanished worker back in the queue",
                                    rescued)
+        except outage_errors() as exc:  # keep beating: Redis may be back in a moment
+            logger.warning("Redis at %s unreachable (%s): waiting for it", self.url,
+                           describe(exc))
         except Exception:  # keep beating: a failed beat must not stop the loop for good
             logger.exception("distributed heartbeat failed")
 
     def finish_done(self) -> None:
+        if self.keeping or self.backlog:
+            # A request whose articles or follow-up requests never reached Redis may look
+            # done to the engine: finishing its lease would lose them.
+            return
         done = [lease for lease, request in self.taken.items() if not self.holds(request)]
         self.leases.finish(done)
         for lease in done:
             del self.taken[lease]
 
+    def push_backlog(self) -> None:
+        while self.backlog:
+            request = self.backlog[0]
+            self.df.request_seen(request)  # recorded; it may have been before the outage
+            self.queue.push(request)
+            self.backlog.pop(0)
+        # Duplicates are possible (a request the dupefilter saw just before Redis went away);
+        # a request crawled twice only makes its articles `unchanged` for the writer.
+
     def enqueue_request(self, request: Request) -> bool:
-        if not request.dont_filter and self.df.request_seen(request):
-            self.df.log(request, self.spider)
-            return False
+        try:
+            if not request.dont_filter and self.df.request_seen(request):
+                self.df.log(request, self.spider)
+                return False
+            self.queue.push(request)
+        except outage_errors() as exc:
+            if self.role == ENQUEUE:
+                raise
+            logger.warning("Redis at %s unreachable (%s): %s waits in memory until it is back",
+                           self.url, describe(exc), request)
+            self.backlog.append(request)
         if self.stats:
             self.stats.inc_value("scheduler/enqueued/redis")
-        self.queue.push(request)
         return True
 
     def next_request(self) -> Request | None:
-        if self.role == ENQUEUE:
+        if self.role == ENQUEUE or self.keeping:
             return None
-        found = self.leases.take()
+        try:
+            found = self.leases.take()
+        except outage_errors():
+            return None  # the heartbeat says Redis is away
         if found is None:
             return None
         lease, data = found
@@ -151,4 +210,7 @@ class LeasedScheduler(Scheduler):
         return request
 
     def has_pending_requests(self) -> bool:
-        return self.role != ENQUEUE and len(self) > 0
+        try:
+            return self.role != ENQUEUE and not self.keeping and len(self) > 0
+        except outage_errors():
+            return False

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from typing import Any
 
@@ -11,6 +12,9 @@ from ..config import config_from_settings
 from ..report import STATUSES
 from .codec import event_entry
 from .keys import Keys, connect
+from .outage import describe, outage_errors
+
+logger = logging.getLogger(__name__)
 
 _REPORT_KEY = re.compile(r"^feedvault/(?P<source>[^/]+)/(?P<what>[a-z_]+)$")
 
@@ -24,6 +28,8 @@ class StreamStats(MemoryStatsCollector):
         assert config is not None, "StreamStats is only installed in distributed mode"
         self.client = connect(config)
         self.stream = Keys(config.prefix).articles
+        self.url = config.redis
+        self.unsent: list[dict[str, bytes]] = []
 
     def inc_value(self, key: str, count: int = 1, start: int = 0, spider: Any = None) -> None:
         super().inc_value(key, count, start)
@@ -42,4 +48,13 @@ class StreamStats(MemoryStatsCollector):
             self._send(event_entry("broken", match["source"]))
 
     def _send(self, entry: dict[str, bytes]) -> None:
-        self.client.xadd(self.stream, entry)
+        # Called from spider callbacks: an unreachable Redis must not break them (their
+        # articles would be lost). Events wait in memory and go with the next one.
+        self.unsent.append(entry)
+        try:
+            while self.unsent:
+                self.client.xadd(self.stream, self.unsent[0])
+                self.unsent.pop(0)
+        except outage_errors() as exc:
+            logger.warning("Redis at %s unreachable (%s): %d report events wait in memory",
+                           self.url, describe(exc), len(self.unsent))
