@@ -136,3 +136,16 @@ def test_an_article_crawled_twice_is_archived_once(
     assert _column(writer.stdout, "unchanged") == TOTAL
     _assert_each_archived_once(tmp_path / "posts")
     _assert_redis_drained(redis)
+
+
+def test_the_writer_stops_with_a_message_when_redis_goes_away(
+        tmp_path: Path, redis: RedisServer) -> None:
+    config = write_config(tmp_path, [], extra=distributed_config(redis.url))
+    writer = Process(tmp_path, "writer", "writer", "--config", config)
+    wait_until(lambda: redis.client.exists(STREAM), what="the writer's consumer group",
+               timeout=30)
+    redis.stop()
+    assert writer.wait(timeout=60) == 2, writer.output
+    assert "Redis unreachable" in writer.output and "Start `feedvault writer` again" in \
+        writer.output
+    assert "Traceback" not in writer.output

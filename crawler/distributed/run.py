@@ -9,10 +9,11 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from archive import HIDDEN, ArchiveLock, ConfigError
+from archive import HIDDEN, ArchiveLock, ConfigError, QueueError
 
 from ..config import Config, DistributedConfig
 from .keys import Keys, connect
+from .outage import outage_errors
 
 
 def distributed(config: Config, command: str) -> DistributedConfig:
@@ -73,7 +74,14 @@ def run_writer(config: Config, *, idle: float = 0, wait: bool = False) -> Any:
         try:
             writer = Writer(client, Keys(settings.prefix), store, tally, consumer=consumer)
             with _stop_on_signals() as stopped:
-                writer.run(idle=idle, stop=lambda: bool(stopped))
+                try:
+                    writer.run(idle=idle, stop=lambda: bool(stopped))
+                except outage_errors() as exc:
+                    raise QueueError(
+                        f"{settings.redis}: Redis unreachable ({exc}); the writer stopped. "
+                        "Nothing is lost: entries it had read but not acknowledged are claimed "
+                        "by the next writer. Start `feedvault writer` again when redis-server "
+                        "is reachable.") from exc
         finally:
             store.close_spider()
     return tally
