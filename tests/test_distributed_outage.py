@@ -86,14 +86,14 @@ def test_a_short_redis_outage_is_waited_out(
     _stop_redis_mid_crawl(redis)
     time.sleep(3)  # articles crawled meanwhile wait for Redis
     redis.start()  # same port, same data
-    assert worker.wait(timeout=60) == 0, worker.output
-    assert "unreachable" in worker.output and "waiting" in worker.output  # it was tested
     writer = Process(tmp_path, "writer", "writer", "--config", config, "--idle", "2")
     assert writer.wait(timeout=60) == 0, writer.output
     assert _column(writer.stdout, "new") == TOTAL
     assert _column(writer.stdout, "failed") == 0
     _assert_each_archived_once(tmp_path / "posts")
     _assert_redis_drained(redis)
+    assert worker.wait(timeout=60) == 0, worker.output
+    assert "unreachable" in worker.output and "waiting" in worker.output  # it was tested
 
 
 def test_a_long_redis_outage_stops_the_worker_and_loses_nothing(
