@@ -21,6 +21,8 @@ ERRORS = {
     "bad prefix": ('redis = "redis://h"\nprefix = "a b"\n', [":6:", "distributed.prefix"]),
     "bad timeout": ('redis = "redis://h"\nworker_timeout = 0\n',
                     [":6:", "distributed.worker_timeout", "> 0"]),
+    "bad retry": ('redis = "redis://h"\nredis_retry = -1\n',
+                  [":6:", "distributed.redis_retry", "> 0"]),
     "unknown key": ('redis = "redis://h"\nworkers = 3\n', [":6:", "distributed.workers",
                                                            "unknown key"]),
 }
