@@ -130,8 +130,11 @@ def test_a_writer_killed_and_restarted_loses_nothing(
                for i in range(2)]
     first = Process(tmp_path, "writer1", "writer", "--config", config)
     root = tmp_path / "posts"
-    wait_until(lambda: _count_files(root) >= TOTAL // 4, what="a quarter archived",
-               interval=0.1)
+    # killed holding entries it read and has not acknowledged (what the test is about)
+    wait_until(lambda: _count_files(root) >= TOTAL // 4
+               and redis.client.xpending(STREAM, "writer")["pending"] > 0,
+               what="a quarter archived, with entries read and not yet acknowledged",
+               interval=0.05)
     first.kill()
     with sqlite3.connect(root / HIDDEN / "ledger.sqlite") as db:
         written = db.execute("SELECT count(*) FROM articles").fetchone()[0]
