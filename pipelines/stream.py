@@ -16,6 +16,7 @@ from crawler.distributed.codec import article_entry
 from crawler.distributed.keys import Keys, connect
 from crawler.distributed.outage import (
     REDIS_UNREACHABLE,
+    OutageLog,
     describe,
     outage_errors,
     redis_unreachable,
@@ -45,6 +46,8 @@ class StreamPipeline:
         self.give_up = give_up
         self.sleep = sleep
         self.gave_up = False
+        self.waiting = 0  # articles retrying now
+        self.outage = OutageLog(logger, url)
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> StreamPipeline:
@@ -64,13 +67,15 @@ class StreamPipeline:
         # through the pipelines, so the item must be in Redis by then.
         entry = article_entry(item)
         if not self.gave_up:
+            retrying = AsyncRetrying(
+                retry=retry_if_exception_type(outage_errors()), stop=self._stop,
+                wait=wait_exponential(multiplier=0.5, max=10), before_sleep=self._waiting,
+                sleep=self.sleep, reraise=True)
             try:
-                async for attempt in AsyncRetrying(
-                        retry=retry_if_exception_type(outage_errors()),
-                        stop=self._stop, wait=wait_exponential(multiplier=0.5, max=10),
-                        before_sleep=self._waiting, sleep=self.sleep, reraise=True):
+                async for attempt in retrying:
                     with attempt:
                         self.client.xadd(self.stream, entry)
+                self.outage.recovered()
                 return item
             except outage_errors() as exc:
                 if not self.gave_up:
@@ -79,6 +84,9 @@ class StreamPipeline:
                                  "the requests in progress stay leased and are crawled again "
                                  "once Redis is back", self.url, self.retry_for, describe(exc))
                     self.give_up()
+            finally:
+                if retrying.statistics.get("attempt_number", 1) > 1:
+                    self.waiting -= 1
         raise DropItem(f"Redis at {self.url} unreachable: {item.link or item.guid} not handed "
                        "to the writer; its request stays leased and is crawled again")
 
@@ -86,8 +94,9 @@ class StreamPipeline:
         return self.gave_up or (state.seconds_since_start or 0) >= self.retry_for
 
     def _waiting(self, state: RetryCallState) -> None:
+        if state.attempt_number == 1:
+            self.waiting += 1
         error = state.outcome.exception() if state.outcome else None
-        wait = state.next_action.sleep if state.next_action else 0
-        logger.warning("Redis at %s unreachable (%s): waiting %.1f s before handing an article "
-                       "to the writer again (attempt %d; the worker stops after %g s)",
-                       self.url, describe(error), wait, state.attempt_number, self.retry_for)
+        self.outage.failed(error, f"articles waiting to be handed to the writer: {self.waiting} "
+                                  f"(retried with backoff; the worker stops after "
+                                  f"{self.retry_for:g} s)")

@@ -94,6 +94,10 @@ def test_a_short_redis_outage_is_waited_out(
     _assert_redis_drained(redis)
     assert worker.wait(timeout=60) == 0, worker.output
     assert "unreachable" in worker.output and "waiting" in worker.output  # it was tested
+    # a few lines per outage (when it starts, every 10 s, when it ends), not one per
+    # waiting article per retry
+    assert "reachable again" in worker.output
+    assert worker.output.count("unreachable") <= 8, worker.output
 
 
 def test_a_long_redis_outage_stops_the_worker_and_loses_nothing(

@@ -9,6 +9,9 @@ back to the queue when Redis is back (a live worker's rescue, see `leases.py`).
 
 from __future__ import annotations
 
+import logging
+import time
+from collections.abc import Callable
 from typing import Any
 
 # The finish reason of a worker that gave up on Redis, and the signal sent just before
@@ -36,3 +39,38 @@ def stopped_message(url: str, retry_for: float, worker_timeout: float) -> str:
 def describe(exc: Any) -> str:
     """One line for a log: the error without its traceback."""
     return f"{type(exc).__name__}: {exc}"
+
+
+class OutageLog:
+    """Log lines for one Redis outage, seen from one place (pipeline, scheduler, stats):
+    a line when it starts, at most one every `every` seconds while it lasts, and a line
+    when Redis answers again. Without it, every waiting article logged every retry
+    (hundreds of lines for a ten-second restart)."""
+
+    def __init__(self, logger: logging.Logger, url: str, *, every: float = 10.0,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.logger = logger
+        self.url = url
+        self.every = every
+        self.clock = clock
+        self.since: float | None = None
+        self._last = 0.0
+
+    def failed(self, exc: Any, doing: str) -> None:
+        """Redis could not be reached; doing says what waits for it."""
+        now = self.clock()
+        if self.since is None:
+            self.since = self._last = now
+            self.logger.warning("Redis at %s unreachable (%s): %s", self.url, describe(exc),
+                                doing)
+        elif now - self._last >= self.every:
+            self._last = now
+            self.logger.warning("Redis at %s still unreachable after %.0f s (%s): %s", self.url,
+                                now - self.since, describe(exc), doing)
+
+    def recovered(self) -> None:
+        """Redis answered: say so if it had been away."""
+        if self.since is not None:
+            self.logger.warning("Redis at %s reachable again after %.1f s", self.url,
+                                self.clock() - self.since)
+            self.since = None

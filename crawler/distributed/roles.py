@@ -18,7 +18,8 @@ from scrapy.exceptions import DontCloseSpider
 from scrapy.utils.defer import deferred_from_coro
 from twisted.internet.task import LoopingCall
 
-from .outage import describe, outage_errors
+from ..config import config_from_settings
+from .outage import OutageLog, outage_errors
 
 logger = logging.getLogger(__name__)
 
@@ -53,7 +54,8 @@ class IdleClose:
 
     def __init__(self, seconds: float, outstanding: Callable[[], int],
                  idle_here: Callable[[], bool], close: Callable[[], Any], *,
-                 interval: float = 0.5, clock: Callable[[], float] = time.monotonic) -> None:
+                 interval: float = 0.5, clock: Callable[[], float] = time.monotonic,
+                 url: str = "") -> None:
         self.seconds = seconds
         self.outstanding = outstanding
         self.idle_here = idle_here
@@ -62,6 +64,7 @@ class IdleClose:
         self.since: float | None = None
         self.loop = LoopingCall(self.check)
         self.interval = interval
+        self.outage = OutageLog(logger, url)
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> IdleClose:
@@ -71,6 +74,7 @@ class IdleClose:
             outstanding=lambda: engine().scheduler.leases.outstanding(),
             idle_here=lambda: engine().spider_is_idle(),
             close=lambda: deferred_from_coro(engine().close_spider_async(reason="finished")),
+            url=getattr(config_from_settings(crawler.settings).distributed, "redis", ""),
         )
         crawler.signals.connect(extension.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(extension.spider_idle, signal=signals.spider_idle)
@@ -92,11 +96,12 @@ class IdleClose:
         try:
             busy = not self.idle_here() or self.outstanding() > 0
         except outage_errors() as exc:  # Redis away for a moment: not a reason to stop checking
-            logger.warning("idle check: Redis unreachable (%s)", describe(exc))
+            self.outage.failed(exc, "the idle check waits for it")
             return
         except Exception:
             logger.exception("idle check failed")
             return
+        self.outage.recovered()
         now = self.clock()
         if busy:
             self.since = None

@@ -25,7 +25,7 @@ from twisted.internet.task import LoopingCall
 from ..config import config_from_settings
 from .keys import Keys, connect
 from .leases import Leases
-from .outage import describe, outage_errors, redis_unreachable
+from .outage import OutageLog, describe, outage_errors, redis_unreachable
 from .roles import ENQUEUE, role_of
 
 logger = logging.getLogger(__name__)
@@ -72,6 +72,7 @@ class LeasedScheduler(Scheduler):
         # Set when articles could not be handed over: no lease may be finished any more.
         self.keeping = False
         self.url = url  # for messages
+        self.outage = OutageLog(logger, url)
         self.interval = min(1.0, leases.timeout_ms / 3000)
         self._heartbeat = LoopingCall(self.heartbeat)
         self._beats = 0
@@ -148,10 +149,11 @@ class LeasedScheduler(Scheduler):
                     logger.warning("put %d requests of a vanished worker back in the queue",
                                    rescued)
         except outage_errors() as exc:  # keep beating: Redis may be back in a moment
-            logger.warning("Redis at %s unreachable (%s): waiting for it", self.url,
-                           describe(exc))
+            self.outage.failed(exc, "waiting for it")
         except Exception:  # keep beating: a failed beat must not stop the loop for good
             logger.exception("distributed heartbeat failed")
+        else:
+            self.outage.recovered()
 
     def finish_done(self) -> None:
         if self.keeping or self.backlog:
@@ -181,9 +183,9 @@ class LeasedScheduler(Scheduler):
         except outage_errors() as exc:
             if self.role == ENQUEUE:
                 raise
-            logger.warning("Redis at %s unreachable (%s): %s waits in memory until it is back",
-                           self.url, describe(exc), request)
             self.backlog.append(request)
+            self.outage.failed(exc, f"{len(self.backlog)} new requests wait in memory until "
+                                    "it is back")
         if self.stats:
             self.stats.inc_value("scheduler/enqueued/redis")
         return True

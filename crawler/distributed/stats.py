@@ -12,7 +12,7 @@ from ..config import config_from_settings
 from ..report import STATUSES
 from .codec import event_entry
 from .keys import Keys, connect
-from .outage import describe, outage_errors
+from .outage import OutageLog, outage_errors
 
 logger = logging.getLogger(__name__)
 
@@ -28,8 +28,8 @@ class StreamStats(MemoryStatsCollector):
         assert config is not None, "StreamStats is only installed in distributed mode"
         self.client = connect(config)
         self.stream = Keys(config.prefix).articles
-        self.url = config.redis
         self.unsent: list[dict[str, bytes]] = []
+        self.outage = OutageLog(logger, config.redis)
 
     def inc_value(self, key: str, count: int = 1, start: int = 0, spider: Any = None) -> None:
         super().inc_value(key, count, start)
@@ -56,5 +56,6 @@ class StreamStats(MemoryStatsCollector):
                 self.client.xadd(self.stream, self.unsent[0])
                 self.unsent.pop(0)
         except outage_errors() as exc:
-            logger.warning("Redis at %s unreachable (%s): %d report events wait in memory",
-                           self.url, describe(exc), len(self.unsent))
+            self.outage.failed(exc, f"{len(self.unsent)} report events wait in memory")
+        else:
+            self.outage.recovered()
