@@ -1,9 +1,11 @@
-"""Retry our own SQLite I/O while another process holds the database (tenacity)."""
+"""Our own SQLite writes: one immediate transaction each, retried while another process
+holds the database (tenacity)."""
 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any, TypeVar
 
 from tenacity import retry, retry_if_exception, stop_after_delay, wait_random_exponential
@@ -32,3 +34,15 @@ def retry_busy(func: F) -> F:
         stop=stop_after_delay(60),
         reraise=True,
     )(func)
+
+
+@contextmanager
+def immediate(db: sqlite3.Connection) -> Iterator[None]:
+    """A write transaction, taken at once (BEGIN IMMEDIATE): all of it commits, or none."""
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
+    db.execute("COMMIT")

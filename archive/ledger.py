@@ -6,7 +6,7 @@ import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
-from ._busy import retry_busy
+from ._busy import immediate, retry_busy
 from .errors import LedgerError
 
 _SCHEMA = """
@@ -98,7 +98,7 @@ class Ledger:
 
     @retry_busy
     def _record(self, entry: Entry, seen: str) -> None:
-        with self._transaction():
+        with immediate(self._db):
             self._db.execute("INSERT OR REPLACE INTO articles VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                              _row(entry))
             self._db.execute(
@@ -119,7 +119,7 @@ class Ledger:
 
     @retry_busy
     def _rebuild(self, entries: list[Entry], seen: str) -> None:
-        with self._transaction():
+        with immediate(self._db):
             self._db.execute("DELETE FROM articles")
             for entry in entries:
                 self._db.execute("INSERT INTO articles VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -144,24 +144,10 @@ class Ledger:
     def entries(self) -> list[Entry]:
         return [Entry(*row) for row in self._db.execute("SELECT * FROM articles ORDER BY path")]
 
-    def _transaction(self) -> _Transaction:
-        return _Transaction(self._db)
-
 
 def _row(entry: Entry) -> tuple[str | None, ...]:
     return (entry.source, entry.identity, entry.path, entry.link, entry.content_hash,
             entry.date, entry.first_seen, entry.updated)
-
-
-class _Transaction:
-    def __init__(self, db: sqlite3.Connection) -> None:
-        self._db = db
-
-    def __enter__(self) -> None:
-        self._db.execute("BEGIN IMMEDIATE")
-
-    def __exit__(self, exc_type: object, *_: object) -> None:
-        self._db.execute("COMMIT" if exc_type is None else "ROLLBACK")
 
 
 def _reason(exc: sqlite3.Error) -> str:

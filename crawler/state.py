@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from archive import HIDDEN, LedgerError
-from archive._busy import retry_busy
+from archive._busy import immediate, retry_busy
 
 FILE_NAME = "http.sqlite"
 
@@ -118,31 +119,28 @@ class HttpState:
     def save(self, validators: Mapping[str, Validators], polls: Mapping[str, Poll],
              now: datetime) -> None:
         """Store what a crawl learnt, all or nothing."""
-        try:
-            self._save(validators, polls, now)
-        except sqlite3.Error as exc:
-            raise LedgerError(f"{self.path}: cannot save the HTTP state: {exc}") from exc
+        self._guarded(self._save, validators, polls, now)
 
     @retry_busy
     def _save(self, validators: Mapping[str, Validators], polls: Mapping[str, Poll],
               now: datetime) -> None:
-        db = self._db
-        db.execute("BEGIN IMMEDIATE")
-        try:
+        with immediate(self._db):
             for url, found in validators.items():
-                db.execute("INSERT OR REPLACE INTO validators VALUES (?, ?, ?, ?)",
-                           (url, found.etag, found.last_modified, now.isoformat()))
+                self._db.execute("INSERT OR REPLACE INTO validators VALUES (?, ?, ?, ?)",
+                                 (url, found.etag, found.last_modified, now.isoformat()))
             for source, poll in polls.items():
-                db.execute(
+                self._db.execute(
                     "INSERT OR REPLACE INTO polls VALUES (?, ?, ?, ?, ?, ?, ?)",
                     (source, _iso(poll.last_polled), _iso(poll.not_before),
                      json.dumps(list(poll.skip_hours)), json.dumps(list(poll.skip_days)),
                      poll.ttl, poll.outcome),
                 )
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
-        db.execute("COMMIT")
+
+    def _guarded(self, write: Callable[..., None], *args: Any) -> None:
+        try:
+            write(*args)
+        except sqlite3.Error as exc:
+            raise LedgerError(f"{self.path}: cannot save the HTTP state: {exc}") from exc
 
     @retry_busy
     def paces(self) -> dict[str, float]:
@@ -150,19 +148,10 @@ class HttpState:
         return dict(self._db.execute("SELECT slot, delay FROM paces").fetchall())
 
     def save_paces(self, paces: Mapping[str, float], now: datetime) -> None:
-        try:
-            self._save_paces(paces, now)
-        except sqlite3.Error as exc:
-            raise LedgerError(f"{self.path}: cannot save the HTTP state: {exc}") from exc
+        self._guarded(self._save_paces, paces, now)
 
     @retry_busy
     def _save_paces(self, paces: Mapping[str, float], now: datetime) -> None:
-        db = self._db
-        db.execute("BEGIN IMMEDIATE")
-        try:
-            db.executemany("INSERT OR REPLACE INTO paces VALUES (?, ?, ?)",
-                           [(slot, delay, now.isoformat()) for slot, delay in paces.items()])
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
-        db.execute("COMMIT")
+        with immediate(self._db):
+            self._db.executemany("INSERT OR REPLACE INTO paces VALUES (?, ?, ?)",
+                                 [(slot, delay, now.isoformat()) for slot, delay in paces.items()])

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from typing import Any
 
 from scrapy.exceptions import DropItem
@@ -37,14 +37,12 @@ class StreamPipeline:
     """
 
     def __init__(self, client: Any, stream: str, *, url: str, retry_for: float,
-                 give_up: Callable[[], Any] = lambda: None,
-                 sleep: Callable[[float], Awaitable[None]] = sleep) -> None:
+                 give_up: Callable[[], Any]) -> None:
         self.client = client
         self.stream = stream
         self.url = url
         self.retry_for = retry_for
         self.give_up = give_up
-        self.sleep = sleep
         self.gave_up = False
         self.waiting = 0  # articles retrying now
         self.outage = OutageLog(logger, url)
@@ -70,7 +68,7 @@ class StreamPipeline:
             retrying = AsyncRetrying(
                 retry=retry_if_exception_type(outage_errors()), stop=self._stop,
                 wait=wait_exponential(multiplier=0.5, max=10), before_sleep=self._waiting,
-                sleep=self.sleep, reraise=True)
+                sleep=sleep, reraise=True)
             try:
                 async for attempt in retrying:
                     with attempt:

@@ -71,7 +71,8 @@ class Build:
 def hexo_modules() -> Path:
     """tests/.node/node_modules with Hexo 8; installed here if `.ci/run` did not (needs npm)."""
     if shutil.which("node") is None:
-        pytest.skip("node is not installed: the real Hexo build needs Node.js >= 20.19")
+        pytest.skip("node is not installed: the real Hexo build needs Node.js >= 20.19 "
+                    "(https://nodejs.org, or Debian's nodejs and npm)")
     modules = NODE_DIR / "node_modules"
     if not all((modules / p.rsplit("@", 1)[0] / "package.json").is_file() for p in HEXO_PACKAGES):
         npm = shutil.which("npm")

@@ -10,7 +10,7 @@ import pytest
 
 from crawler.feeds import parse_feed
 
-from .conftest import CORPORA, LocalSite, archive_files, feedvault, write_config
+from .conftest import CORPORA, LocalSite, archive_files, corpus, feedvault, write_config
 
 FOLDERS = ("feeds/feedparser/illformed", "feeds/netnewswire")
 
@@ -34,8 +34,9 @@ def _name(path: Path) -> str:
 
 @pytest.fixture(scope="module")
 def crawl(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str, str]:
-    if not FEEDS:
-        pytest.skip(f"{CORPORA} is absent: the shared corpora are not beside this checkout")
+    for folder in FOLDERS:
+        corpus(folder)  # skips, saying so, where the shared corpora are absent
+    assert FEEDS, f"no feed files under {CORPORA}: {', '.join(FOLDERS)}"
     tmp = tmp_path_factory.mktemp("corpus")
     site_root = tmp / "site"
     sources = []

@@ -21,7 +21,9 @@ FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-ne
          "--enable-logging=stderr", "--v=0"]
 CONSOLE = re.compile(r":CONSOLE[^\]]*\] (.*)")
 
-pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed")
+pytestmark = pytest.mark.skipif(
+    CHROMIUM is None,
+    reason="chromium is not installed (Debian: apt-get install chromium; .ci/run installs it)")
 
 
 def _open(page: Path, tmp_path: Path) -> tuple[str, list[str]]:

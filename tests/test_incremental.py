@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -11,7 +14,15 @@ import frontmatter
 
 from archive import Archive
 
-from .conftest import LocalSite, archive_files, feedvault, rss_feed, rss_item, write_config
+from .conftest import (
+    REPO,
+    LocalSite,
+    archive_files,
+    feedvault,
+    rss_feed,
+    rss_item,
+    write_config,
+)
 
 
 def _crawl(config: Path, *args: str, expect: int = 0) -> str:
@@ -225,3 +236,34 @@ def test_each_site_starts_at_the_pace_the_last_crawl_settled_on(site: LocalSite,
     out = _crawl(config)
     assert all(_row(out, f"f{n}")[3] == "1" for n in range(6))  # all answered 304
     assert first_gap() < 1.0
+
+
+def test_a_crawl_starts_no_console(site: LocalSite, tmp_path: Path) -> None:
+    """Scrapy's telnet console and remote-control server (which runs Python sent to it)
+    are not part of a feedvault crawl."""
+    config = write_config(tmp_path, [{"name": "t", "url": site.write("f.xml", rss_feed(
+        [rss_item(1)]))}])
+    result = feedvault("crawl", "--config", config, "-v")
+    assert result.returncode == 0, result.stderr
+    assert "Enabled extensions" in result.stderr  # the list below is Scrapy's own
+    assert "ConditionalAutoThrottle" in result.stderr
+    assert "TelnetConsole" not in result.stderr and "RemoteControl" not in result.stderr
+    assert "Dumping Scrapy stats" in result.stderr  # kept at -v
+
+
+def test_a_crawl_that_finds_nothing_new_loads_no_feed_parser(site: LocalSite,
+                                                             tmp_path: Path) -> None:
+    """Every feed answers 304: feedparser, the Markdown converter and Scrapy's disabled
+    consoles are never imported (start-up is most of such a crawl)."""
+    config = write_config(tmp_path, [{"name": "t", "url": site.write("f.xml", rss_feed(
+        [rss_item(1)]))}], extra='body = "markdown"  # still in [archive]\n')
+    _crawl(config)
+    (article,) = archive_files(tmp_path / "posts")
+    assert article.read_text().endswith("Body of article 1\\.\n")  # Markdown, escaped
+    probe = ("import sys; from crawler.cli import main; status = main(['crawl', '--config', "
+             f"{str(config)!r}]); print(status, sorted(m for m in ('feedparser', 'markdownify', "
+             "'scrapy.extensions.remote_control', 'scrapy.extensions.telnet') if m in sys.modules))")
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                            cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)}, timeout=120)
+    assert result.stdout.strip().splitlines()[-1] == "0 []", result.stdout + result.stderr
+    assert site.served("f.xml")[-1][1] is not None  # the second request was conditional
