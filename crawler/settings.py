@@ -6,6 +6,8 @@ from scrapy.settings import default_settings
 
 from crawler import __version__
 from crawler.distributed.addon import DistributedAddon
+from crawler.egress.middleware import EgressMiddleware
+from crawler.egress.resolver import EgressResolver
 from crawler.middlewares import (
     BackoffRetryMiddleware,
     ConditionalMiddleware,
@@ -44,6 +46,8 @@ EXTENSIONS = {
     ConditionalAutoThrottle: 0,
 }
 
+# The egress policy (crawler/egress): only public addresses, checked on the address connected to.
+TWISTED_DNS_RESOLVER = EgressResolver
 DOWNLOAD_TIMEOUT = 30
 DOWNLOAD_MAXSIZE = 32 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 8 * 1024 * 1024
@@ -54,6 +58,7 @@ FEEDVAULT_RETRY_BACKOFF_MAX = 60.0  # and longer Retry-After answers postpone th
 FEEDVAULT_FORCE = False  # True: no conditional headers (`feedvault crawl --force`)
 
 DOWNLOADER_MIDDLEWARES = {
+    EgressMiddleware: 40,  # before RobotsTxtMiddleware (100): a refused host gets no request
     SourcePolicyMiddleware: 50,  # before RobotsTxtMiddleware (100)
     ConditionalMiddleware: 540,  # sees answers after retries and redirects
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import ipaddress
 import re
 from collections.abc import Iterable
 from fnmatch import fnmatchcase
 from functools import lru_cache
 from urllib.parse import unquote, urljoin, urlsplit
+
+from crawler.egress.addresses import literal_address, non_public
 
 # What a browser strips before it reads a URL's scheme (the WHATWG URL parser).
 _TAB_NEWLINE = re.compile(r"[\t\n\r]")
@@ -121,37 +122,15 @@ def host_matches(host: str, patterns: Iterable[str]) -> bool:
 
 @lru_cache(maxsize=4096)
 def is_private_host(host: str) -> bool:
-    """Loopback, private-network, link-local and other non-public hosts."""
+    """Loopback, private-network, link-local and other non-public hosts: an IP literal in
+    any spelling (the egress policy's address check), or a local-only name."""
     host = host.strip("[]").rstrip(".").lower()
     if not host:
         return True
     if host == "localhost" or host.endswith((".localhost", ".local", ".internal", ".lan")):
         return True
-    try:
-        address = ipaddress.ip_address(host)
-    except ValueError:
-        try:  # 127.1, 0x7f.1, 2130706433: forms browsers and resolvers also accept
-            address = ipaddress.ip_address(_inet_aton(host))
-        except ValueError:
-            return False
-    return not address.is_global or address.is_multicast
-
-
-def _inet_aton(host: str) -> int:
-    parts = host.split(".")
-    if not 1 <= len(parts) <= 4:
-        raise ValueError(host)
-    numbers = [int(p, 0) if not (p.startswith("0") and p[1:2].isdigit()) else int(p, 8)
-               for p in parts]
-    value = 0
-    for number in numbers[:-1]:
-        if not 0 <= number <= 255:
-            raise ValueError(host)
-        value = value * 256 + number
-    last_bits = 8 * (5 - len(parts))
-    if not 0 <= numbers[-1] < 2 ** last_bits:
-        raise ValueError(host)
-    return (value << last_bits) | numbers[-1]
+    address = literal_address(host)
+    return address is not None and non_public(address) is not None
 
 
 def strip_tracking(url: str) -> str:

@@ -3,26 +3,30 @@
 from __future__ import annotations
 
 import urllib.error
-import urllib.request
 from pathlib import Path
 
 from archive.errors import ExtractError
 
 from .. import __version__
+from ..egress import EgressPolicy, EgressRefused
+from ..egress.blocking import open_url
 
 USER_AGENT = f"feedvault/{__version__} (feed archiver; +https://pypi.org/project/feedvault/)"
 TIMEOUT = 30
 MAX_BYTES = 32 * 1024 * 1024
 
 
-def fetch(url: str) -> tuple[bytes, str | None, str]:
-    """(body, Content-Type, final URL) of an http(s) or file URL; ExtractError on failure."""
-    request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT})
+def fetch(url: str, policy: EgressPolicy) -> tuple[bytes, str | None, str]:
+    """(body, Content-Type, final URL) of an http(s) or file URL; ExtractError on failure,
+    EgressRefused (an ExtractError too) when the policy refuses the URL or a redirect."""
     try:
-        with urllib.request.urlopen(request, timeout=TIMEOUT) as response:
+        with open_url(url, policy, {"User-Agent": USER_AGENT}, TIMEOUT) as response:
             body = response.read(MAX_BYTES + 1)
             ctype = response.headers.get("Content-Type")
             final = response.geturl()
+    except EgressRefused as exc:
+        message = str(exc)
+        raise EgressRefused(message if message.startswith(url) else f"{url}: {message}") from None
     except urllib.error.HTTPError as exc:
         raise ExtractError(f"{url}: not fetched (HTTP {exc.code})") from exc
     except (urllib.error.URLError, OSError, ValueError) as exc:
@@ -35,10 +39,12 @@ def fetch(url: str) -> tuple[bytes, str | None, str]:
     return body, ctype, final
 
 
-def read_input(arg: str) -> tuple[bytes, str | None, str | None]:
-    """A command-line input: (body, Content-Type, URL it came from, None for a file)."""
+def read_input(arg: str, policy: EgressPolicy) -> tuple[bytes, str | None, str | None]:
+    """A command-line input: (body, Content-Type, URL it came from, None for a file).
+
+    The URL typed is trusted (its host); its redirects elsewhere are checked by policy."""
     if arg.startswith(("http://", "https://")):
-        body, ctype, final = fetch(arg)
+        body, ctype, final = fetch(arg, policy.trusting([arg]))
         return body, ctype, final
     path = Path(arg)
     try:

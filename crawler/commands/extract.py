@@ -13,6 +13,7 @@ from archive import Article, FeedvaultError, get_preset
 from archive.errors import ExtractError
 
 from ..config import Config, SourceConfig, load_config
+from ..egress import EgressPolicy, EgressRefused
 from ..extract import Extracted, extract_pages
 from ..extract._dom import block_text, parse_html
 from ..items import ArticleItem
@@ -77,12 +78,12 @@ class _Stats(dict):  # type: ignore[type-arg]
 
 
 def run(args: argparse.Namespace, config: Config | None) -> int:
-    config, source = _setup(args)
+    config, source, policy = _setup(args)
     clean = Cleaner(config, source)
     failed = 0
     for arg in args.inputs:
         try:
-            record = _one(arg, args.url, source, clean, config)
+            record = _one(arg, args.url, source, clean, config, policy)
         except FeedvaultError as exc:
             failed += 1
             record = {"path": arg, "error": str(exc)}
@@ -90,26 +91,37 @@ def run(args: argparse.Namespace, config: Config | None) -> int:
     return EXIT_FAILED if failed else EXIT_OK
 
 
-def _setup(args: argparse.Namespace) -> tuple[Config, SourceConfig]:
+def _setup(args: argparse.Namespace) -> tuple[Config, SourceConfig, EgressPolicy]:
+    """The config, the source whose rules apply, and the egress policy (the configured one:
+    the pretend source's base URL is no fetched address and trusts nothing)."""
     config = load_config(args.config) if args.config else Config(file=Path("<defaults>"), archive_path=Path.cwd())
+    policy = EgressPolicy.from_config(config)
     if args.source:
-        return config, config.source(args.source)
+        return config, config.source(args.source), policy
     source = SourceConfig(name="extract", url=args.url or DEFAULT_BASE)
     from dataclasses import replace
 
-    return replace(config, sources=(*config.sources, source)), source
+    return replace(config, sources=(*config.sources, source)), source, policy
 
 
-def _one(arg: str, base: str | None, source: SourceConfig, clean: Cleaner, config: Config
-         ) -> dict[str, Any]:
-    body, ctype, final = read_input(arg)
+def _one(arg: str, base: str | None, source: SourceConfig, clean: Cleaner, config: Config,
+         policy: EgressPolicy) -> dict[str, Any]:
+    body, ctype, final = read_input(arg, policy)
     url = final or base or Path(arg).resolve().as_uri()
     rules = rules_for(source)
     if final:  # a URL: follow next_page links the way a crawl does
         from ..encoding import decode
 
-        article = extract_pages(decode(body, ctype, url=url).text, url, rules,
-                                lambda u: decode(*fetch(u)[:2], url=u).text)
+        trusted = policy.trusting([arg])  # next pages on the typed URL's host
+
+        def next_page(address: str) -> str | None:
+            try:
+                return decode(*fetch(address, trusted)[:2], url=address).text
+            except EgressRefused as exc:
+                print(f"feedvault: warning: {exc}; kept the pages before it", file=sys.stderr)
+                return None
+
+        article = extract_pages(decode(body, ctype, url=url).text, url, rules, next_page)
     else:
         article = read_page(body, ctype, url, rules)
     item = clean(article)

@@ -11,6 +11,7 @@ from archive import FeedvaultError
 
 from ..config import Config, SourceConfig
 from ..drift import DriftHistory
+from ..egress import EgressPolicy, EgressRefused
 from ..encoding import decode
 from ..extract import Extracted, extract_pages
 from ..feeds import Entry, parse_feed
@@ -42,7 +43,9 @@ class Verdict:
 
 def run(args: argparse.Namespace, config: Config) -> int:
     history = DriftHistory(config.archive_path)
-    verdicts = [check_source(source, history) for source in config.select(args.names)]
+    policy = EgressPolicy.from_config(config)
+    verdicts = [check_source(source, history, policy)
+                for source in config.select(args.names)]
     for verdict in verdicts:
         status = "BROKEN" if verdict.problems else "ok"
         print(f"{verdict.name}: {status}")
@@ -53,10 +56,10 @@ def run(args: argparse.Namespace, config: Config) -> int:
     return EXIT_FAILED if any(v.problems for v in verdicts) else EXIT_OK
 
 
-def check_source(source: SourceConfig, history: DriftHistory) -> Verdict:
+def check_source(source: SourceConfig, history: DriftHistory, policy: EgressPolicy) -> Verdict:
     verdict = Verdict(source.name)
     try:
-        body, ctype, final = fetch(source.url)
+        body, ctype, final = fetch(source.url, policy)
     except FeedvaultError as exc:
         verdict.problems.append(f"feed: {exc}")
         return verdict
@@ -71,7 +74,7 @@ def check_source(source: SourceConfig, history: DriftHistory) -> Verdict:
     if newest is None or not newest.link:
         return verdict
     try:
-        article = _extract(newest.link, source)
+        article = _extract(newest.link, source, policy, verdict)
     except (FeedvaultError, ValueError) as exc:
         verdict.problems.append(f"page: {exc}")
         return verdict
@@ -86,12 +89,20 @@ def check_source(source: SourceConfig, history: DriftHistory) -> Verdict:
     return verdict
 
 
-def _extract(url: str, source: SourceConfig) -> Extracted:
-    def text_of(address: str) -> str:
-        body, ctype, _ = fetch(address)
+def _extract(url: str, source: SourceConfig, policy: EgressPolicy, verdict: Verdict
+             ) -> Extracted:
+    def first(address: str) -> str:
+        body, ctype, _ = fetch(address, policy)
         return decode(body, ctype, url=address).text
 
-    return extract_pages(text_of(url), url, rules_for(source), text_of)
+    def text_of(address: str) -> str | None:
+        try:
+            return first(address)
+        except EgressRefused as exc:  # a next page: the article ends before it
+            verdict.problems.append(f"page: {exc}")
+            return None
+
+    return extract_pages(first(url), url, rules_for(source), text_of)
 
 
 def _utc(value: datetime) -> datetime:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ipaddress import IPv4Network, IPv6Network, ip_network
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -54,7 +55,8 @@ class Validator(ImagesSection, SourcesSection):
                       "feedvault writes this key itself; choose another name",
                       section="archive.front_matter")
         crawl = self.table(data.get("crawl", {}), "crawl",
-                           {"contact", "interval", "cron", "jitter"}, section="crawl")
+                           {"contact", "interval", "cron", "jitter", "allow_hosts",
+                            "allow_networks"}, section="crawl")
         contact = crawl.get("contact")
         if contact is not None:
             contact = self.string(contact, "crawl.contact", "crawl")
@@ -81,8 +83,21 @@ class Validator(ImagesSection, SourcesSection):
             default_cover=default_cover,
             schedule=schedule,
             jitter=jitter,
+            allow_hosts=self.hosts(crawl.get("allow_hosts", []), "crawl.allow_hosts", "crawl"),
+            allow_networks=self.networks(crawl.get("allow_networks", [])),
             distributed=self.distributed(data.get("distributed")),
         )
+
+    def networks(self, value: Any) -> tuple[IPv4Network | IPv6Network, ...]:
+        """`[crawl] allow_networks = ["10.0.0.0/8", "fd00::/8"]`: networks the crawl may reach."""
+        result = []
+        for text in self.strings(value, "crawl.allow_networks", "crawl"):
+            try:
+                result.append(ip_network(text.strip(), strict=False))
+            except ValueError:
+                self.fail("crawl.allow_networks", f"{text!r} is not a network; write an "
+                          "address or a CIDR block such as \"10.0.0.0/8\"", section="crawl")
+        return tuple(result)
 
     def scrapy(self, data: Any) -> dict[str, Any]:
         """`[scrapy]`: Scrapy settings passed through as they are (DOWNLOAD_TIMEOUT = 10)."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from ipaddress import IPv4Network, IPv6Network
 from pathlib import Path
 from typing import Any
 
@@ -99,6 +100,9 @@ class Config:
     default_cover: str | None = None
     schedule: Schedule = DEFAULT_SCHEDULE
     jitter: float = 60.0
+    # [crawl] allow_hosts / allow_networks: intranet hosts the egress policy lets through
+    allow_hosts: tuple[str, ...] = ()
+    allow_networks: tuple[IPv4Network | IPv6Network, ...] = ()
 
     def schedule_of(self, source: SourceConfig) -> Schedule:
         return source.schedule or self.schedule

@@ -101,14 +101,18 @@ def _automatic(root: HtmlElement, text: str, rules: Rules, title: str | None) ->
 
 
 def extract_pages(first_text: str, url: str, rules: Rules | None,
-                  fetch: Callable[[str], str]) -> Extracted:
-    """Follow `next_page` links with fetch(url) → decoded page, joining bodies; loop-safe."""
+                  fetch: Callable[[str], str | None]) -> Extracted:
+    """Follow `next_page` links with fetch(url) → decoded page, joining bodies; loop-safe.
+
+    fetch returns None for a page it may not fetch: the article ends with the pages before."""
     article = extract_article(first_text, url, rules)
     seen = {urldefrag(url)[0]}
     while article.next_page and article.next_page not in seen and article.pages < MAX_PAGES:
         seen.add(article.next_page)
-        article = join(article, extract_article(fetch(article.next_page), article.next_page,
-                                                rules))
+        text = fetch(article.next_page)
+        if text is None:
+            break
+        article = join(article, extract_article(text, article.next_page, rules))
     return article
 
 

@@ -1,0 +1,74 @@
+"""EgressMiddleware: refuses requests the egress policy forbids, before any byte is sent."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from scrapy import Request
+from scrapy.exceptions import IgnoreRequest
+from scrapy.utils.defer import maybe_deferred_to_future
+
+from ..config import config_from_settings
+from .addresses import literal_address
+from .policy import EgressPolicy, host_of
+from .resolver import EgressResolver, _Collect
+
+logger = logging.getLogger(__name__)
+
+
+class RequestRefused(IgnoreRequest):
+    """A request the egress policy refused; its message is the report line's reason."""
+
+
+class EgressMiddleware:
+    """Checks every request: its scheme, an IP literal host (any spelling), the addresses
+    a host name resolves to.
+
+    Ordered before RobotsTxtMiddleware (100), so a refused host gets no robots.txt request
+    either. Redirects come back through the downloader middlewares as new requests (for
+    image downloads too: ExecutionEngine.download_async loops on them), so every hop is
+    checked. The refusal is an IgnoreRequest: BackoffRetryMiddleware never retries it; the
+    request's errback reports it (the feed failed, the page kept the feed's text, the image
+    kept its remote URL).
+    """
+
+    def __init__(self, policy: EgressPolicy, reactor: Any = None, stats: Any = None) -> None:
+        self.policy = policy
+        self.reactor = reactor  # its nameResolver: the EgressResolver in a crawl
+        self.stats = stats
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> EgressMiddleware:
+        from twisted.internet import reactor
+
+        return cls(EgressPolicy.from_config(config_from_settings(crawler.settings)), reactor,
+                   crawler.stats)
+
+    async def process_request(self, request: Request) -> None:
+        refused = self.policy.check_url(request.url)
+        if refused is None and request.url.startswith(("http://", "https://")):
+            refused = await self._check_name(host_of(request.url))
+        if refused:
+            if self.stats is not None:
+                self.stats.inc_value("feedvault/egress/refused")
+            raise RequestRefused(refused)
+
+    async def _check_name(self, host: str) -> str | None:
+        """Resolve a host name (not a literal, not a trusted host) and check its addresses."""
+        if not host or literal_address(host) is not None or self.policy.host_trusted(host):
+            return None
+        resolver = getattr(self.reactor, "nameResolver", None)
+        if resolver is None:
+            return None
+        try:
+            if isinstance(resolver, EgressResolver):
+                addresses = await maybe_deferred_to_future(resolver.addresses(host))
+            else:
+                collect = _Collect()
+                resolver.resolveHostName(collect, host, 0)
+                addresses = [a.host for a in await maybe_deferred_to_future(collect.done)]
+        except Exception as exc:  # the download reports an unresolvable name as before
+            logger.debug("%s: not resolved: %s", host, exc)
+            return None
+        return self.policy.check_addresses(host, addresses)
