@@ -6,7 +6,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from fnmatch import fnmatchcase
 from typing import TYPE_CHECKING
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
+from urllib.request import getproxies
 
 from archive.errors import ExtractError
 
@@ -58,10 +59,13 @@ class EgressPolicy:
 
     @classmethod
     def from_config(cls, config: Config) -> EgressPolicy:
+        """The policy of a crawl with config; proxies from the environment (http_proxy,
+        https_proxy) are trusted too: the connection goes to them."""
         urls = owner_urls(config)
-        return cls(trusted=frozenset(h for u in urls if (h := host_of(u))),
+        proxies = [v for k, v in getproxies().items() if k in ("http", "https")]
+        return cls(trusted=frozenset(h for u in [*urls, *proxies] if (h := host_of(u))),
                    allow_hosts=config.allow_hosts, allow_networks=config.allow_networks,
-                   files=frozenset(u for u in urls if u.startswith("file:")))
+                   files=frozenset(unquote(u) for u in urls if u.startswith("file:")))
 
     def trusting(self, urls: Iterable[str]) -> EgressPolicy:
         """This policy, with the hosts of urls trusted too (`feedvault extract URL`)."""
@@ -78,7 +82,7 @@ class EgressPolicy:
         A host name passes here; its addresses are checked when it is resolved."""
         scheme = url.split(":", 1)[0].lower() if ":" in url else ""
         if scheme not in WEB_SCHEMES:
-            if scheme == "file" and url in self.files:
+            if scheme == "file" and unquote(url) in self.files:
                 return None
             return (f"refused: a {scheme or 'schemeless'}: URL; only http: and https: URLs "
                     "are fetched, file: only as a source's url in feedvault.toml")

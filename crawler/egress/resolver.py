@@ -51,12 +51,13 @@ class EgressResolver:
     """Resolves with `inner` (getaddrinfo in a thread: IPv4 and IPv6), filtered by policy."""
 
     def __init__(self, reactor: Any, policy: EgressPolicy, inner: Any = None,
-                 cache_size: int = 10000) -> None:
+                 cache_size: int = 10000, timeout: float | None = None) -> None:
         self.reactor = reactor
         self.policy = policy
         self.inner = inner if inner is not None else GAIResolver(reactor, reactor.getThreadPool)
         self.cache: LocalCache[str, list[tuple[str, str]]] = LocalCache(cache_size or 1)
         self.caching = bool(cache_size)
+        self.timeout = timeout  # DNS_TIMEOUT, as Scrapy's own resolver has it
 
     @classmethod
     def from_crawler(cls, crawler: Any, reactor: Any) -> EgressResolver:
@@ -64,7 +65,7 @@ class EgressResolver:
         settings = crawler.settings
         size = settings.getint("DNSCACHE_SIZE") if settings.getbool("DNSCACHE_ENABLED") else 0
         return cls(reactor, EgressPolicy.from_config(config_from_settings(settings)),
-                   cache_size=size)
+                   cache_size=size, timeout=settings.getfloat("DNS_TIMEOUT") or None)
 
     def install_on_reactor(self) -> None:
         self.reactor.installNameResolver(self)
@@ -78,6 +79,8 @@ class EgressResolver:
             return defer.succeed(self.cache[host])
         collect = _Collect()
         self.inner.resolveHostName(collect, host, 0)
+        if self.timeout and self.reactor is not None and not collect.done.called:
+            collect.done.addTimeout(self.timeout, self.reactor)
 
         def keep(found: list[IAddress]) -> list[tuple[str, str]]:
             result = [("6" if isinstance(a, IPv6Address) else "4", a.host) for a in found
