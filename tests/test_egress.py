@@ -287,3 +287,16 @@ def test_policy_check_raises_naming_the_url() -> None:
     with pytest.raises(EgressRefused, match=r"^http://127\.0\.0\.2/x: refused: 127\.0\.0\.2 is"):
         EgressPolicy().check("http://127.0.0.2/x")
     EgressPolicy().check("https://example.com/")
+
+
+def test_every_crawl_runs_under_the_policy(tmp_path: Path) -> None:
+    """crawl, backfill and distributed workers build their settings with crawl_settings."""
+    from crawler.egress.middleware import EgressMiddleware
+    from crawler.run import crawl_settings
+
+    settings = crawl_settings(_config(tmp_path))
+    middlewares = settings.getdict("DOWNLOADER_MIDDLEWARES")
+    assert middlewares[EgressMiddleware] < 100  # RobotsTxtMiddleware's order
+    assert settings["TWISTED_DNS_RESOLVER"] is EgressResolver
+    assert settings.getdict("DOWNLOADER_MIDDLEWARES_BASE")[
+        "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware"] == 100

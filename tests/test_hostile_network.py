@@ -137,7 +137,7 @@ def _config(tmp_path: Path, net: dict[str, Server], *, extra: str = "",
                {"name": "hostile", "url": f"{base}/feed.xml", "full_text": True,
                 "next_page": "a.next"}]  # last: [sources.backfill] belongs to it
     path = write_config(tmp_path, sources, extra="[scrapy]\nAUTOTHROTTLE_ENABLED = false\n"
-                        "RETRY_ENABLED = false\n" + extra)
+                        + extra)
     if backfill:
         table = "\n".join(f"{k} = {toml_value(v)}" for k, v in backfill.items())
         path.write_text(path.read_text() + f"\n[sources.backfill]\n{table}\n")
@@ -193,6 +193,7 @@ def test_crawl_refuses_internal_links_redirects_and_file_next_pages(
     assert f"{internal.base}/page2: page not fetched (refused: 127.0.0.2" in result.stdout
     assert f"{secret.as_uri()}: page not fetched (refused: a file: URL" \
         in result.stdout
+    assert result.stdout.count(f"{urls['direct']}: page not fetched") == 1  # never retried
     # a feed redirected to an internal host: the source failed, with the reason
     assert f"moved: {internal.base}/feed.xml: feed not fetched (refused: 127.0.0.2" \
         in result.stdout

@@ -15,25 +15,26 @@ from urllib.parse import urljoin
 from .policy import EgressPolicy, EgressRefused
 
 TIMEOUT = 30
+_DEFAULT: Any = socket._GLOBAL_DEFAULT_TIMEOUT  # type: ignore[attr-defined]  # http.client: none given
 
 
 def _guarded_connect(policy: EgressPolicy, host: str) -> Any:
     """A socket.create_connection that connects only to addresses the policy allows."""
 
-    def connect(address: tuple[str, int], timeout: Any = socket._GLOBAL_DEFAULT_TIMEOUT,
+    def connect(address: tuple[str, int], timeout: Any = _DEFAULT,
                 source_address: Any = None) -> socket.socket:
         name, port = address
         if policy.host_trusted(host) or policy.host_trusted(name):
             return socket.create_connection(address, timeout, source_address)
         infos = socket.getaddrinfo(name, port, 0, socket.SOCK_STREAM)
-        refused = policy.check_addresses(name, [info[4][0] for info in infos])
+        refused = policy.check_addresses(name, [str(info[4][0]) for info in infos])
         if refused:
             raise EgressRefused(refused)
         error: OSError | None = None
         for family, kind, proto, _, sockaddr in infos:  # the checked addresses, in order
             sock = socket.socket(family, kind, proto)
             try:
-                if timeout is not socket._GLOBAL_DEFAULT_TIMEOUT:
+                if timeout is not _DEFAULT:
                     sock.settimeout(timeout)
                 if source_address:
                     sock.bind(source_address)
@@ -47,7 +48,7 @@ def _guarded_connect(policy: EgressPolicy, host: str) -> Any:
     return connect
 
 
-def _connection(base: type[http.client.HTTPConnection], policy: EgressPolicy) -> type:
+def _connection(base: type[http.client.HTTPConnection], policy: EgressPolicy) -> Any:
     class Guarded(base):  # type: ignore[misc, valid-type]
         def __init__(self, host: str, *args: Any, **kwargs: Any) -> None:
             super().__init__(host, *args, **kwargs)
@@ -71,7 +72,7 @@ class _HTTPS(urllib.request.HTTPSHandler):
         self.connection = _connection(http.client.HTTPSConnection, policy)
 
     def https_open(self, req: urllib.request.Request) -> Any:
-        return self.do_open(self.connection, req, context=self._context)
+        return self.do_open(self.connection, req, context=getattr(self, "_context", None))
 
 
 class _Redirects(urllib.request.HTTPRedirectHandler):

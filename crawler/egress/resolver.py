@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 from scrapy.resolver import HostResolution
 from scrapy.utils.datatypes import LocalCache
@@ -78,7 +78,7 @@ class EgressResolver:
         if host in self.cache:
             return defer.succeed(self.cache[host])
         collect = _Collect()
-        self.inner.resolveHostName(collect, host, 0)
+        self.inner.resolveHostName(cast(IResolutionReceiver, collect), host, 0)
         if self.timeout and self.reactor is not None and not collect.done.called:
             collect.done.addTimeout(self.timeout, self.reactor)
 
