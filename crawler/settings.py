@@ -6,7 +6,7 @@ from scrapy.settings import default_settings
 
 from crawler import __version__
 from crawler.distributed.addon import DistributedAddon
-from crawler.egress.middleware import EgressMiddleware
+from crawler.egress.middleware import ConnectRefusalMiddleware, EgressMiddleware
 from crawler.egress.resolver import EgressResolver
 from crawler.middlewares import (
     BackoffRetryMiddleware,
@@ -63,6 +63,7 @@ DOWNLOADER_MIDDLEWARES = {
     ConditionalMiddleware: 540,  # sees answers after retries and redirects
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     BackoffRetryMiddleware: 550,
+    ConnectRefusalMiddleware: 560,  # sees exceptions before BackoffRetryMiddleware does
 }
 
 TELNETCONSOLE_ENABLED = False

@@ -300,3 +300,27 @@ def test_every_crawl_runs_under_the_policy(tmp_path: Path) -> None:
     assert settings["TWISTED_DNS_RESOLVER"] is EgressResolver
     assert settings.getdict("DOWNLOADER_MIDDLEWARES_BASE")[
         "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware"] == 100
+
+
+def test_a_connect_time_refusal_is_reported_and_not_retried() -> None:
+    from scrapy import Request
+    from scrapy.exceptions import CannotResolveHostError
+
+    from crawler.egress.middleware import ConnectRefusalMiddleware, RequestRefused
+
+    names = _StubNames({"flip.example": ["93.184.216.34"]})
+    resolver = EgressResolver(None, EgressPolicy(), inner=names, cache_size=0)
+
+    class Reactor:
+        nameResolver = resolver
+
+    hook = ConnectRefusalMiddleware(Reactor())
+    request = Request("https://flip.example/a")
+    lookup_failed = CannotResolveHostError("no results for hostname lookup: flip.example")
+    assert hook.process_exception(request, lookup_failed) is None  # a plain DNS failure
+    names.answers["flip.example"] = ["10.0.0.1"]
+    assert _connect_to(resolver, "flip.example") == []
+    with pytest.raises(RequestRefused) as caught:
+        hook.process_exception(request, lookup_failed)
+    assert str(caught.value) == ("refused: the host flip.example resolves to 10.0.0.1, a "
+                                 "private-network address; allow it with [crawl] allow_hosts")

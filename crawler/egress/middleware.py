@@ -6,8 +6,9 @@ import logging
 from typing import Any
 
 from scrapy import Request
-from scrapy.exceptions import IgnoreRequest
+from scrapy.exceptions import CannotResolveHostError, IgnoreRequest
 from scrapy.utils.defer import maybe_deferred_to_future
+from twisted.internet.error import DNSLookupError
 
 from ..config import config_from_settings
 from .addresses import literal_address
@@ -72,3 +73,30 @@ class EgressMiddleware:
             logger.debug("%s: not resolved: %s", host, exc)
             return None
         return self.policy.check_addresses(host, addresses)
+
+
+class ConnectRefusalMiddleware:
+    """Turns a connection the EgressResolver refused into a RequestRefused, unretried.
+
+    That happens when a name resolved to allowed addresses when EgressMiddleware checked it
+    and to refused ones at connect time (no DNS cache, or the entry was evicted). Twisted
+    reports it as a failed name lookup, which BackoffRetryMiddleware (550) would retry:
+    ordered after it (560), this middleware sees the exception first.
+    """
+
+    def __init__(self, reactor: Any = None) -> None:
+        self.reactor = reactor
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> ConnectRefusalMiddleware:
+        from twisted.internet import reactor
+
+        return cls(reactor)
+
+    def process_exception(self, request: Request, exception: Exception) -> None:
+        resolver = getattr(self.reactor, "nameResolver", None)
+        if isinstance(exception, CannotResolveHostError | DNSLookupError) and \
+                isinstance(resolver, EgressResolver):
+            refused = resolver.refused.get(host_of(request.url))
+            if refused:
+                raise RequestRefused(refused) from exception

@@ -58,6 +58,7 @@ class EgressResolver:
         self.cache: LocalCache[str, list[tuple[str, str]]] = LocalCache(cache_size or 1)
         self.caching = bool(cache_size)
         self.timeout = timeout  # DNS_TIMEOUT, as Scrapy's own resolver has it
+        self.refused: LocalCache[str, str] = LocalCache(1000)  # host -> why, at connect time
 
     @classmethod
     def from_crawler(cls, crawler: Any, reactor: Any) -> EgressResolver:
@@ -100,7 +101,8 @@ class EgressResolver:
         def hand_over(found: list[tuple[str, str]]) -> None:
             refused = self.policy.check_addresses(hostName, [a for _, a in found])
             if refused:
-                logger.warning("%s: not connecting: %s", hostName, refused)
+                logger.debug("%s: not connecting: %s", hostName, refused)
+                self.refused[hostName.rstrip(".").lower()] = refused
                 found = []
             for family, address in found:
                 kind = IPv6Address if family == "6" else IPv4Address
