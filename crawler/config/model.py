@@ -48,6 +48,7 @@ class CleanConfig:
 
     keep_class: bool = False
     iframe_hosts: tuple[str, ...] = ()
+    max_depth: int = 128  # elements nested deeper are unwrapped, their text kept
 
 
 @dataclass(frozen=True)
@@ -99,6 +100,7 @@ class Config:
     default_cover: str | None = None
     schedule: Schedule = DEFAULT_SCHEDULE
     jitter: float = 60.0
+    max_items: int = 2000  # `[crawl] max_items`: entries read from one feed document
 
     def schedule_of(self, source: SourceConfig) -> Schedule:
         return source.schedule or self.schedule
