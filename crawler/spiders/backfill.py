@@ -22,7 +22,7 @@ from ..backfill.progress import Tally
 from ..backfill.state import BackfillState, state_path
 from ..backfill.window import Window, parse_bound
 from ..config import Config, config_from_settings
-from ..feeds import parse_feed
+from ..feeds import parse_feed, too_many
 from ..fulltext import FullText
 from ..items import ArticleItem
 from ..report import failed_url, mark, problem
@@ -171,7 +171,9 @@ class BackfillSpider(ArticleSteps, scrapy.Spider):
             return
         headers = {k.decode("latin-1"): b",".join(v).decode("latin-1")
                    for k, v in response.headers.items()}
-        feed = parse_feed(response.body, response.url, headers)
+        feed = parse_feed(response.body, response.url, headers, self.config.max_items)
+        if feed.total is not None:
+            problem(self.crawler.stats, self.source.name, too_many(response.url, feed))
         if feed.problem and feed.unusable:
             failed_url(self.crawler.stats, self.source.name, response.url, feed.problem,
                        fatal=number in (None, self.methods and self.methods.first_page))
