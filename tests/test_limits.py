@@ -12,7 +12,6 @@ import pytest
 
 from archive import ConfigError
 from crawler.config import load_config
-
 from crawler.extract import extract_article
 from crawler.feeds import parse_feed
 from crawler.nesting import bound_depth
