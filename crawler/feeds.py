@@ -16,6 +16,7 @@ from lxml import html as lxml_html
 from archive.errors import ExtractError
 
 from . import encoding, jsonfeed
+from .nesting import bound_depth
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
 _SPACE = re.compile(r"\s+")
@@ -71,6 +72,7 @@ def html_to_text(value: str) -> str:
     if "<" not in value:
         return clean_text(html.unescape(value))
     try:
+        value = bound_depth(value).html  # lxml drops what nests deeper than 254 levels
         return clean_text(lxml_html.fragment_fromstring(value, create_parent="div").text_content())
     except Exception:  # lxml raises ParserError and friends on empty or odd markup
         return clean_text(re.sub(r"<[^>]*>", " ", value))

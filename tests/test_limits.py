@@ -205,3 +205,11 @@ def test_max_articles_stops_a_run(site: LocalSite, tmp_path: Path) -> None:
     limited = feedvault("backfill", "blog", "--config", config, "--limit", "2")
     assert "stopped at --limit 2" in limited.stdout
     assert len(archive_files(tmp_path / "posts")) == 7
+
+
+def test_a_deep_html_title_keeps_its_text() -> None:
+    atom = ("<?xml version='1.0'?><feed xmlns='http://www.w3.org/2005/Atom'><entry>"
+            "<id>urn:1</id><title type='html'>"
+            + _nested(5000, "<b>the title</b>").replace("<", "&lt;") + "</title></entry></feed>")
+    [entry] = parse_feed(atom.encode(), "http://127.0.0.1/a.xml").entries
+    assert entry.title == "the title"
