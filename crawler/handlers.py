@@ -6,8 +6,6 @@ the process until the machine runs out of memory, and a FIFO blocks a thread for
 
 from __future__ import annotations
 
-import os
-import stat
 from typing import TYPE_CHECKING
 
 from scrapy.core.downloader.handlers.datauri import DataURIDownloadHandler
@@ -16,43 +14,11 @@ from scrapy.responsetypes import responsetypes
 from scrapy.utils.asyncio import run_in_thread
 from w3lib.url import file_uri_to_path
 
-from archive import FeedvaultError
+from .bounded import TooLarge, read_file, too_large
 
 if TYPE_CHECKING:
     from scrapy import Request
     from scrapy.http import Response
-
-_KINDS = {stat.S_IFDIR: "a directory", stat.S_IFCHR: "a character device",
-          stat.S_IFBLK: "a block device", stat.S_IFIFO: "a FIFO", stat.S_IFSOCK: "a socket"}
-
-
-class TooLarge(FeedvaultError):
-    """A response larger than DOWNLOAD_MAXSIZE, or a file that is no regular file."""
-
-
-def read_file(path: str, maxsize: int) -> bytes:
-    """The bytes of a regular file of at most maxsize bytes (0: no limit); else TooLarge."""
-    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)  # a FIFO must not block the open
-    try:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode):
-            kind = _KINDS.get(stat.S_IFMT(info.st_mode), "a special file")
-            raise TooLarge(f"{path} is {kind}, not a regular file: not read")
-        if maxsize and info.st_size > maxsize:
-            raise TooLarge(_too_large(path, info.st_size, maxsize))
-        with os.fdopen(fd, "rb", closefd=False) as file:
-            body = file.read(maxsize + 1) if maxsize else file.read()
-        if maxsize and len(body) > maxsize:  # it grew while we read
-            raise TooLarge(_too_large(path, len(body), maxsize, more=True))
-        return body
-    finally:
-        os.close(fd)
-
-
-def _too_large(what: str, size: int, maxsize: int, *, more: bool = False) -> str:
-    at_least = "at least " if more else ""
-    return (f"{what} is {at_least}{size:,} bytes, more than DOWNLOAD_MAXSIZE "
-            f"({maxsize:,} bytes): not read")
 
 
 class BoundedFileHandler(FileDownloadHandler):
@@ -72,7 +38,7 @@ class BoundedDataHandler(DataURIDownloadHandler):
         response = await super().download_request(request)
         maxsize = _maxsize(self, request)
         if maxsize and len(response.body) > maxsize:
-            raise TooLarge(_too_large("the data: URL's content", len(response.body), maxsize))
+            raise TooLarge(too_large("the data: URL's content", len(response.body), maxsize))
         return response
 
 

@@ -213,3 +213,21 @@ def test_a_deep_html_title_keeps_its_text() -> None:
             + _nested(5000, "<b>the title</b>").replace("<", "&lt;") + "</title></entry></feed>")
     [entry] = parse_feed(atom.encode(), "http://127.0.0.1/a.xml").entries
     assert entry.title == "the title"
+
+
+def test_data_urls_are_held_to_download_maxsize() -> None:
+    import asyncio
+    import base64
+
+    from scrapy import Request
+    from scrapy.utils.test import get_crawler
+
+    from crawler.bounded import TooLarge
+    from crawler.handlers import BoundedDataHandler
+
+    handler = BoundedDataHandler(get_crawler(settings_dict={"DOWNLOAD_MAXSIZE": 100}))
+    small = asyncio.run(handler.download_request(Request("data:text/plain,hello")))
+    assert small.body == b"hello"
+    big = "data:text/plain;base64," + base64.b64encode(b"x" * 500).decode()
+    with pytest.raises(TooLarge, match=r"500 bytes, more than DOWNLOAD_MAXSIZE \(100 bytes\)"):
+        asyncio.run(handler.download_request(Request(big)))
