@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import resource
 from pathlib import Path
 
 import frontmatter
@@ -110,12 +111,23 @@ def test_a_100000_deep_body_and_a_1000_deep_body_are_archived_with_their_text(
             "below were unwrapped, their text kept ([clean] max_depth)") in result.stdout
 
 
-def test_full_text_of_a_100000_deep_page_keeps_the_article() -> None:
+def _deep_page() -> str:
     text = "A long article sentence, with commas, and enough words to be the content. " * 20
-    page = ("<html><head><title>Deep</title></head><body><nav>menu</nav>"
+    return ("<html><head><title>Deep</title></head><body><nav>menu</nav>"
             + _nested(DEEP, f"<article><h1>Deep</h1><p>{text}</p></article>") + "</body></html>")
-    extracted = extract_article(page, "http://127.0.0.1/deep.html")
+
+
+def test_full_text_of_a_100000_deep_page_keeps_the_article(site: LocalSite,
+                                                            tmp_path: Path) -> None:
+    extracted = extract_article(_deep_page(), "http://127.0.0.1/deep.html")
     assert "enough words to be the content" in extracted.body_html
+    link = site.write("deep.html", _deep_page())
+    feed = rss_feed([rss_item(1, link=link, description="<p>A teaser</p>")])
+    config = write_config(tmp_path, [{"name": "deep", "url": site.write("f.xml", feed),
+                                      "full_text": True}])
+    result = feedvault("crawl", "--config", config)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "enough words to be the content" in _bodies(tmp_path / "posts")["Article 1"]
 
 
 # -- file:// and data: sizes -------------------------------------------------------------------
@@ -132,8 +144,11 @@ def test_special_and_oversized_files_as_feed_urls_are_refused(tmp_path: Path) ->
                {"name": "sparse", "url": sparse.as_uri()},
                {"name": "small", "url": small.as_uri()}]
     config = write_config(tmp_path, sources, extra="[scrapy]\nDOWNLOAD_MAXSIZE = 2000\n")
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     result = feedvault("crawl", "--config", config, timeout=120)
     assert result.returncode == 1, result.stdout + result.stderr
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss  # KB, the largest child yet
+    assert peak == before or peak < 400_000  # the crawl stayed well under 400 MB
     assert "Traceback" not in result.stderr
     out = result.stdout
     assert ("zero: file:///dev/zero: feed not fetched (/dev/zero is a character device, "
