@@ -22,7 +22,10 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u202a-\u202
 _SPACE = re.compile(r"\s+")
 # A DOCTYPE's internal subset, where entity declarations (billion laughs, quadratic
 # blowup, external entities) live. Real feeds never need one.
-_INTERNAL_SUBSET = re.compile(rb"(<!DOCTYPE[^\[>]*)\[.*?\]\s*>", re.DOTALL | re.IGNORECASE)
+# Found in two steps, each one linear scan (one regex with `.*?` took 18 s for 260 kB of
+# `<!DOCTYPE a [` repeated: every unclosed one scanned to the end).
+_SUBSET_OPEN = re.compile(rb"(<!DOCTYPE[^\[<>]*)\[", re.IGNORECASE)
+_SUBSET_CLOSE = re.compile(rb"\]\s*>")
 _ELEMENT_START = re.compile(rb"<[A-Za-z]")
 _XML_ENCODING = re.compile(r"""(<\?xml[^>]*?encoding\s*=\s*["'])[^"']*(["'])""")
 # The end of an RSS item or Atom entry; CDATA sections and comments are skipped whole.
@@ -123,10 +126,14 @@ def parse_date(raw: str | None, parsed: Any = None) -> datetime | None:
 def defuse(body: bytes) -> tuple[bytes, bool]:
     """The document without its DOCTYPE's internal subset (entity declarations), and
     whether one was removed. Entity references left undefined are reported as ill-formed."""
-    match = _INTERNAL_SUBSET.search(body)
-    if match is None or _ELEMENT_START.search(body, 0, match.start()):
+    root = _ELEMENT_START.search(body)
+    match = _SUBSET_OPEN.search(body, 0, root.start() if root else len(body))
+    if match is None:
         return body, False  # none, or only inside the content, after the root element began
-    return body[: match.start()] + match.group(1) + b">" + body[match.end():], True
+    close = _SUBSET_CLOSE.search(body, match.end())
+    if close is None:
+        return body, False  # never closed: ill-formed, nothing is declared
+    return body[: match.start()] + match.group(1) + b">" + body[close.end():], True
 
 
 def first_items(body: bytes, limit: int) -> tuple[bytes, int | None]:

@@ -20,7 +20,7 @@ MAX_DEPTH = 128  # lxml holds 254 levels; html5ever adds <html><body>
 _TOKEN = re.compile(
     r"<!--.*?(?:-->|\Z)"
     r"|<(script|style|textarea|title|xmp|plaintext|noscript)\b.*?(?:</\1\s*>|\Z)"
-    r"|<(/?)([A-Za-z][A-Za-z0-9:-]*)[^>]*>",
+    r"|<(/?)([A-Za-z][A-Za-z0-9:-]*)[^<>]*>",  # not [^>]*: `<a <a <a` would be quadratic
     re.DOTALL | re.IGNORECASE,
 )
 VOID = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta",

@@ -21,7 +21,7 @@ logger = logging.getLogger(__name__)
 
 # What lxml refuses to hold: C0 controls (but tab, newline, carriage return) and lone surrogates.
 _UNSTORABLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
-_BASE = re.compile(r"""<base\b[^>]*?\bhref\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""", re.I)
+_BASE = re.compile(r"""<base\b[^<>]*?\bhref\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""", re.I)
 # ammonia drops any element named like an SVG one (`text`, `desc`...) with everything inside,
 # even in an old HTML page; renamed, they are unknown elements that the allowlist unwraps.
 _SVG_NAMES = re.compile(r"<(/?)(text|tspan|desc)(?=[\s/>])", re.I)
