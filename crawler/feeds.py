@@ -27,7 +27,7 @@ _SPACE = re.compile(r"\s+")
 _SUBSET_OPEN = re.compile(rb"(<!DOCTYPE[^\[<>]*)\[", re.IGNORECASE)
 _SUBSET_CLOSE = re.compile(rb"\]\s*>")
 _ELEMENT_START = re.compile(rb"<[A-Za-z]")
-_XML_ENCODING = re.compile(r"""(<\?xml[^>]*?encoding\s*=\s*["'])[^"']*(["'])""")
+_XML_ENCODING = re.compile(r"""(<\?xml[^<>]*?encoding\s*=\s*["'])[^"']*(["'])""")
 # The end of an RSS item or Atom entry; CDATA sections and comments are skipped whole.
 _ITEM_END = re.compile(rb"<!\[CDATA\[.*?(?:\]\]>|\Z)|<!--.*?(?:-->|\Z)"
                        rb"|</(?:[A-Za-z_][\w.-]*:)?(?:item|entry)\s*>", re.DOTALL)
@@ -78,7 +78,7 @@ def html_to_text(value: str) -> str:
         value = bound_depth(value).html  # lxml drops what nests deeper than 254 levels
         return clean_text(lxml_html.fragment_fromstring(value, create_parent="div").text_content())
     except Exception:  # lxml raises ParserError and friends on empty or odd markup
-        return clean_text(re.sub(r"<[^>]*>", " ", value))
+        return clean_text(re.sub(r"<[^<>]*>", " ", value))
 
 
 def text_to_html(value: str) -> str:

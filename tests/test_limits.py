@@ -258,7 +258,8 @@ from pipelines._body import BodyCleaner
 cleaner = BodyCleaner()
 for body in ("<base " * 200_000, "<a " * 200_000, "<div " * 200_000):
     assert cleaner.clean(body, "http://127.0.0.1/a").html.count("<") == 0
-for feed in (b"<!DOCTYPE a [" * 200_000, b"<!DOCTYPE a <!DOCTYPE a [" * 100_000):
+for feed in (b"<!DOCTYPE a [" * 200_000, b"<!DOCTYPE a <!DOCTYPE a [" * 100_000,
+             "<?xml \xe9".encode("latin-1") * 100_000):  # \xe9: detected, transcoded
     assert parse_feed(feed, "http://127.0.0.1/f.xml").problem
 print("done")
 """
