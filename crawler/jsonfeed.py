@@ -16,7 +16,7 @@ def looks_like_json(body: bytes, content_type: str) -> bool:
     return body.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] == b"{"
 
 
-def parse(body: bytes, url: str) -> ParsedFeed:
+def parse(body: bytes, url: str, max_items: int) -> ParsedFeed:
     from .feeds import Entry, ParsedFeed, clean_text, parse_date, text_to_html
 
     try:
@@ -30,6 +30,8 @@ def parse(body: bytes, url: str) -> ParsedFeed:
     items = data.get("items")
     if not isinstance(items, list):
         items, problem = [], "JSON Feed without an items list"
+    total = len(items) if len(items) > max_items else None
+    items = items[:max_items]
     feed_author = _author(data)
     entries = []
     for item in items:
@@ -61,7 +63,8 @@ def parse(body: bytes, url: str) -> ParsedFeed:
             )
         )
     version = "json" + str(data["version"]).rsplit("/", 1)[-1].replace(".", "")
-    return ParsedFeed(clean_text(str(data.get("title") or "")) or None, entries, problem, version)
+    return ParsedFeed(clean_text(str(data.get("title") or "")) or None, entries, problem, version,
+                      total)
 
 
 def _author(obj: dict[str, Any]) -> str | None:

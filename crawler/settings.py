@@ -8,6 +8,7 @@ from crawler import __version__
 from crawler.distributed.addon import DistributedAddon
 from crawler.egress.middleware import ConnectRefusalMiddleware, EgressMiddleware
 from crawler.egress.resolver import EgressResolver
+from crawler.handlers import BoundedDataHandler, BoundedFileHandler
 from crawler.middlewares import (
     BackoffRetryMiddleware,
     ConditionalMiddleware,
@@ -51,6 +52,8 @@ TWISTED_DNS_RESOLVER = EgressResolver
 DOWNLOAD_TIMEOUT = 30
 DOWNLOAD_MAXSIZE = 32 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 8 * 1024 * 1024
+# Scrapy's file:// and data: handlers ignore DOWNLOAD_MAXSIZE (file:///dev/zero never ends)
+DOWNLOAD_HANDLERS = {"file": BoundedFileHandler, "data": BoundedDataHandler}
 RETRY_ENABLED = True
 RETRY_TIMES = 3  # for 5xx, 408, 429 and timeouts; spaced out by BackoffRetryMiddleware
 FEEDVAULT_RETRY_BACKOFF = 1.0  # seconds: retry n waits up to BACKOFF * 2**(n-1)

@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 
 from lxml import etree
 
+from crawler.nesting import MAX_DEPTH, bound_depth
+
 from ._furniture import Furniture, remove
 from ._images import ImageRewriter, Proxy
 from ._links import rewrite_links
@@ -19,7 +21,7 @@ logger = logging.getLogger(__name__)
 
 # What lxml refuses to hold: C0 controls (but tab, newline, carriage return) and lone surrogates.
 _UNSTORABLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
-_BASE = re.compile(r"""<base\b[^>]*?\bhref\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""", re.I)
+_BASE = re.compile(r"""<base\b[^<>]*?\bhref\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""", re.I)
 # ammonia drops any element named like an SVG one (`text`, `desc`...) with everything inside,
 # even in an old HTML page; renamed, they are unknown elements that the allowlist unwraps.
 _SVG_NAMES = re.compile(r"<(/?)(text|tspan|desc)(?=[\s/>])", re.I)
@@ -36,6 +38,7 @@ class CleanBody:
     images: dict[str, str] = field(default_factory=dict)   # original URL -> URL in the body
     primary: list[str] = field(default_factory=list)       # originals shown as img src/poster
     refused: list[str] = field(default_factory=list)       # private-network URLs, dropped
+    unwrapped: int = 0  # elements nested deeper than max_depth, unwrapped (their text kept)
 
 
 class BodyCleaner:
@@ -48,7 +51,9 @@ class BodyCleaner:
         furniture: Furniture | None = None,
         keep_class: bool = False,
         iframe_hosts: Sequence[str] = (),
+        max_depth: int = MAX_DEPTH,
     ) -> None:
+        self.max_depth = max_depth
         self.images = ImageRewriter(proxy or Proxy(None))
         self.furniture = furniture or Furniture()
         self.iframe_hosts = tuple(h.lower() for h in iframe_hosts)
@@ -67,6 +72,8 @@ class BodyCleaner:
         html = _SVG_NAMES.sub(r"<\1x-\2", _UNSTORABLE.sub("", html or ""))
         if not html.strip():
             return CleanBody("")
+        bounded = bound_depth(html, self.max_depth)  # before html5ever and lxml see it
+        html = bounded.html
         try:
             if _MATH.search(html):
                 html = self._math_as_text(html)
@@ -75,6 +82,7 @@ class BodyCleaner:
             logger.warning("%s: body kept as the allowlist alone cleans it (%s)", url, exc)
             body, result = html, CleanBody("")
         result.html = self.allowlist.clean(body).strip()
+        result.unwrapped = bounded.unwrapped
         return result
 
     def _rewrite(self, html: str, url: str, trusted_host: str) -> tuple[str, CleanBody]:

@@ -36,6 +36,7 @@ class _Cleaners(Mapping[str, BodyCleaner]):
                 furniture=Furniture(source.remove, source.keep),
                 keep_class=self._config.clean.keep_class,
                 iframe_hosts=self._config.clean.iframe_hosts,
+                max_depth=self._config.clean.max_depth,
             )
         return cleaner
 
@@ -81,6 +82,11 @@ class CleanPipeline:
                 cover = None
             body.refused += found.refused
         item.cover = cover or self.default_cover
+        if self.stats is not None and body.unwrapped:
+            problem(self.stats, item.source,
+                    f"{url}: body nested deeper than {cleaner.max_depth} levels; "
+                    f"{body.unwrapped} elements below were unwrapped, their text kept "
+                    "([clean] max_depth)")
         if self.stats is not None:
             for refused in dict.fromkeys(body.refused):
                 problem(self.stats, item.source,

@@ -7,7 +7,7 @@ from typing import Any
 
 PAGE = "{page}"
 KEYS = {"sitemap", "list_url", "item_links", "item_dates", "next", "first_page",
-        "feed_page", "feed_archive"}
+        "feed_page", "feed_archive", "max_articles", "max_pages", "max_depth"}
 LINK_ONLY_POLICIES = ("auto", "link")  # policies that recognise a link-only article later
 
 
@@ -23,6 +23,10 @@ class BackfillConfig:
     first_page: int = 1              # the number {page} starts at
     feed_page: str | None = None     # "https://…/feed?paged={page}"
     feed_archive: str | None = None  # a feed whose RFC 5005 next/prev-archive links are followed
+    # Per run; what is left waits in the backfill state for the next run.
+    max_articles: int = 20_000       # articles fetched (or taken from feed pages)
+    max_pages: int = 1_000           # history pages fetched: sitemaps, listing and feed pages
+    max_depth: int = 5               # sitemap indexes within sitemap indexes
 
     @property
     def link_only(self) -> bool:
@@ -86,6 +90,9 @@ def validate(v: Any, data: Any, key: str, index: int, source_index: int, source_
         found["feed_archive"] = url("feed_archive", archive)
     elif archive not in (None, False):
         fail("feed_archive", f"expected true (the source's feed) or a feed URL, got {archive!r}")
+    for name in ("max_articles", "max_pages", "max_depth"):
+        if name in data:
+            found[name] = v.whole(data[name], f"{key}.{name}", section, 1, index=index)
     config = BackfillConfig(**found)
     if not (config.sitemaps or config.list_url or config.feed_page or config.feed_archive):
         fail("sitemap", "name where the history is: sitemap, list_url (with item_links), "

@@ -16,6 +16,7 @@ from lxml import html as lxml_html
 from ..encoding import decode
 from ..extract.rules import compile_selector
 from ..feeds import defuse
+from ..nesting import bound_depth
 from .window import aware
 
 logger = logging.getLogger(__name__)
@@ -92,7 +93,8 @@ def read_listing(body: bytes, content_type: str | None, url: str, links: str,
                  dates: str | None, next_link: str | None
                  ) -> tuple[list[Found], str | None, str | None]:
     """(articles, next page URL, problem) of one listing page."""
-    root = lxml_html.document_fromstring(decode(body, content_type, url=url).text or "<html/>")
+    text = bound_depth(decode(body, content_type, url=url).text).html  # lxml stops at 254
+    root = lxml_html.document_fromstring(text or "<html/>")
     hrefs = [h for h in _values(root, links, ("href",)) if h and not h.startswith(("#", "javascript:"))]
     problem = None
     stamps: list[datetime | None] = [None] * len(hrefs)

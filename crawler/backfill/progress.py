@@ -20,7 +20,8 @@ class Tally:
     failed: int = 0
     late: int = 0       # of those outside, the ones known only once fetched
     resumed: bool = False
-    limited: bool = False  # --limit stopped it with work left
+    limited: bool = False  # --limit (or max_articles, max_pages) stopped it with work left
+    limit: str = ""        # which: "--limit 50", "max_pages = 1000"
     reason: str = ""
 
     def line(self) -> str:

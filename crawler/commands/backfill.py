@@ -102,7 +102,7 @@ def _report(args: argparse.Namespace, config: Config, name: str, window: Window,
     resumed = "resumed; " if tally.resumed else ""
     print(f"backfill {name} ({window.describe()}): {resumed}{tally.line()}")
     if tally.limited:
-        print(f"backfill {name}: stopped at --limit {args.limit}: run the same command again "
+        print(f"backfill {name}: stopped at {tally.limit}: run the same command again "
               "to continue")
     elif tally.reason and tally.reason != "finished":
         print(f"backfill {name}: interrupted ({tally.reason}): run the same command again to "

@@ -73,6 +73,16 @@ class Checks:
                       index=index)
         return tuple(value)
 
+    def whole(self, value: Any, key: str, section: str, low: int, high: int | None = None,
+              index: int = 0) -> int:
+        """A whole number from low to high (a limit such as `[crawl] max_items`)."""
+        if isinstance(value, bool) or not isinstance(value, int) or value < low or (
+                high is not None and value > high):
+            bounds = f"from {low} to {high}" if high is not None else f">= {low}"
+            self.fail(key, f"expected a whole number {bounds}, got {value!r}", section=section,
+                      index=index)
+        return value
+
     def hosts(self, value: Any, key: str, section: str) -> tuple[str, ...]:
         """Host patterns such as "*.sinaimg.cn", lower-cased."""
         patterns = self.strings(value, key, section)

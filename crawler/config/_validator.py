@@ -56,7 +56,7 @@ class Validator(ImagesSection, SourcesSection):
                       section="archive.front_matter")
         crawl = self.table(data.get("crawl", {}), "crawl",
                            {"contact", "interval", "cron", "jitter", "allow_hosts",
-                            "allow_networks"}, section="crawl")
+                            "allow_networks", "max_items"}, section="crawl")
         contact = crawl.get("contact")
         if contact is not None:
             contact = self.string(contact, "crawl.contact", "crawl")
@@ -68,6 +68,8 @@ class Validator(ImagesSection, SourcesSection):
                           "or a site path such as /img/cover.jpg", section="archive")
         schedule = self.schedule(crawl, "crawl", "crawl", 0) or DEFAULT_SCHEDULE
         jitter = self.duration(crawl.get("jitter", "1m"), "crawl.jitter", "crawl", 0)
+        max_items = self.whole(crawl.get("max_items", Config.max_items), "crawl.max_items",
+                               "crawl", 1)
         return Config(
             file=self.path,
             archive_path=archive_path.resolve(),
@@ -85,6 +87,7 @@ class Validator(ImagesSection, SourcesSection):
             jitter=jitter,
             allow_hosts=self.hosts(crawl.get("allow_hosts", []), "crawl.allow_hosts", "crawl"),
             allow_networks=self.networks(crawl.get("allow_networks", [])),
+            max_items=max_items,
             distributed=self.distributed(data.get("distributed")),
         )
 
@@ -113,13 +116,17 @@ class Validator(ImagesSection, SourcesSection):
 
 
     def clean(self, data: Any) -> CleanConfig:
-        data = self.table(data, "clean", {"keep_class", "iframe_hosts"}, section="clean")
+        data = self.table(data, "clean", {"keep_class", "iframe_hosts", "max_depth"},
+                          section="clean")
         keep_class = data.get("keep_class", False)
         if not isinstance(keep_class, bool):
             self.fail("clean.keep_class", f"expected true or false, got {keep_class!r}",
                       section="clean")
         hosts = self.hosts(data.get("iframe_hosts", []), "clean.iframe_hosts", "clean")
-        return CleanConfig(keep_class=keep_class, iframe_hosts=hosts)
+        # lxml holds 254 levels: deeper, it drops the rest of the body
+        max_depth = self.whole(data.get("max_depth", CleanConfig.max_depth), "clean.max_depth",
+                               "clean", 8, 200)
+        return CleanConfig(keep_class=keep_class, iframe_hosts=hosts, max_depth=max_depth)
 
     def distributed(self, data: Any) -> DistributedConfig | None:
         if data is None:

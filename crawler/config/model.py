@@ -49,6 +49,7 @@ class CleanConfig:
 
     keep_class: bool = False
     iframe_hosts: tuple[str, ...] = ()
+    max_depth: int = 128  # elements nested deeper are unwrapped, their text kept
 
 
 @dataclass(frozen=True)
@@ -103,6 +104,7 @@ class Config:
     # [crawl] allow_hosts / allow_networks: intranet hosts the egress policy lets through
     allow_hosts: tuple[str, ...] = ()
     allow_networks: tuple[IPv4Network | IPv6Network, ...] = ()
+    max_items: int = 2000  # `[crawl] max_items`: entries read from one feed document
 
     def schedule_of(self, source: SourceConfig) -> Schedule:
         return source.schedule or self.schedule

@@ -10,6 +10,8 @@ from lxml.html import HtmlElement
 
 from archive.errors import ExtractError
 
+from ..nesting import bound_depth
+
 __all__ = ["BLOCKS", "INLINE", "HtmlElement", "parse_html"]
 
 INLINE = frozenset({
@@ -30,6 +32,7 @@ _LINES = re.compile(r"\n\s*\n+")
 def parse_html(text: str) -> HtmlElement:
     """A whole document's tree; raises ExtractError for input that holds no HTML at all."""
     text = _XML_DECL.sub("", text, count=1).replace("\x00", "")
+    text = bound_depth(text).html  # lxml drops what nests deeper than 254 levels
     if not text.strip():
         raise ExtractError("the page is empty")
     try:

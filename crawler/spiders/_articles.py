@@ -13,7 +13,7 @@ from scrapy.http import Response
 from twisted.python.failure import Failure
 
 from ..items import ArticleItem
-from ..report import count, failed_url, mark
+from ..report import count, failed_url, mark, problem
 
 
 class ArticleSteps:
@@ -27,6 +27,7 @@ class ArticleSteps:
     fulltext: Any
     ledger: Any
     limit: int | None
+    limit_name: str
     dry_run: bool
     refresh: bool
     listed: Any
@@ -165,8 +166,14 @@ class ArticleSteps:
     def closed_(self, reason: str) -> None:
         stats = self.crawler.stats
         mark(stats, self.source.name, "finished", time.time())
-        self.tally.limited = self._limited() and bool(
+        if self._limited() and not self.tally.limit:
+            self.tally.limit = self.limit_name
+        self.tally.limited = bool(self.tally.limit) and bool(
             self.state.open_articles() or self.state.pending_pages())
+        if self.tally.limited and self.tally.limit.startswith("max_articles"):
+            problem(stats, self.source.name,
+                    f"backfill stopped after {self.limit} articles in this run "
+                    "([sources.backfill] max_articles): run the same command again to continue")
         self.tally.reason = reason
         stats.set_value("feedvault/backfill", self.tally)
         if reason == "finished" and not self.tally.limited and not self.dry_run:

@@ -17,12 +17,13 @@ from archive.errors import ExtractError
 from archive.ledger import Ledger
 from pipelines.normalize import canonical_link
 
+from ..backfill.config import BackfillConfig
 from ..backfill.discover import Found, feed_next, read_listing, read_sitemap
 from ..backfill.progress import Tally
 from ..backfill.state import BackfillState, state_path
 from ..backfill.window import Window, parse_bound
 from ..config import Config, config_from_settings
-from ..feeds import parse_feed
+from ..feeds import parse_feed, too_many
 from ..fulltext import FullText
 from ..items import ArticleItem
 from ..report import failed_url, mark, problem
@@ -50,6 +51,13 @@ class BackfillSpider(ArticleSteps, scrapy.Spider):
                             parse_bound(until, end=True) if until else None)
         self.window = window
         self.limit = int(limit) if limit is not None else None
+        self.limit_name = f"--limit {self.limit}" if self.limit is not None else ""
+        caps = self.methods or BackfillConfig()
+        if self.limit is None or caps.max_articles < self.limit:
+            self.limit = caps.max_articles
+            self.limit_name = f"max_articles = {caps.max_articles}"
+        self.max_pages, self.max_depth = caps.max_pages, caps.max_depth
+        self.pages_fetched = 0  # history pages requested in this run
         self.dry_run, self.refresh = _flag(dry_run), _flag(refresh)
         self.listed, self.progress = listed, progress
         super().__init__(**kwargs)
@@ -100,9 +108,25 @@ class BackfillSpider(ArticleSteps, scrapy.Spider):
             if request is not None:
                 yield request
         for url, kind, number in self.state.pending_pages():
+            if not self._may_list():
+                break
             yield self._page(url, kind, number)
 
+    def _may_list(self) -> bool:
+        """Whether this run may fetch one more history page (`max_pages`); reports it once."""
+        if self.pages_fetched < self.max_pages:
+            return True
+        if not self.tally.limit.startswith("max_pages"):
+            self.tally.limit = f"max_pages = {self.max_pages}"
+            problem(self.crawler.stats, self.source.name,
+                    f"backfill stopped after {self.max_pages} history pages in this run "
+                    "([sources.backfill] max_pages): run the same command again to continue")
+        return False
+
     def _page(self, url: str, kind: str, number: int | None) -> scrapy.Request:
+        """The request for a history page; number is a {page} listing's page number, or a
+        sitemap's depth (0 for the configured sitemaps, 1 for their children...)."""
+        self.pages_fetched += 1
         callback = {"sitemap": self.parse_sitemap, "list": self.parse_listing,
                     "feed": self.parse_feed_page}[kind]
         return scrapy.Request(url, callback=callback, errback=self.page_failed,
@@ -112,7 +136,7 @@ class BackfillSpider(ArticleSteps, scrapy.Spider):
     def _next(self, url: str | None, kind: str, number: int | None) -> Iterator[scrapy.Request]:
         """Queue the next history page; past --limit it waits in the state for the next run."""
         if url and kind not in self.stopped and self.state.add_page(url, kind, number) and \
-                not self._limited():
+                not self._limited() and self._may_list():
             yield self._page(url, kind, number)
 
     def _listed(self, page: str, found: list[Found]) -> Iterator[scrapy.Request | ArticleItem]:
@@ -144,8 +168,15 @@ class BackfillSpider(ArticleSteps, scrapy.Spider):
             failed_url(self.crawler.stats, self.source.name, response.url,
                        f"not a sitemap ({type(exc).__name__}: {exc})", fatal=True)
             return
+        depth = (number or 0) + 1
+        if children and depth > self.max_depth:
+            problem(self.crawler.stats, self.source.name,
+                    f"{response.url}: sitemap indexes nested deeper than {self.max_depth} "
+                    f"levels; its {len(children)} child sitemaps not read "
+                    "([sources.backfill] max_depth)")
+            children = []
         for child in children:
-            yield from self._next(child, kind, None)
+            yield from self._next(child, kind, depth)
         yield from self._listed(response.url, found)
 
     def parse_listing(self, response: Response, kind: str, number: int | None
@@ -171,7 +202,9 @@ class BackfillSpider(ArticleSteps, scrapy.Spider):
             return
         headers = {k.decode("latin-1"): b",".join(v).decode("latin-1")
                    for k, v in response.headers.items()}
-        feed = parse_feed(response.body, response.url, headers)
+        feed = parse_feed(response.body, response.url, headers, self.config.max_items)
+        if feed.total is not None:
+            problem(self.crawler.stats, self.source.name, too_many(response.url, feed))
         if feed.problem and feed.unusable:
             failed_url(self.crawler.stats, self.source.name, response.url, feed.problem,
                        fatal=number in (None, self.methods and self.methods.first_page))
@@ -223,7 +256,8 @@ class BackfillSpider(ArticleSteps, scrapy.Spider):
         request = failure.request  # type: ignore[attr-defined]
         kind, number = request.cb_kwargs["kind"], request.cb_kwargs["number"]
         response = getattr(failure.value, "response", None)
-        first = number is None or number == (self.methods.first_page if self.methods else 1)
+        first = kind == "sitemap" or number is None or \
+            number == (self.methods.first_page if self.methods else 1)
         if response is not None and response.status in (404, 410) and not first:
             self.state.page_done(request.url, [])  # past the last page of a {page} listing
             return

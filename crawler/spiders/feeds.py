@@ -11,7 +11,7 @@ from scrapy.http import Response
 from twisted.python.failure import Failure
 
 from ..config import Config, SourceConfig, config_from_settings
-from ..feeds import Entry, parse_feed
+from ..feeds import Entry, parse_feed, too_many
 from ..fulltext import FullText
 from ..items import ArticleItem
 from ..middlewares.conditional import NotModified
@@ -56,11 +56,13 @@ class FeedSpider(scrapy.Spider):
             k.decode("latin-1"): b",".join(v).decode("latin-1")
             for k, v in response.headers.items()
         }
-        feed = parse_feed(response.body, response.url, headers)
+        feed = parse_feed(response.body, response.url, headers, self.config.max_items)
         if feed.problem and feed.unusable:
             failed_url(self.crawler.stats, source.name, response.url, feed.problem, fatal=True)
         elif feed.problem:
             problem(self.crawler.stats, source.name, f"{response.url}: {feed.problem}")
+        if feed.total is not None:
+            problem(self.crawler.stats, source.name, too_many(response.url, feed))
         seen: set[str] = set()
         repeats = 0
         for entry in feed.entries:
