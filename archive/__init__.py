@@ -1,5 +1,6 @@
 """The archive as a library: articles, presets, layout, ledger; no Scrapy inside."""
 
+from ._urls import safe_url
 from .document import Article, content_hash
 from .errors import (
     ArchiveError,
@@ -40,4 +41,5 @@ __all__ = [
     "content_hash",
     "get_preset",
     "identity_of",
+    "safe_url",
 ]

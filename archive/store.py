@@ -14,6 +14,7 @@ from typing import Any, Literal
 from ._atomic import atomic_write, sweep
 from ._hidden import ensure_hidden
 from ._protect import normalize
+from ._urls import safe_url
 from .body import to_markdown
 from .document import Article, content_hash
 from .errors import ArchiveError, DocumentError
@@ -102,6 +103,10 @@ class Archive:
             body=body,
             extra={**self.constants, **article.extra},
             updated=None,
+            # the link and the cover go into front matter, which themes print into attributes
+            cover=safe_url(article.cover) if article.cover else article.cover,
+            original_url=(safe_url(article.original_url) if article.original_url
+                          else article.original_url),
         )
         identity = identity_of(article, policy)
         entry = self.ledger.get(article.source, identity)
