@@ -4,6 +4,7 @@ from ._urls import safe_url
 from .document import Article, content_hash
 from .errors import (
     ArchiveError,
+    ArchiveLinkError,
     ArchiveLocked,
     ConfigError,
     DocumentError,
@@ -25,6 +26,7 @@ __all__ = [
     "Archive",
     "ArchiveBusy",
     "ArchiveError",
+    "ArchiveLinkError",
     "ArchiveLock",
     "ArchiveLocked",
     "Article",
