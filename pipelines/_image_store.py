@@ -6,6 +6,8 @@ from io import BytesIO
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from scrapy.pipelines.files import StatInfo
+
 from archive import ArchiveError
 from archive._contained import check_folder, existing, read_bytes, write_bytes
 
@@ -58,5 +60,5 @@ class ImageStore:
                      headers: Any = None) -> None:
         write_bytes(self.root, (*self.parts, *path.split("/")), buf.getvalue())
 
-    def stat_file(self, path: str, info: Any) -> dict[str, Any]:
+    def stat_file(self, path: str, info: Any) -> StatInfo:
         return {}  # ImageDownloadPipeline.media_to_download decides what is up to date
