@@ -1,8 +1,10 @@
 """The archive as a library: articles, presets, layout, ledger; no Scrapy inside."""
 
+from ._urls import safe_url
 from .document import Article, content_hash
 from .errors import (
     ArchiveError,
+    ArchiveLinkError,
     ArchiveLocked,
     ConfigError,
     DocumentError,
@@ -24,6 +26,7 @@ __all__ = [
     "Archive",
     "ArchiveBusy",
     "ArchiveError",
+    "ArchiveLinkError",
     "ArchiveLock",
     "ArchiveLocked",
     "Article",
@@ -40,4 +43,5 @@ __all__ = [
     "content_hash",
     "get_preset",
     "identity_of",
+    "safe_url",
 ]

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import contextlib
 import os
+import secrets
 import tempfile
 from pathlib import Path
+
+_CREATE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
 
 
 def atomic_write(target: Path, data: bytes, tmp_dir: Path) -> None:
@@ -14,26 +17,33 @@ def atomic_write(target: Path, data: bytes, tmp_dir: Path) -> None:
     tmp_dir must be on the same filesystem as target (it lives inside the archive).
     """
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(dir=tmp_dir, suffix=".tmp")
+    folder = os.open(target.parent, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    try:
+        atomic_write_at(folder, target.name, data, tmp_dir)
+    finally:
+        os.close(folder)
+
+
+def atomic_write_at(folder: int, name: str, data: bytes, tmp_dir: Path | None = None) -> None:
+    """atomic_write into the open folder descriptor `folder`: a link named name is replaced,
+    never followed. Without tmp_dir the temporary file is a hidden one beside name."""
+    if tmp_dir is None:
+        tmp_name = f".{name}.{secrets.token_hex(4)}.tmp"
+        fd, tmp_folder = os.open(tmp_name, _CREATE, 0o644, dir_fd=folder), folder
+    else:
+        fd, tmp_name = tempfile.mkstemp(dir=tmp_dir, suffix=".tmp")
+        tmp_folder = None
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
-        os.replace(tmp_name, target)
+        os.replace(tmp_name, name, src_dir_fd=tmp_folder, dst_dir_fd=folder)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp_name)
+            os.unlink(tmp_name, dir_fd=tmp_folder)
         raise
-    _fsync_dir(target.parent)
-
-
-def _fsync_dir(folder: Path) -> None:
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+    os.fsync(folder)
 
 
 def sweep(tmp_dir: Path) -> int:

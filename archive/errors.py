@@ -23,6 +23,10 @@ class ArchiveError(FeedvaultError):
         self.fatal = fatal
 
 
+class ArchiveLinkError(ArchiveError):
+    """A path inside the archive is a symbolic link: feedvault neither writes nor reads through it."""
+
+
 class DocumentError(ArchiveError):
     """An archive file does not parse as a feedvault article."""
 

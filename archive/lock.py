@@ -11,6 +11,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+from ._contained import check_folder
 from ._hidden import ensure_hidden
 from .errors import ArchiveError, ArchiveLocked
 
@@ -30,9 +31,12 @@ class ArchiveLock:
         self._fd: int | None = None
 
     def acquire(self, *, wait: bool = False, timeout: float | None = None) -> ArchiveLock:
+        hidden = self.path.parent
         try:
-            ensure_hidden(self.path.parent)
-            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+            hidden.parent.mkdir(parents=True, exist_ok=True)
+            check_folder(hidden.parent, (hidden.name,))  # ArchiveLinkError if a link
+            ensure_hidden(hidden)
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o644)
         except OSError as exc:  # a read-only or full filesystem, a missing permission
             raise ArchiveError(f"{self.path.parent.parent}: cannot write to the archive: "
                                f"{exc.strerror or exc}", fatal=True) from exc

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import re
+import stat
 import tempfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -11,9 +12,11 @@ from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 from typing import Any, Literal
 
-from ._atomic import atomic_write, sweep
+from ._atomic import sweep
+from ._contained import check_folder, existing, read_bytes, write_bytes
 from ._hidden import ensure_hidden
 from ._protect import normalize
+from ._urls import safe_url
 from .body import to_markdown
 from .document import Article, content_hash
 from .errors import ArchiveError, DocumentError
@@ -66,14 +69,16 @@ class Archive:
         self.hidden = self.root / HIDDEN
         self._tmp = self.hidden / "tmp"
         try:
+            self.root.mkdir(parents=True, exist_ok=True)
+            check_folder(self.root, (HIDDEN, "tmp"))  # never a link out of the archive
             ensure_hidden(self.hidden)
-            self._tmp.mkdir(parents=True, exist_ok=True)
             with tempfile.TemporaryFile(dir=self._tmp):
                 pass  # a read-only or full filesystem says so here, not in SQLite's words
         except OSError as exc:
             raise ArchiveError(f"{self.root}: cannot write to the archive: {exc.strerror}",
                                fatal=True) from exc
         sweep(self._tmp)
+        existing(self.root, (HIDDEN, "ledger.sqlite"))  # ArchiveLinkError if a link
         self.ledger = Ledger(self.hidden / "ledger.sqlite")
         self._claims = LinkClaims()
 
@@ -102,6 +107,10 @@ class Archive:
             body=body,
             extra={**self.constants, **article.extra},
             updated=None,
+            # the link and the cover go into front matter, which themes print into attributes
+            cover=safe_url(article.cover) if article.cover else article.cover,
+            original_url=(safe_url(article.original_url) if article.original_url
+                          else article.original_url),
         )
         identity = identity_of(article, policy)
         entry = self.ledger.get(article.source, identity)
@@ -120,7 +129,7 @@ class Archive:
                     f"{self.root / entry.path}: written as {PurePosixPath(entry.path).suffix}, but "
                     f"preset {self.preset.name!r} with body = {self.preset.body!r} writes "
                     f"{self.preset.extension}: keep the old settings or start a new archive path")
-            if entry.content_hash == digest and (self.root / entry.path).is_file():
+            if entry.content_hash == digest and self._is_file(entry.path):
                 return PutResult("unchanged", entry.path)
             path, status, first_seen = entry.path, "updated", entry.first_seen
         else:
@@ -154,9 +163,10 @@ class Archive:
 
     def load(self, path: str) -> Article:
         """Read one archive file (a path relative to the root) back into an Article."""
-        full = self._resolve(path)
+        parts = self._parts(path)
+        full = self.root.joinpath(*parts)
         try:
-            text = full.read_text(encoding="utf-8")
+            text = read_bytes(self.root, parts).decode("utf-8")
         except (OSError, UnicodeDecodeError) as exc:
             raise DocumentError(f"{full}: cannot read: {exc}") from exc
         return self.preset.loads(text, where=str(full))
@@ -172,7 +182,7 @@ class Archive:
     def _taken(self, path: str, article: Article, identity: str, policy: str) -> bool:
         if self.ledger.path_taken(path):
             return True
-        if not (self.root / path).exists():
+        if existing(self.root, self._parts(path)) is None:
             return False
         # A file the ledger does not know: ours from a run killed before its ledger
         # commit (adopt it), or someone else's (leave it alone).
@@ -186,16 +196,21 @@ class Archive:
             return True
         return (other.source, other_identity) != (article.source, identity)
 
-    def _resolve(self, path: str) -> Path:
+    def _parts(self, path: str) -> tuple[str, ...]:
         rel = PurePosixPath(path)
         if rel.is_absolute() or ".." in rel.parts or not rel.parts or rel.parts[0] == HIDDEN:
             raise ArchiveError(f"refusing path {path!r}: outside the archive's article folders")
-        return self.root.joinpath(*rel.parts)
+        return rel.parts
+
+    def _is_file(self, path: str) -> bool:
+        found = existing(self.root, self._parts(path))
+        return found is not None and stat.S_ISREG(found.st_mode)
 
     def _write(self, path: str, text: str) -> None:
-        target = self._resolve(path)
+        parts = self._parts(path)
+        target = self.root.joinpath(*parts)
         try:
-            atomic_write(target, text.encode("utf-8"), self._tmp)
+            write_bytes(self.root, parts, text.encode("utf-8"), self._tmp)
         except OSError as exc:
             raise ArchiveError(
                 f"{target}: cannot write: {exc.strerror or exc}",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -16,7 +17,7 @@ from .store import HIDDEN, Archive
 
 @dataclass(frozen=True)
 class Finding:
-    """One disagreement: kind is unparseable, orphan, missing, mismatch or duplicate."""
+    """One disagreement: kind is unparseable, orphan, missing, mismatch, duplicate or link."""
 
     kind: str
     path: str
@@ -38,13 +39,35 @@ class VerifyResult:
         return not self.findings
 
 
-def _article_files(archive: Archive) -> list[str]:
+def _scan(archive: Archive) -> tuple[list[str], list[str]]:
+    """The article files and the links met on the way (relative POSIX paths, sorted).
+
+    Links are listed, never followed: a linked folder or file may point anywhere.
+    """
     ext = archive.preset.extension
-    return sorted(
-        p.relative_to(archive.root).as_posix()
-        for p in archive.root.rglob(f"*{ext}")
-        if p.is_file() and HIDDEN not in p.relative_to(archive.root).parts
-    )
+    files: list[str] = []
+    links: list[str] = []
+    stack = [("", str(archive.root))]
+    while stack:
+        prefix, folder = stack.pop()
+        try:
+            entries = list(os.scandir(folder))
+        except OSError:
+            continue
+        for found in entries:
+            path = prefix + found.name
+            if found.is_symlink():
+                links.append(path)
+            elif found.is_dir(follow_symlinks=False):
+                if found.name != HIDDEN:
+                    stack.append((path + "/", found.path))
+            elif found.name.endswith(ext) and found.is_file(follow_symlinks=False):
+                files.append(path)
+    return sorted(files), sorted(links)
+
+
+def _article_files(archive: Archive) -> list[str]:
+    return _scan(archive)[0]
 
 
 def _stored_hash(archive: Archive, article: Article) -> str:
@@ -57,7 +80,13 @@ def verify(archive: Archive) -> VerifyResult:
     result = VerifyResult()
     ledger = {e.path: e for e in archive.ledger.entries()}
     result.entries = len(ledger)
-    for path in _article_files(archive):
+    files, links = _scan(archive)
+    for link in links:  # an article file, or a folder holding the ledger's articles
+        if link.endswith(archive.preset.extension) or any(
+                path.startswith(link + "/") for path in ledger):
+            result.findings.append(Finding("link", link, "a symbolic link, not followed: "
+                                           "replace it with the real folder or file"))
+    for path in files:
         result.files += 1
         try:
             article = archive.load(path)

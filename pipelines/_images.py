@@ -9,6 +9,8 @@ from urllib.parse import quote
 
 from lxml import etree
 
+from archive import safe_url
+
 from ._furniture import remove
 from ._urls import (
     absolute,
@@ -139,10 +141,11 @@ class ImageRewriter:
             return None
         raw = raw.strip()
         if raw[:5].lower() == "data:":
-            return None if is_placeholder(raw) else raw
-        url = _plain(raw.replace(" ", "%20"), base)
+            return None if is_placeholder(raw) else safe_url(raw)
+        url = _plain(raw, base)
         if url is None or is_placeholder(url):
             return None
+        url = safe_url(url)  # the URL as the body, and the cover in front matter, show it
         host = host_of(url)
         if host != trusted_host and is_private_host(host):
             found.refused.append(url)

@@ -2,17 +2,18 @@
 
 Scrapy's FilesPipeline does the fetching (through the crawl's own downloader, robots.txt and
 throttling included); this subclass adds per-host request headers, content-addressed names,
-an index so that an image is fetched once across runs, and the body rewrite.
+an index so that an image is fetched once across runs, and the body rewrite. Only raster
+images whose bytes say so are saved (see `_raster`), through a store that never writes
+through a link (`_image_store`); anything else keeps its remote URL.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
-import mimetypes
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from scrapy.exceptions import NotConfigured
 from scrapy.http import Request, Response
@@ -27,19 +28,22 @@ from crawler.items import ArticleItem
 from crawler.report import problem
 
 from ._image_index import ImageIndex
+from ._image_store import ImageStore
 from ._localize import localize
+from ._raster import raster, why_not
 from ._sanitize import allowlist
 from ._urls import host_matches, host_of, is_private_host
 
 logger = logging.getLogger(__name__)
 INDEX_FILE = Path(".feedvault") / "images.sqlite"
-_EXTENSIONS = {"image/jpeg": ".jpg", "image/png": ".png", "image/gif": ".gif",
-               "image/webp": ".webp", "image/avif": ".avif", "image/svg+xml": ".svg",
-               "image/bmp": ".bmp", "image/x-icon": ".ico", "image/vnd.microsoft.icon": ".ico"}
 
 
 class ImageFailed(FileException):
     """An image that could not be saved; reported once per article in the crawl summary."""
+
+
+class NotRaster(ImageFailed):
+    """A response that is not a PNG, JPEG, GIF, WebP or AVIF image: never saved."""
 
 
 class _AlreadyReported(logging.Filter):
@@ -52,10 +56,18 @@ class _AlreadyReported(logging.Filter):
 class ImageDownloadPipeline(FilesPipeline):
     """Downloads each item's images once, rewrites their src to `url_prefix` + file name."""
 
+    # FSFilesStore makes the folder on construction and writes through links: the store is
+    # set in __init__, knowing the archive root (ImageStore(uri) alone touches nothing)
+    STORE_SCHEMES: ClassVar[dict[str, Any]] = {**FilesPipeline.STORE_SCHEMES, "": ImageStore,
+                                               "file": ImageStore}
+
     def __init__(self, folder: Path, url_prefix: str, headers: Mapping[str, Mapping[str, str]],
                  index: Path, *, crawler: Any, keep_class: bool = False,
-                 iframe_hosts: tuple[str, ...] = ()) -> None:
+                 iframe_hosts: tuple[str, ...] = (), archive: Path | None = None) -> None:
         super().__init__(str(folder), crawler=crawler)
+        self.store: ImageStore = ImageStore(folder, archive)
+        self.refused: str | None = None  # why the folder cannot be written, once opened
+        self._told: set[str] = set()  # sources told so
         # image hosts often redirect (http -> https, CDN hops); media_downloaded refuses a
         # redirect that lands on a private network
         self.allow_redirects = True
@@ -76,13 +88,17 @@ class ImageDownloadPipeline(FilesPipeline):
             raise NotConfigured
         return cls(images.folder, images.url_prefix, images.headers,
                    config.archive_path / INDEX_FILE, crawler=crawler,
-                   keep_class=config.clean.keep_class, iframe_hosts=config.clean.iframe_hosts)
+                   keep_class=config.clean.keep_class, iframe_hosts=config.clean.iframe_hosts,
+                   archive=config.archive_path)
 
     _quiet = _AlreadyReported()
 
     def open_spider(self) -> None:  # type: ignore[override]  # Scrapy 2.13+: no spider argument
         super().open_spider()
         logging.getLogger("scrapy.pipelines.media").addFilter(self._quiet)
+        self.refused = self.store.open()
+        if self.refused:
+            logger.error("images are not downloaded: %s", self.refused)
 
     def close_spider(self) -> None:
         logging.getLogger("scrapy.pipelines.media").removeFilter(self._quiet)
@@ -96,6 +112,12 @@ class ImageDownloadPipeline(FilesPipeline):
         return headers
 
     def get_media_requests(self, item: ArticleItem, info: Any) -> list[Request]:
+        if self.refused:
+            if item.image_urls and item.source not in self._told:
+                self._told.add(item.source)
+                problem(self.crawler.stats, item.source, f"images not downloaded: {self.refused}"
+                        "; the articles keep their remote URLs")
+            return []
         return [Request(url, headers=self.request_headers(url), callback=NO_CALLBACK)
                 for url in item.image_urls]
 
@@ -103,7 +125,7 @@ class ImageDownloadPipeline(FilesPipeline):
                           ) -> Deferred[FileInfo | None]:
         """The indexed file, if it is still there: then nothing is fetched."""
         name = self.index.get(request.url)
-        if name and (self.folder / name).is_file():
+        if name and self.store.holds(name):
             self.inc_stats("uptodate")
             return succeed({"url": request.url, "path": name, "checksum": "",
                             "status": "uptodate"})
@@ -117,14 +139,15 @@ class ImageDownloadPipeline(FilesPipeline):
         if landed != host_of(request.url) and is_private_host(landed) and (
                 item is None or landed != host_of(item.feed_url)):
             raise ImageFailed(f"redirected to a private-network address ({response.url})")
-        kind = _content_type(response)
-        if kind.strip().lower() not in _EXTENSIONS and not _extension(request.url):
-            raise ImageFailed(f"not an image (Content-Type {kind or 'missing'})")
+        if raster(response.body) is None:
+            raise NotRaster(why_not(_content_type(response), response.body))
         result = await super().media_downloaded(response, request, info, item=item)
         self.index.put(request.url, result["path"])
         return result
 
     def media_failed(self, failure: Failure, request: Request, info: Any) -> Any:
+        if isinstance(failure.value, NotRaster):
+            raise failure.value  # said well already
         raise ImageFailed(failure.getErrorMessage() or failure.type.__name__) from failure.value
 
     def file_path(self, request: Request, response: Response | None = None, info: Any = None,
@@ -132,9 +155,10 @@ class ImageDownloadPipeline(FilesPipeline):
         """A name derived from the image's bytes: one file per distinct image."""
         if response is None:
             return self.index.get(request.url) or "pending"
-        kind = _content_type(response)
-        extension = _EXTENSIONS.get(kind.strip().lower()) or _extension(request.url)
-        return hashlib.sha256(response.body).hexdigest()[:32] + extension
+        found = raster(response.body)
+        if found is None:  # media_downloaded refused it already
+            raise NotRaster(why_not(_content_type(response), response.body))
+        return hashlib.sha256(response.body).hexdigest()[:32] + found.extension
 
     def item_completed(self, results: list[FileInfoOrError], item: ArticleItem, info: Any
                        ) -> ArticleItem:
@@ -142,6 +166,9 @@ class ImageDownloadPipeline(FilesPipeline):
         for url, (ok, value) in zip(item.image_urls, results, strict=False):
             if ok and not isinstance(value, Failure):
                 saved[item.images.get(url, url)] = self.url_prefix + value["path"]
+            elif isinstance(value, Failure) and value.check(NotRaster):
+                problem(self.crawler.stats, item.source, f"image {url} not saved: "
+                        f"{value.getErrorMessage()}; the article keeps its remote URL")
             else:
                 reason = value.getErrorMessage() if isinstance(value, Failure) else str(value)
                 problem(self.crawler.stats, item.source, f"image {url} not downloaded ({reason}); "
@@ -154,9 +181,5 @@ class ImageDownloadPipeline(FilesPipeline):
 
 
 def _content_type(response: Response) -> str:
-    return (response.headers.get(b"Content-Type") or b"").decode("latin-1").split(";")[0]
-
-
-def _extension(url: str) -> str:
-    suffix = Path(url.split("?", 1)[0].split("#", 1)[0]).suffix.lower()
-    return suffix if suffix and mimetypes.types_map.get(suffix, "").startswith("image/") else ""
+    return (response.headers.get(b"Content-Type") or b"").decode("latin-1").split(";")[0].strip(
+        ).lower()

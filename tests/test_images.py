@@ -235,3 +235,139 @@ def test_download_mode_without_the_header_reports_the_403(
     assert f"image {base}/protected/b.png not downloaded (HTTP 403)" in result.stdout
     [post] = archive_files(tmp_path / "posts")
     assert f'src="{base}/protected/b.png"' in frontmatter.load(post).content
+
+
+# --- only genuine raster images are saved ------------------------------------------------
+
+JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00\xff\xd9"
+GIF_BYTES = bytes.fromhex("47494638396101000100800000000000ffffff21f90401000000002c0000000001"
+                          "0001000002024401003b")
+WEBP = bytes.fromhex("524946461a000000574542505650384c0d0000002f0000001007101111888"
+                     "8fe0700")
+AVIF = (28).to_bytes(4, "big") + b"ftypavif" + bytes(4) + b"avifmif1miaf" + bytes(8)
+SVG = (b'<?xml version="1.0"?>\n<svg xmlns="http://www.w3.org/2000/svg" '
+       b'onload="alert(document.domain)"><script>alert(1)</script></svg>')
+HTML = b"<!doctype html><html><script>alert(document.cookie)</script></html>"
+BMP = b"BM" + (70).to_bytes(4, "little") + bytes(64)
+ICO = b"\x00\x00\x01\x00\x01\x00" + bytes(16)
+
+
+def test_download_mode_saves_only_images_whose_bytes_are_raster_images(
+        image_site: tuple[str, Path, Counter[str]], tmp_path: Path) -> None:
+    base, root, _ = image_site
+    (root / "img").mkdir()
+    genuine = {"real.png": PNG, "photo.jpg": JPEG, "anim.gif": GIF_BYTES, "pic.webp": WEBP,
+               "pic.avif": AVIF, "mislabeled.jpg": PNG + b"x"}  # a PNG served as image/jpeg
+    hostile = {"evil.png": HTML, "vector.png": SVG, "logo.svg": SVG, "old.bmp": BMP,
+               "favicon.ico": ICO}
+    for name, data in {**genuine, **hostile}.items():
+        (root / "img" / name).write_bytes(data)
+    body = "".join(f'<p>{n}<img src="/img/{n}" alt="{n}"></p>' for n in [*genuine, *hostile])
+    items = [{"title": "Images", "link": f"{base}/posts/1", "guid": "1", "description": body}]
+    (root / "feed.xml").write_text(rss_feed(items), encoding="utf-8")
+    config = write_config(tmp_path, [{"name": "t", "url": f"{base}/feed.xml"}],
+                          extra='[images]\nmode = "download"\n')
+    result = feedvault("crawl", "--config", config)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+    saved = {p.name: p.read_bytes() for p in (tmp_path / "posts" / "images").iterdir()}
+    # exactly the genuine images, each named by what its bytes are (not by URL or header)
+    assert sorted(saved.values()) == sorted(genuine.values())
+    extensions = {PNG: ".png", PNG + b"x": ".png", JPEG: ".jpg", GIF_BYTES: ".gif",
+                  WEBP: ".webp", AVIF: ".avif"}
+    assert all(name.endswith(extensions[data]) for name, data in saved.items())
+
+    [post] = archive_files(tmp_path / "posts")
+    content = frontmatter.load(post).content
+    for name in hostile:  # each keeps its remote URL, with one line saying why
+        assert f'src="{base}/img/{name}"' in content
+        assert result.stdout.count(f"image {base}/img/{name} not saved: ") == 1
+    for name in genuine:
+        assert f'src="{base}/img/{name}"' not in content
+    assert (f"image {base}/img/logo.svg not saved: image/svg+xml is not a raster image "
+            "(SVG can carry scripts); the article keeps its remote URL") in result.stdout
+    assert (f"image {base}/img/vector.png not saved: its bytes are an SVG image (served as "
+            "image/png), not a raster image") in result.stdout
+    assert (f"image {base}/img/evil.png not saved: served as image/png, but its bytes are "
+            "not a PNG, JPEG, GIF, WebP or AVIF image") in result.stdout
+
+
+def test_an_indexed_file_that_is_no_raster_is_fetched_again_and_refused(
+        image_site: tuple[str, Path, Counter[str]], tmp_path: Path) -> None:
+    """An archive from a version that saved SVGs: the old file is no longer used."""
+    base, root, hits = image_site
+    (root / "img").mkdir()
+    (root / "img" / "logo.svg").write_bytes(SVG)
+    items = [{"title": "One", "link": f"{base}/posts/1", "guid": "1",
+              "description": '<p>one<img src="/img/logo.svg"></p>'}]
+    (root / "feed.xml").write_text(rss_feed(items), encoding="utf-8")
+    config = write_config(tmp_path, [{"name": "t", "url": f"{base}/feed.xml"}],
+                          extra='[images]\nmode = "download"\n')
+    folder = tmp_path / "posts" / "images"
+    folder.mkdir(parents=True)
+    (folder / "0123.svg").write_bytes(SVG)
+    from pipelines._image_index import ImageIndex
+    index = ImageIndex(tmp_path / "posts" / ".feedvault" / "images.sqlite")
+    index.put(f"{base}/img/logo.svg", "0123.svg")
+    index.close()
+    result = feedvault("crawl", "--config", config)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert hits["/img/logo.svg"] == 1
+    [post] = archive_files(tmp_path / "posts")
+    assert f'src="{base}/img/logo.svg"' in frontmatter.load(post).content
+    assert "/images/0123.svg" not in post.read_text(encoding="utf-8")
+
+
+def test_an_images_folder_that_is_a_link_is_refused_and_nothing_is_written_there(
+        image_site: tuple[str, Path, Counter[str]], tmp_path: Path) -> None:
+    base, root, _ = image_site
+    (root / "img").mkdir()
+    (root / "img" / "a.png").write_bytes(PNG)
+    items = [{"title": "One", "link": f"{base}/posts/1", "guid": "1",
+              "description": '<p>one<img src="/img/a.png"></p>'}]
+    (root / "feed.xml").write_text(rss_feed(items), encoding="utf-8")
+    config = write_config(tmp_path, [{"name": "t", "url": f"{base}/feed.xml"}],
+                          extra='[images]\nmode = "download"\n')
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (tmp_path / "posts").mkdir()
+    (tmp_path / "posts" / "images").symlink_to(elsewhere, target_is_directory=True)
+    result = feedvault("crawl", "--config", config)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert list(elsewhere.iterdir()) == []
+    assert (f"images not downloaded: {tmp_path / 'posts' / 'images'}: is a symbolic link (to "
+            f"{elsewhere})") in result.stdout
+    [post] = archive_files(tmp_path / "posts")
+    assert f'src="{base}/img/a.png"' in frontmatter.load(post).content
+
+
+def test_the_image_store_never_writes_through_a_link(tmp_path: Path) -> None:
+    from io import BytesIO
+
+    from archive import ArchiveLinkError
+    from pipelines._image_store import ImageStore
+
+    outside = tmp_path / "outside.png"
+    outside.write_bytes(b"mine")
+    folder = tmp_path / "archive" / "images"
+    folder.mkdir(parents=True)
+    (folder / "abc.png").symlink_to(outside)
+    store = ImageStore(folder, tmp_path / "archive")
+    assert store.open() is None
+    assert not store.holds("abc.png")  # a link is never taken as a saved image
+    with pytest.raises(ArchiveLinkError, match=r"abc\.png: is a symbolic link"):
+        store.persist_file("abc.png", BytesIO(PNG), info=None)
+    assert outside.read_bytes() == b"mine"
+    store.persist_file("def.png", BytesIO(PNG), info=None)
+    assert store.holds("def.png") and (folder / "def.png").read_bytes() == PNG
+
+
+@pytest.mark.parametrize("data, extension", [
+    (PNG, ".png"), (JPEG, ".jpg"), (GIF_BYTES, ".gif"), (WEBP, ".webp"), (AVIF, ".avif"),
+    (SVG, None), (HTML, None), (BMP, None), (ICO, None), (b"", None), (b"RIFF\0\0\0\0WAVE", None),
+    ((24).to_bytes(4, "big") + b"ftypheic" + bytes(4) + b"mif1heic", None),
+])
+def test_rasters_are_recognised_by_their_bytes(data: bytes, extension: str | None) -> None:
+    from pipelines._raster import raster
+    found = raster(data)
+    assert (found.extension if found else None) == extension

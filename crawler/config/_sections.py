@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import string
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,15 @@ from .model import (
     ImagesConfig,
     SourceConfig,
 )
+
+
+def _images_folder(folder: Path, archive_path: Path) -> Path:
+    """The folder, absolute; inside the archive it is the resolved archive path plus the rest
+    unresolved, so that the images pipeline refuses a link there instead of following it."""
+    folder, archive = Path(os.path.abspath(folder)), Path(os.path.abspath(archive_path))
+    if folder.is_relative_to(archive):
+        return archive.resolve() / folder.relative_to(archive)
+    return folder.resolve()
 
 
 class ImagesSection(Checks):
@@ -53,7 +63,8 @@ class ImagesSection(Checks):
         prefix = self.string(data.get("url_prefix", "/images/"), "images.url_prefix", "images")
         if not prefix.endswith("/"):
             prefix += "/"
-        return ImagesConfig(mode=mode, proxy=proxy, proxy_scope=scope, folder=folder.resolve(),
+        return ImagesConfig(mode=mode, proxy=proxy, proxy_scope=scope,
+                            folder=_images_folder(folder, archive_path),
                             url_prefix=prefix, headers=self.headers(data.get("headers", {})))
 
     def headers(self, data: Any) -> dict[str, dict[str, str]]:
