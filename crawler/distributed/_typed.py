@@ -55,8 +55,10 @@ def check(value: Any, hint: Any, where: str, limit: int = MAX_STRING) -> None:
                 check(value, option, where, limit)
                 return
             except ValueError as exc:
-                errors.append(str(exc))
-        raise ValueError(errors[-1])
+                errors.append(exc)
+        # the option of the right type that failed deeper says more than "expected null"
+        deeper = [e for e in errors if not isinstance(e, _WrongType)]
+        raise deeper[0] if deeper else errors[0]
     if hint is type(None):
         if value is not None:
             raise _wrong(where, "null", value)
@@ -99,5 +101,9 @@ def _collection(value: Any, origin: type, args: tuple[Any, ...], where: str, lim
             check(item, args[0] if args else Any, f"{where} entry", MAX_STRING)
 
 
+class _WrongType(ValueError):
+    pass
+
+
 def _wrong(where: str, expected: str, value: Any) -> ValueError:
-    return ValueError(f"{where}: expected {expected}, got {type(value).__name__}")
+    return _WrongType(f"{where}: expected {expected}, got {type(value).__name__}")
