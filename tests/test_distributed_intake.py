@@ -51,6 +51,8 @@ BAD: dict[str, tuple[dict[str, bytes], str]] = {
     "title too long": (_raw(title="x" * 70_000), "more than 65536"),
     "javascript link": (article_entry(_item(0, link="javascript:alert(1)")),
                         "is not an http(s) URL"),
+    "javascript cover": (article_entry(_item(0, cover=" JavaScript:alert(1)")),
+                         "neither an http(s) URL nor a path"),
     "unknown field": (_raw(run="rm -rf /"), "unknown fields ['run']"),
     "foreign fields": ({"cmd": b"x"}, "expected the fields kind and data"),
     "unknown kind": ({"kind": b"exec", "data": b"{}"}, "unknown stream entry kind 'exec'"),

@@ -14,6 +14,8 @@ from typing import Any
 MAX_BODY = 32 * 1024 * 1024
 MAX_STRING = 64 * 1024
 MAX_ITEMS = 10_000
+# The largest entry read from Redis: a body of MAX_BODY characters, escaped, plus the rest.
+MAX_ENTRY = 4 * MAX_BODY + 64 * MAX_STRING
 BODY_FIELDS = frozenset({"content", "body_html", "text"})
 # Dates an archive can hold: anything else is a forged or broken entry.
 MIN_YEAR, MAX_YEAR = 1900, 2200

@@ -8,12 +8,10 @@ from typing import Any
 from ..items import ArticleItem
 from ..report import STATUSES
 from . import _tagged
-from ._typed import MAX_BODY, MAX_STRING, build
+from ._typed import MAX_ENTRY, MAX_STRING, build
 
 ARTICLE = "article"
 EVENTS = ("count", "problem", "broken")
-# The largest `data` a writer reads: a body of MAX_BODY characters, escaped, plus the rest.
-MAX_DATA = 4 * MAX_BODY + 64 * MAX_STRING
 MAX_COUNT = 1_000_000
 
 
@@ -37,8 +35,8 @@ def decode(entry: dict[bytes, bytes]) -> tuple[str, Any]:
     kind = entry[b"kind"].decode("utf-8", "replace")
     if kind != ARTICLE and kind not in EVENTS:
         raise ValueError(f"unknown stream entry kind {kind[:40]!r}")
-    if len(entry[b"data"]) > MAX_DATA:
-        raise ValueError(f"entry of {len(entry[b'data'])} bytes, more than {MAX_DATA}")
+    if len(entry[b"data"]) > MAX_ENTRY:
+        raise ValueError(f"entry of {len(entry[b'data'])} bytes, more than {MAX_ENTRY}")
     data = _tagged.loads(entry[b"data"])
     if kind == ARTICLE:
         try:

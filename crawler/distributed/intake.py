@@ -24,15 +24,18 @@ logger = logging.getLogger(__name__)
 
 
 class Intake:
-    def __init__(self, sources: Mapping[str, SourceConfig], cleaner: nh3.Cleaner) -> None:
+    def __init__(self, sources: Mapping[str, SourceConfig], cleaner: nh3.Cleaner,
+                 default_cover: str | None = None) -> None:
         self.sources = sources
         self.cleaner = cleaner
+        self.default_cover = default_cover
 
     @classmethod
     def from_config(cls, config: Config) -> Intake:
         return cls({s.name: s for s in config.sources},
                    allowlist(keep_class=config.clean.keep_class,
-                             iframe_hosts=config.clean.iframe_hosts))
+                             iframe_hosts=config.clean.iframe_hosts),
+                   config.default_cover)
 
     def source(self, name: str) -> None:
         if name not in self.sources:
@@ -47,6 +50,10 @@ class Intake:
             value = getattr(item, name)
             if value is not None and not _web_url(value):
                 raise ValueError(f"{name} {value[:80]!r} is not an http(s) URL")
+        cover = item.cover
+        if cover is not None and cover != self.default_cover and _scheme(cover) not in (
+                "", "http", "https"):  # a downloaded cover is a path
+            raise ValueError(f"cover {cover[:80]!r} is neither an http(s) URL nor a path")
         clean = self.cleaner.clean(item.content)
         if clean != item.content:
             logger.warning("%s: the body had markup the allowlist removes; stored sanitized",
@@ -64,3 +71,10 @@ def _web_url(value: str) -> bool:
     except ValueError:
         return False
     return parts.scheme in ("http", "https") and bool(parts.netloc)
+
+
+def _scheme(value: str) -> str | None:
+    try:
+        return urlsplit(value.strip()).scheme.lower()
+    except ValueError:
+        return None

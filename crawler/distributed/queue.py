@@ -22,6 +22,7 @@ from scrapy_redis.queue import PriorityQueue
 
 from ..config import SourceConfig
 from . import _tagged
+from ._typed import MAX_ENTRY
 
 # The Request classes an entry may name in `_class` (Scrapy imports it by path).
 REQUEST_CLASSES = frozenset({
@@ -53,6 +54,8 @@ class RequestCodec:
         """The request; ValueError (saying why) for any entry encode() did not write."""
         if not isinstance(data, bytes) or not data.startswith(b"{"):
             raise ValueError("not a JSON request (a pickle or other foreign data?)")
+        if len(data) > MAX_ENTRY:
+            raise ValueError(f"request of {len(data)} bytes, more than {MAX_ENTRY}")
         d = _tagged.loads(data, self.sources)
         if not isinstance(d, dict):
             raise ValueError(f"expected a JSON object, got {type(d).__name__}")

@@ -211,9 +211,10 @@ class LeasedScheduler(Scheduler):
         lease, data = found
         try:
             request = self.queue.codec.decode(data)
-        except ValueError as exc:  # foreign or forged: never run, never retried
+        except Exception as exc:  # foreign or forged: never run, never retried
+            reason = str(exc) if isinstance(exc, ValueError) else describe(exc)
             logger.error("dropped a queued request that cannot be trusted (%d bytes, lease %s): "
-                         "%s", len(data), lease, exc)
+                         "%s", len(data), lease, reason)
             if self.stats:
                 self.stats.inc_value("scheduler/dropped/redis")
             self.leases.finish([lease])
