@@ -8,16 +8,20 @@ import json
 import os
 import pickle
 from collections.abc import Iterator
+from datetime import UTC
 from pathlib import Path
 from typing import Any
 
 import frontmatter
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from scrapy import Request
 from scrapy.http import HtmlResponse, XmlResponse
 from scrapy.utils.test import get_crawler
 
 from crawler.config import load_config
+from crawler.distributed import _tagged
 from crawler.distributed.queue import RequestCodec
 from crawler.spiders.feeds import FeedSpider
 
@@ -210,3 +214,44 @@ def test_scheduler_serializer_is_refused_in_distributed_mode(tmp_path: Path,
     assert result.returncode == 2, result.stdout + result.stderr
     assert "SCHEDULER_SERIALIZER" in result.stderr and "never pickles" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text()
+    | st.binary() | st.datetimes(timezones=st.none() | st.just(UTC)),
+    lambda inner: st.lists(inner) | st.tuples(inner, inner) | st.frozensets(st.text())
+    | st.dictionaries(st.text() | st.binary(), inner),
+    max_leaves=12)
+
+
+@given(_VALUES)
+def test_tagged_json_round_trips(value: Any) -> None:
+    """Bytes, dates, tuples, frozensets, dicts with bytes keys or `$` keys come back as they were."""
+    assert _tagged.loads(_tagged.dumps(value)) == value
+
+
+@pytest.fixture(scope="module")
+def codec(tmp_path_factory: pytest.TempPathFactory) -> RequestCodec:
+    folder = tmp_path_factory.mktemp("codec")
+    return _spider(write_config(folder, [{"name": "t", "url": "http://127.0.0.1:9/"}]))[1]
+
+
+_JSON = st.recursive(st.none() | st.booleans() | st.integers() | st.text(max_size=20),
+                     lambda inner: st.lists(inner, max_size=4)
+                     | st.dictionaries(st.text(max_size=12), inner, max_size=4), max_leaves=8)
+_FIELD_NAMES = st.sampled_from(["url", "callback", "errback", "method", "headers", "body",
+                                "cookies", "meta", "encoding", "priority", "dont_filter",
+                                "flags", "cb_kwargs", "_class"])
+
+
+@given(st.dictionaries(_FIELD_NAMES, _JSON | st.sampled_from(
+    [{"$bytes": "eA=="}, {"$source": "t"}, {"$ArticleItem": {}}, {"$dict": [[1, 2]]},
+     "parse_feed", "http://127.0.0.1:9/"])))
+def test_any_json_entry_decodes_or_is_refused_with_a_reason(codec: RequestCodec,
+                                                            entry: dict[str, Any]) -> None:
+    try:
+        request = codec.decode(json.dumps(entry).encode())
+    except ValueError as exc:
+        assert str(exc)
+    else:
+        assert isinstance(request, Request) and request.url.startswith("http")

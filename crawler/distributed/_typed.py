@@ -81,15 +81,15 @@ def check(value: Any, hint: Any, where: str, limit: int = MAX_STRING) -> None:
         if not MIN_YEAR <= value.year < MAX_YEAR:
             raise ValueError(f"{where}: date {value.isoformat()} out of range")
     elif origin in (list, tuple, frozenset, set, dict):
-        _collection(value, origin, typing.get_args(hint), where, limit)
-    elif dataclasses.is_dataclass(hint):
+        _collection(value, origin, typing.get_args(hint), where)
+    elif isinstance(hint, type) and dataclasses.is_dataclass(hint):
         if not isinstance(value, hint):
             raise _wrong(where, hint.__name__, value)
     elif hint is not Any:
         raise ValueError(f"{where}: cannot check a {hint!r}")
 
 
-def _collection(value: Any, origin: type, args: tuple[Any, ...], where: str, limit: int) -> None:
+def _collection(value: Any, origin: Any, args: tuple[Any, ...], where: str) -> None:
     if not isinstance(value, origin):
         raise _wrong(where, f"a {origin.__name__}", value)
     if len(value) > MAX_ITEMS:
