@@ -117,6 +117,7 @@ def test_a_stream_of_good_and_bad_entries_is_written_past_the_bad_ones(
     assert [r[b"data"] for _, r in rejected] == [e["data"] for e in entries[1:4]]  # kept whole
     assert all(r[b"id"] and r[b"reason"] for _, r in rejected)
     assert writer.output.count("rejected stream entry") == 3
+    assert "writer: 3 stream entries rejected, kept in feedvault:rejected" in writer.stdout
     assert redis.client.xlen(STREAM) == 0  # every entry acknowledged and deleted
     assert redis.client.xpending(STREAM, "writer")["pending"] == 0
     # a second writer finds nothing to re-claim: the bad entries do not come back

@@ -193,6 +193,7 @@ def test_planted_queue_entries_are_dropped_and_the_crawl_goes_on(
     assert writer.wait() == 0, writer.output
     assert not marker.exists()
     assert worker.output.count("dropped a queued request that cannot be trusted") == len(planted)
+    assert f", {len(planted)} untrusted queue entries dropped" in worker.stdout
     assert "Traceback" not in worker.output
     # the real work went on: feed, article pages and their next pages, through the queue
     files = archive_files(tmp_path / "posts")

@@ -41,6 +41,7 @@ class Tally:
 
     def __init__(self) -> None:
         self.values: dict[str, Any] = {}
+        self.rejected = 0  # stream entries moved to the rejected stream
 
     def get_value(self, key: str, default: Any = None) -> Any:
         return self.values.get(key, default)
@@ -67,7 +68,6 @@ class Writer:
         self.consumer = consumer
         self.batch = batch
         self.written = 0
-        self.rejected = 0
 
     def run(self, *, idle: float = 0, stop: Callable[[], bool] = lambda: False,
             clock: Callable[[], float] = time.monotonic) -> None:
@@ -157,7 +157,7 @@ class Writer:
             if key in fields:
                 kept[key] = fields[key][:REJECTED_FIELD_MAX]
         self.client.xadd(self.keys.rejected, kept, maxlen=REJECTED_MAX, approximate=True)
-        self.rejected += 1
+        self.tally.rejected += 1
         logger.error("rejected stream entry %s (kept in %s): %s", name, self.keys.rejected,
                      reason)
 
