@@ -159,6 +159,14 @@ def test_a_foreign_queue_entry_is_refused_saying_why(case: str, tmp_path: Path) 
     assert reason in str(error.value)
 
 
+def test_a_queue_entry_cannot_choose_how_the_worker_connects(tmp_path: Path) -> None:
+    _, codec = _spider(write_config(tmp_path, [{"name": "t", "url": "http://127.0.0.1:9/"}]))
+    request = codec.decode(_entry(meta={
+        "feedvault_source": "t", "proxy": "http://127.0.0.1:1", "bindaddress": ["127.0.0.2", 0],
+        "download_maxsize": 0, "download_timeout": 1e9, "retry_times": 1}))
+    assert request.meta == {"feedvault_source": "t", "retry_times": 1}
+
+
 def test_a_pickle_is_never_loaded(tmp_path: Path) -> None:
     marker = tmp_path / "owned"
     _, codec = _spider(write_config(tmp_path, [{"name": "t", "url": "http://127.0.0.1:9/"}]))

@@ -5,7 +5,8 @@ every worker. Here a request is Scrapy's `Request.to_dict()` in tagged JSON (`_t
 its callbacks spider methods by name. Decoding trusts nothing: an entry that is not JSON,
 has an unexpected shape, is not an http(s) request (file: would read local files), names
 an unknown type, source or Request class, or a callback that is not one of the spider's
-own public methods is refused with a ValueError.
+own public methods is refused with a ValueError. Meta keys that would choose how the
+worker connects (`proxy`, `bindaddress`, download limits) are dropped.
 """
 
 from __future__ import annotations
@@ -35,6 +36,11 @@ _FIELDS: dict[str, tuple[type, ...]] = {
     "meta": (dict,), "encoding": (str,), "priority": (int,), "dont_filter": (bool,),
     "flags": (list,), "cb_kwargs": (dict,), "_class": (str,),
 }
+# Meta keys that say how a worker connects (through which proxy, from which address, how
+# long and how much it downloads): its own settings decide, never a queue entry. They
+# are dropped on decoding; Scrapy's middlewares set them again from the settings.
+LOCAL_META = frozenset({"proxy", "_auth_proxy", "bindaddress", "download_timeout",
+                        "download_maxsize", "download_warnsize"})
 _METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"})
 
 
@@ -77,6 +83,8 @@ class RequestCodec:
         for key in ("callback", "errback"):
             if d.get(key):
                 spider_method(self.spider, d[key])
+        if "meta" in d:
+            d["meta"] = {k: v for k, v in d["meta"].items() if k not in LOCAL_META}
         try:
             return request_from_dict(d, spider=self.spider)
         except (TypeError, ValueError, LookupError) as exc:
