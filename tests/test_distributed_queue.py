@@ -225,12 +225,15 @@ def test_scheduler_serializer_is_refused_in_distributed_mode(tmp_path: Path,
     assert "Traceback" not in result.stderr
 
 
+def _containers(inner: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
+    return (st.lists(inner) | st.tuples(inner, inner) | st.frozensets(st.text())
+            | st.dictionaries(st.text() | st.binary(), inner))
+
+
 _VALUES = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text()
     | st.binary() | st.datetimes(timezones=st.none() | st.just(UTC)),
-    lambda inner: st.lists(inner) | st.tuples(inner, inner) | st.frozensets(st.text())
-    | st.dictionaries(st.text() | st.binary(), inner),
-    max_leaves=12)
+    _containers, max_leaves=12)
 
 
 @given(_VALUES)
@@ -245,9 +248,12 @@ def codec(tmp_path_factory: pytest.TempPathFactory) -> RequestCodec:
     return _spider(write_config(folder, [{"name": "t", "url": "http://127.0.0.1:9/"}]))[1]
 
 
+def _json_containers(inner: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
+    return st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=12), inner, max_size=4)
+
+
 _JSON = st.recursive(st.none() | st.booleans() | st.integers() | st.text(max_size=20),
-                     lambda inner: st.lists(inner, max_size=4)
-                     | st.dictionaries(st.text(max_size=12), inner, max_size=4), max_leaves=8)
+                     _json_containers, max_leaves=8)
 _FIELD_NAMES = st.sampled_from(["url", "callback", "errback", "method", "headers", "body",
                                 "cookies", "meta", "encoding", "priority", "dont_filter",
                                 "flags", "cb_kwargs", "_class"])
