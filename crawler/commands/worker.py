@@ -30,8 +30,10 @@ def run(args: argparse.Namespace, config: Config) -> int:
     from ..distributed.run import distributed, run_role
 
     stats = run_role(config, WORKER, idle=args.idle, verbosity=args.verbose)
+    dropped = stats.get("scheduler/dropped/redis", 0)
     print(f"worker: {stats.get('scheduler/dequeued/redis', 0)} requests, "
-          f"{stats.get('item_scraped_count', 0)} articles sent to the writer")
+          f"{stats.get('item_scraped_count', 0)} articles sent to the writer"
+          + (f", {dropped} untrusted queue entries dropped" if dropped else ""))
     if stats.get("finish_reason") == REDIS_UNREACHABLE:
         settings = distributed(config, "worker")
         raise QueueError(stopped_message(settings.redis, settings.redis_retry,

@@ -27,7 +27,7 @@ def register(commands: Any, common: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, config: Config) -> int:
-    from ..distributed.run import run_writer
+    from ..distributed.run import distributed, run_writer
 
     tally = run_writer(config, idle=args.idle, wait=args.wait)
     configured = [s.name for s in config.sources]
@@ -35,5 +35,11 @@ def run(args: argparse.Namespace, config: Config) -> int:
     names = [n for n in configured if n in seen] + [n for n in seen if n not in configured]
     summaries = summarize(tally.values, names)
     print(format_summary(summaries) if summaries else "writer: nothing to write")
+    if tally.rejected:
+        from ..distributed.keys import Keys
+
+        rejected = Keys(distributed(config, "writer").prefix).rejected
+        print(f"writer: {tally.rejected} stream entries rejected, kept in {rejected} "
+              f"(redis-cli XRANGE {rejected} - +)")
     print(f"archive: {config.archive_path}")
     return EXIT_OK if all(s.ok for s in summaries) else EXIT_FAILED

@@ -7,10 +7,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from archive import QueueError
+from archive import ConfigError, QueueError
 
 from ..config import config_from_settings
 from .roles import DEFAULT_IDLE_CLOSE, ENQUEUE, WORKER, IdleClose, SkipStart, role_of
+
+SERIALIZER_REFUSED = ("[scrapy] SCHEDULER_SERIALIZER: the distributed queue always holds "
+                      "feedvault's JSON, never pickles (see the README's distributed mode); "
+                      "remove the key")
 
 
 class DistributedAddon:
@@ -26,6 +30,8 @@ class DistributedAddon:
         except ImportError as exc:
             raise QueueError(f"[distributed] needs Redis support ({exc}): "
                              "pip install 'feedvault[distributed]'") from exc
+        if settings.get("SCHEDULER_SERIALIZER"):
+            raise ConfigError(SERIALIZER_REFUSED)
         role = role_of(settings)
         settings.set("SCHEDULER", LeasedScheduler, "addon")
         settings.set("STATS_CLASS", StreamStats, "addon")

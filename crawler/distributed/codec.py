@@ -2,56 +2,64 @@
 
 from __future__ import annotations
 
-import json
-from dataclasses import asdict, fields
-from datetime import datetime
+from dataclasses import asdict
 from typing import Any
 
 from ..items import ArticleItem
+from ..report import STATUSES
+from . import _tagged
+from ._typed import MAX_ENTRY, MAX_STRING, build
 
 ARTICLE = "article"
 EVENTS = ("count", "problem", "broken")
-_DATETIME = "$datetime"
-_ITEM_FIELDS = {f.name for f in fields(ArticleItem)}
-
-
-def _default(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return {_DATETIME: value.isoformat()}
-    raise TypeError(f"cannot put {type(value).__name__} on the article stream")
-
-
-def _hook(obj: dict[str, Any]) -> Any:
-    if set(obj) == {_DATETIME}:
-        return datetime.fromisoformat(obj[_DATETIME])
-    return obj
+MAX_COUNT = 1_000_000
 
 
 def article_entry(item: ArticleItem) -> dict[str, bytes]:
-    data = json.dumps(asdict(item), default=_default, ensure_ascii=False)
-    return {"kind": ARTICLE.encode(), "data": data.encode("utf-8")}
+    return {"kind": ARTICLE.encode(), "data": _tagged.dumps(asdict(item))}
 
 
 def event_entry(kind: str, source: str, **values: Any) -> dict[str, bytes]:
     if kind not in EVENTS:
         raise ValueError(f"unknown event kind {kind!r}")
-    data = json.dumps({"source": source, **values}, ensure_ascii=False)
-    return {"kind": kind.encode(), "data": data.encode("utf-8")}
+    return {"kind": kind.encode(), "data": _tagged.dumps({"source": source, **values})}
 
 
 def decode(entry: dict[bytes, bytes]) -> tuple[str, Any]:
-    """(kind, ArticleItem) for an article, (kind, dict) for an event. Raises ValueError."""
-    try:
-        kind = entry[b"kind"].decode()
-        data = json.loads(entry[b"data"].decode("utf-8"), object_hook=_hook)
-    except (KeyError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ValueError(f"malformed stream entry: {exc}") from exc
+    """(kind, ArticleItem) for an article, (kind, dict) for an event. Raises ValueError,
+    saying why, for anything a worker does not write: other fields, not JSON, a field of
+    the wrong type or too long (`_typed.py`)."""
+    if set(entry) != {b"kind", b"data"}:
+        raise ValueError(f"expected the fields kind and data, got "
+                         f"{sorted(k.decode('utf-8', 'replace')[:40] for k in entry)}")
+    kind = entry[b"kind"].decode("utf-8", "replace")
+    if kind != ARTICLE and kind not in EVENTS:
+        raise ValueError(f"unknown stream entry kind {kind[:40]!r}")
+    if len(entry[b"data"]) > MAX_ENTRY:
+        raise ValueError(f"entry of {len(entry[b'data'])} bytes, more than {MAX_ENTRY}")
+    data = _tagged.loads(entry[b"data"])
     if kind == ARTICLE:
-        unknown = set(data) - _ITEM_FIELDS
-        if unknown:
-            raise ValueError(f"article with unknown fields {sorted(unknown)}: "
-                             "is this writer older than the workers?")
-        return kind, ArticleItem(**data)
-    if kind in EVENTS and isinstance(data.get("source"), str):
-        return kind, data
-    raise ValueError(f"unknown stream entry kind {kind!r}")
+        try:
+            return kind, build(ArticleItem, data)
+        except ValueError as exc:
+            raise ValueError(f"{exc} (is this writer older than the workers?)"
+                             if "unknown fields" in str(exc) else str(exc)) from None
+    return kind, _event(kind, data)
+
+
+def _event(kind: str, data: Any) -> dict[str, Any]:
+    if not isinstance(data, dict) or not isinstance(data.get("source"), str) or \
+            len(data["source"]) > MAX_STRING:
+        raise ValueError(f"{kind} event without a source name")
+    if kind == "count":
+        n = data.get("n", 1)
+        if data.get("status") not in STATUSES or isinstance(n, bool) or \
+                not isinstance(n, int) or not 0 < n <= MAX_COUNT:
+            raise ValueError(f"count event with status {str(data.get('status'))[:40]!r} and "
+                             f"n {str(n)[:20]}")
+    elif kind == "problem":
+        message = data.get("message")
+        if not isinstance(message, str) or len(message) > MAX_STRING:
+            raise ValueError("problem event without a message of at most "
+                             f"{MAX_STRING} characters")
+    return data

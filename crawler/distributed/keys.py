@@ -40,6 +40,11 @@ class Keys:
         """Stream of finished articles and report events, read by the writer."""
         return f"{self.prefix}:articles"
 
+    @property
+    def rejected(self) -> str:
+        """Stream of article-stream entries the writer could not use, each with its reason."""
+        return f"{self.prefix}:rejected"
+
 
 def connect(config: DistributedConfig) -> Any:
     """A Redis client for `[distributed] redis`, checked with PING."""

@@ -30,7 +30,10 @@ def run_role(config: Config, role: str, *, sources: Sequence[str] = (), idle: fl
 
     from ..run import crawl_settings
     from ..spiders.feeds import FeedSpider
+    from .addon import SERIALIZER_REFUSED
 
+    if "SCHEDULER_SERIALIZER" in config.scrapy:  # the add-on refuses it too, less politely
+        raise ConfigError(f"{config.file}: {SERIALIZER_REFUSED}")
     connect(distributed(config, role))  # fail now, with a clear message, if Redis is away
     # lock_held: in distributed mode no crawler process touches the archive; the writer does.
     settings = crawl_settings(config, verbosity=verbosity, lock_held=True)
@@ -61,6 +64,7 @@ def run_writer(config: Config, *, idle: float = 0, wait: bool = False) -> Any:
     """Hold the archive lock and write the stream into the archive; returns the Tally."""
     from pipelines.store import StorePipeline
 
+    from .intake import Intake
     from .writer import Tally, Writer
 
     settings = distributed(config, "writer")
@@ -72,7 +76,8 @@ def run_writer(config: Config, *, idle: float = 0, wait: bool = False) -> Any:
     with ArchiveLock(config.archive_path / HIDDEN, "feedvault writer").acquire(wait=wait):
         store.open_spider()
         try:
-            writer = Writer(client, Keys(settings.prefix), store, tally, consumer=consumer)
+            writer = Writer(client, Keys(settings.prefix), store, tally, consumer=consumer,
+                            intake=Intake.from_config(config))
             with _stop_on_signals() as stopped:
                 try:
                     writer.run(idle=idle, stop=lambda: bool(stopped))

@@ -2,8 +2,8 @@
 
 Adapter over scrapy-redis 0.9.1's `Scheduler` for Scrapy 2.13+: it passes no `spider`
 argument to the stats collector (deprecated there), never flushes the shared queue
-when one worker closes, and takes requests with a lease (see `leases.py`) so that a
-worker killed mid-request loses nothing.
+when one worker closes, takes requests with a lease (see `leases.py`) so that a
+worker killed mid-request loses nothing, and queues JSON, never pickles (`queue.py`).
 """
 
 from __future__ import annotations
@@ -12,20 +12,19 @@ import logging
 import os
 import socket
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from scrapy import Request, Spider
-from scrapy.utils.request import request_from_dict
 from scrapy_redis.dupefilter import RFPDupeFilter
-from scrapy_redis.queue import PriorityQueue
 from scrapy_redis.scheduler import Scheduler
 from twisted.internet.task import LoopingCall
 
-from ..config import config_from_settings
+from ..config import SourceConfig, config_from_settings
 from .keys import Keys, connect
 from .leases import Leases
 from .outage import OutageLog, describe, outage_errors, redis_unreachable
+from .queue import JsonPriorityQueue, RequestCodec
 from .roles import ENQUEUE, role_of
 
 logger = logging.getLogger(__name__)
@@ -53,7 +52,8 @@ class LeasedScheduler(Scheduler):
     """Requests shared by every worker through Redis; each one leased until processed."""
 
     def __init__(self, server: Any, keys: Keys, leases: Leases, *, role: str,
-                 holds: Callable[[Request], bool], stats: Any = None, url: str = "") -> None:
+                 holds: Callable[[Request], bool], stats: Any = None, url: str = "",
+                 sources: Mapping[str, SourceConfig] | None = None) -> None:
         super().__init__(
             server,
             persist=True,  # the queue is shared: one worker closing must not empty it
@@ -66,6 +66,7 @@ class LeasedScheduler(Scheduler):
         self.role = role
         self.holds = holds
         self.stats = stats
+        self.sources = dict(sources or {})  # what `{"$source": name}` in a queued request means
         self.taken: dict[str, Request] = {}
         # Requests the spider made while Redis was unreachable, pushed once it is back.
         self.backlog: list[Request] = []
@@ -79,7 +80,8 @@ class LeasedScheduler(Scheduler):
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> LeasedScheduler:
-        config = config_from_settings(crawler.settings).distributed
+        whole = config_from_settings(crawler.settings)
+        config = whole.distributed
         if config is None:
             raise ValueError("LeasedScheduler needs [distributed] in feedvault.toml")
         server = connect(config)
@@ -87,14 +89,16 @@ class LeasedScheduler(Scheduler):
         leases = Leases(server, keys, new_worker_id(), config.worker_timeout)
         scheduler = cls(server, keys, leases, role=role_of(crawler.settings),
                         holds=lambda request: engine_holds(crawler.engine, request),
-                        stats=crawler.stats, url=config.redis)
+                        stats=crawler.stats, url=config.redis,
+                        sources={s.name: s for s in whole.sources})
         crawler.signals.connect(scheduler.keep_leases, signal=redis_unreachable)
         return scheduler
 
     def open(self, spider: Spider) -> None:
         # Not super().open(): it calls the deprecated Spider.log().
         self.spider = spider
-        self.queue = PriorityQueue(self.server, spider, self.keys.requests)
+        self.queue = JsonPriorityQueue(self.server, spider, self.keys.requests,
+                                       RequestCodec(spider, self.sources))
         if len(self.queue):
             logger.info("%d requests queued in Redis", len(self.queue))
         self.leases.beat()
@@ -180,6 +184,11 @@ class LeasedScheduler(Scheduler):
                 self.df.log(request, self.spider)
                 return False
             self.queue.push(request)
+        except (TypeError, ValueError) as exc:  # a request of ours that JSON cannot carry
+            logger.error("cannot queue %s in Redis: %s", request, exc)
+            if self.stats:
+                self.stats.inc_value("scheduler/unqueueable/redis")
+            return False
         except outage_errors() as exc:
             if self.role == ENQUEUE:
                 raise
@@ -201,9 +210,13 @@ class LeasedScheduler(Scheduler):
             return None
         lease, data = found
         try:
-            request = request_from_dict(self.queue.serializer.loads(data), spider=self.spider)
-        except Exception:
-            logger.exception("dropping a queued request that does not load (lease %s)", lease)
+            request = self.queue.codec.decode(data)
+        except Exception as exc:  # foreign or forged: never run, never retried
+            reason = str(exc) if isinstance(exc, ValueError) else describe(exc)
+            logger.error("dropped a queued request that cannot be trusted (%d bytes, lease %s): "
+                         "%s", len(data), lease, reason)
+            if self.stats:
+                self.stats.inc_value("scheduler/dropped/redis")
             self.leases.finish([lease])
             return None
         self.taken[lease] = request

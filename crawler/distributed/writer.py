@@ -6,6 +6,11 @@ durably (fsynced file, committed ledger). Entries a killed writer left pending a
 claimed (XAUTOCLAIM) when the next writer starts: it holds the archive lock, so no
 other writer of this archive is alive. `Archive.put` is idempotent by identity, so an
 entry stored twice (stored, then the writer died before acknowledging) is `unchanged`.
+
+An entry the writer cannot use (not JSON, fields of the wrong type or size, a source
+not in its feedvault.toml: `codec.py`, `intake.py`) is copied to the rejected stream
+(`<prefix>:rejected`, with the reason, at most REJECTED_MAX entries), acknowledged and
+reported in one line: the writer goes on with the next entry.
 """
 
 from __future__ import annotations
@@ -20,11 +25,15 @@ from scrapy.exceptions import DropItem
 from archive import ArchiveError
 from pipelines.store import StorePipeline
 
-from ..report import count, problem
+from ..report import problem
 from .codec import ARTICLE, decode
+from .intake import Intake
 from .keys import GROUP, Keys
 
 logger = logging.getLogger(__name__)
+
+REJECTED_MAX = 10_000  # entries kept in the rejected stream (approximately: MAXLEN ~)
+REJECTED_FIELD_MAX = 1024 * 1024  # bytes of each of a rejected entry's fields kept
 
 
 class Tally:
@@ -32,6 +41,7 @@ class Tally:
 
     def __init__(self) -> None:
         self.values: dict[str, Any] = {}
+        self.rejected = 0  # stream entries moved to the rejected stream
 
     def get_value(self, key: str, default: Any = None) -> Any:
         return self.values.get(key, default)
@@ -49,10 +59,11 @@ class Tally:
 
 class Writer:
     def __init__(self, client: Any, keys: Keys, store: StorePipeline, tally: Tally, *,
-                 consumer: str, batch: int = 200) -> None:
+                 consumer: str, intake: Intake, batch: int = 200) -> None:
         self.client = client
         self.keys = keys
         self.store = store
+        self.intake = intake
         self.tally = tally
         self.consumer = consumer
         self.batch = batch
@@ -116,11 +127,20 @@ class Writer:
     def handle(self, entry_id: bytes, fields: dict[bytes, bytes]) -> None:
         try:
             kind, value = decode(fields)
+            if kind == ARTICLE:
+                value = self.intake.article(value)
+            else:
+                self.intake.event(value)
         except ValueError as exc:
-            logger.error("skipping stream entry %s: %s", entry_id.decode(), exc)
+            self.reject(entry_id, fields, str(exc))
             return
         if kind == ARTICLE:
-            self.store_article(value)
+            try:
+                self.store_article(value)
+            except ArchiveError:
+                raise  # the archive, not the entry: stop, the entry stays on the stream
+            except Exception as exc:  # an entry the archive refuses: not a reason to stop
+                self.reject(entry_id, fields, f"not stored: {type(exc).__name__}: {exc}")
         elif kind == "count":
             self.tally.inc_value(f"feedvault/{value['source']}/{value['status']}",
                                  int(value.get("n", 1)))
@@ -129,12 +149,19 @@ class Writer:
         elif kind == "broken":
             self.tally.set_value(f"feedvault/{value['source']}/broken", True)
 
+    def reject(self, entry_id: bytes, fields: dict[bytes, bytes], reason: str) -> None:
+        """Keep the entry, with why, in the rejected stream; the caller acknowledges it."""
+        name = entry_id.decode()
+        kept: dict[bytes, bytes] = {b"reason": reason.encode(), b"id": entry_id}
+        for key in (b"kind", b"data"):
+            if key in fields:
+                kept[key] = fields[key][:REJECTED_FIELD_MAX]
+        self.client.xadd(self.keys.rejected, kept, maxlen=REJECTED_MAX, approximate=True)
+        self.tally.rejected += 1
+        logger.error("rejected stream entry %s (kept in %s): %s", name, self.keys.rejected,
+                     reason)
+
     def store_article(self, item: Any) -> None:
-        if item.source not in self.store.sources:
-            count(self.tally, item.source, "failed")
-            problem(self.tally, item.source, f"{item.link or item.guid}: source {item.source!r} "
-                    "is not in the writer's feedvault.toml")
-            return
         try:
             self.store.process_item(item)
         except DropItem as exc:

@@ -84,11 +84,27 @@ class FeedSpider(scrapy.Spider):
                 feed_title=feed.title,
                 media_images=entry.media_images,
             )
-            yield self.fulltext.follow(item, entry.summary_only)  # the item, or its page
+            yield self._own(self.fulltext.follow(item, entry.summary_only))  # item, or page
         if repeats:
             problem(self.crawler.stats, source.name,
                     f"{response.url}: {repeats} entries repeat an earlier entry's identity "
                     f"(id = {source.id!r}); kept the first of each")
+
+    def parse_page(self, response: Response, item: ArticleItem, done: Any,
+                   seen: frozenset[str]) -> Iterator[ArticleItem | scrapy.Request]:
+        """A teaser's article page: the completed item, or a request for its next page."""
+        for out in self.fulltext.parse_page(response, item, done, seen):
+            yield self._own(out)
+
+    def page_failed(self, failure: Failure) -> Iterator[ArticleItem]:
+        yield from self.fulltext.page_failed(failure)
+
+    def _own(self, out: Any) -> Any:
+        """FullText's page requests routed through this spider's methods: a queued request
+        names its callbacks as spider methods (distributed mode's queue, JOBDIR)."""
+        if isinstance(out, scrapy.Request):
+            return out.replace(callback=self.parse_page, errback=self.page_failed)
+        return out
 
     def _spider_error(self, failure: Failure, response: Response, spider: Any = None) -> None:
         """A bug or an unforeseen input in a callback: the source is failed, never silently ok."""
