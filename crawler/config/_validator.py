@@ -10,6 +10,7 @@ from archive import get_preset
 from ._sections import ImagesSection, SourcesSection
 from .model import (
     DEFAULT_SCHEDULE,
+    HTTP_KEYS,
     REDIS_PREFIX,
     REDIS_SCHEMES,
     SCRAPY_RESERVED,
@@ -54,7 +55,10 @@ class Validator(ImagesSection, SourcesSection):
                       "feedvault writes this key itself; choose another name",
                       section="archive.front_matter")
         crawl = self.table(data.get("crawl", {}), "crawl",
-                           {"contact", "interval", "cron", "jitter"}, section="crawl")
+                           {"contact", "interval", "cron", "jitter",
+                            *HTTP_KEYS},  # issue 14: per-source HTTP defaults
+                           section="crawl")
+        http = self.http(crawl, "crawl", "crawl")
         contact = crawl.get("contact")
         if contact is not None:
             contact = self.string(contact, "crawl.contact", "crawl")
@@ -74,13 +78,14 @@ class Validator(ImagesSection, SourcesSection):
             front_matter_format=preset_obj.front_matter_format,
             front_matter=dict(constants),
             images=self.images(data.get("images", {}), archive_path),
-            sources=self.sources(data.get("sources", [])),
+            sources=self.sources(data.get("sources", []), http),
             contact=contact,
             scrapy=self.scrapy(data.get("scrapy", {})),
             clean=self.clean(data.get("clean", {})),
             default_cover=default_cover,
             schedule=schedule,
             jitter=jitter,
+            http=http,
             distributed=self.distributed(data.get("distributed")),
         )
 

@@ -24,6 +24,7 @@ SCRAPY_RESERVED = {"ITEM_PIPELINES", "SPIDER_MODULES", "NEWSPIDER_MODULE", "BOT_
 PAGE_KEYS = ("full_text", "content_selector", "next_page", "prefer_page")
 HOST_PATTERN = re.compile(r"^[a-z0-9*?.\[\]-]+$")
 HEADER_NAME = re.compile(r"^[A-Za-z0-9!#$%&'*+.^_`|~-]+$")
+HTTP_KEYS = ("headers", "cookies", "user_agent", "proxy")  # in [crawl] and [[sources]]
 DEFAULT_SCHEDULE = Schedule(interval=3600)  # `[crawl]` without interval or cron
 REDIS_SCHEMES = ("redis", "rediss", "unix")
 REDIS_PREFIX = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
@@ -51,6 +52,16 @@ class CleanConfig:
 
 
 @dataclass(frozen=True)
+class HttpConfig:
+    """How a source's requests look (issue 14): `[crawl]` defaults merged with a source's keys."""
+
+    headers: Mapping[str, str] = field(default_factory=dict)  # names as written, source wins
+    cookies: Mapping[str, str] = field(default_factory=dict)
+    user_agent: str | None = None  # None: the crawl's USER_AGENT
+    proxy: str | None = None  # http(s) URL; "" = direct (no proxy, not even $http_proxy)
+
+
+@dataclass(frozen=True)
 class SourceConfig:
     """One `[[sources]]` entry."""
 
@@ -69,6 +80,7 @@ class SourceConfig:
     id: str = "auto"  # identity policy: auto | guid | link | title+date
     robots: bool = True  # obey robots.txt
     backfill: BackfillConfig | None = None  # [sources.backfill] (issue 6)
+    http: HttpConfig = HttpConfig()  # headers, cookies, user_agent, proxy (issue 14)
 
 
 @dataclass(frozen=True)
@@ -99,6 +111,7 @@ class Config:
     default_cover: str | None = None
     schedule: Schedule = DEFAULT_SCHEDULE
     jitter: float = 60.0
+    http: HttpConfig = HttpConfig()  # [crawl] headers, cookies, user_agent, proxy (issue 14)
 
     def schedule_of(self, source: SourceConfig) -> Schedule:
         return source.schedule or self.schedule
