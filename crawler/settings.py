@@ -9,6 +9,7 @@ from crawler.distributed.addon import DistributedAddon
 from crawler.middlewares import (
     BackoffRetryMiddleware,
     ConditionalMiddleware,
+    SourceHttpMiddleware,
     SourcePolicyMiddleware,
 )
 from crawler.throttle import ConditionalAutoThrottle
@@ -55,6 +56,7 @@ FEEDVAULT_FORCE = False  # True: no conditional headers (`feedvault crawl --forc
 
 DOWNLOADER_MIDDLEWARES = {
     SourcePolicyMiddleware: 50,  # before RobotsTxtMiddleware (100)
+    SourceHttpMiddleware: 55,  # [crawl]/[[sources]] headers, cookies, user_agent, proxy
     ConditionalMiddleware: 540,  # sees answers after retries and redirects
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     BackoffRetryMiddleware: 550,
