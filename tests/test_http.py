@@ -230,3 +230,40 @@ def test_bad_http_settings_name_the_key(crawl: str, source: str, expected: list[
     for part in expected:
         assert part in str(error.value)
     assert "hunter2" not in str(error.value)
+
+
+def test_backfill_requests_carry_the_source_settings(
+        servers: tuple[_Recorder, _Recorder, _Recorder], tmp_path: Path) -> None:
+    from ._history import article_page, sitemap
+
+    site, _, _ = servers
+    _serve_source(site, "blog")
+    for n in range(3):
+        site.files[f"/posts/{n}.html"] = (article_page(n).encode(), "text/html")
+    site.files["/sitemap.xml"] = (sitemap(site.base, range(3)).encode(), "application/xml")
+    config = tmp_path / "feedvault.toml"
+    config.write_text(f"""\
+[archive]
+path = "posts"
+
+[crawl]
+headers = {{ X-Api-Key = "key-7" }}
+
+[[sources]]
+name = "blog"
+url = "{site.base}/feed.xml"
+user_agent = "Backfiller/3"
+cookies = {{ paywall = "open" }}
+
+[sources.backfill]
+sitemap = "{site.base}/sitemap.xml"
+""", encoding="utf-8")
+    result = feedvault("backfill", "blog", "--config", config)
+    assert result.returncode == 0, result.stdout + result.stderr[-3000:]
+    assert len(archive_files(tmp_path / "posts")) == 3
+    fetched = [(p, h) for p, h in site.seen if p.startswith(("/sitemap", "/posts/"))]
+    assert len(fetched) == 4
+    for path, seen in fetched:
+        assert seen["user-agent"] == "Backfiller/3", path
+        assert seen["x-api-key"] == "key-7", path
+        assert seen["cookie"] == "paywall=open", path

@@ -53,11 +53,13 @@ class SourceHttpMiddleware:
             request.headers.setdefault("User-Agent", http.user_agent)
         if http.cookies:
             request.meta.setdefault("cookiejar", f"feedvault:{source}")
-            if isinstance(request.cookies, dict):
-                request.cookies = {**http.cookies, **request.cookies}
-            else:
-                request.cookies = [{"name": n, "value": v} for n, v in http.cookies.items()
-                                   if not any(c.get("name") == n for c in request.cookies)
-                                   ] + list(request.cookies)
+            own = request.cookies
+            if isinstance(own, dict):
+                own = [{"name": n, "value": v} for n, v in own.items()]
+            names = {c.get("name") for c in own}
+            # path "/": without it each cookie is stored for the directory of the first
+            # request, and a page deeper down would send it twice
+            request.cookies = [{"name": n, "value": v, "path": "/"}
+                               for n, v in http.cookies.items() if n not in names] + list(own)
         if http.proxy is not None:
             request.meta.setdefault("proxy", http.proxy or None)
