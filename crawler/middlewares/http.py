@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from scrapy import Request
+from scrapy.http.request import VerboseCookie
 from scrapy.utils.httpobj import urlparse_cached
 
 from ..config import HttpConfig, config_from_settings
@@ -38,28 +39,32 @@ class SourceHttpMiddleware:
             return
         url = urlparse_cached(request)
         origin = (url.scheme, url.netloc)
-        source = request.meta.get("feedvault_source")
+        source: str | None = request.meta.get("feedvault_source")
         if source is None:
             if not request.meta.get("dont_obey_robotstxt") or url.path != "/robots.txt":
                 return
             source = self.hosts.get(origin)
-        http = self.sources.get(source) if source is not None else None
+            if source is None:
+                return
+        else:
+            self.hosts[origin] = source
+        http = self.sources.get(source)
         if http is None:
             return
-        self.hosts[origin] = source
         for name, value in http.headers.items():
             request.headers.setdefault(name, value)
         if http.user_agent:
             request.headers.setdefault("User-Agent", http.user_agent)
         if http.cookies:
             request.meta.setdefault("cookiejar", f"feedvault:{source}")
-            own = request.cookies
+            own = request.cookies or []
             if isinstance(own, dict):
-                own = [{"name": n, "value": v} for n, v in own.items()]
-            names = {c.get("name") for c in own}
+                own = [VerboseCookie(name=n, value=v) for n, v in own.items()]
+            names = {c["name"] for c in own}
             # path "/": without it each cookie is stored for the directory of the first
             # request, and a page deeper down would send it twice
-            request.cookies = [{"name": n, "value": v, "path": "/"}
-                               for n, v in http.cookies.items() if n not in names] + list(own)
+            ours = [VerboseCookie(name=n, value=v, path="/")
+                    for n, v in http.cookies.items() if n not in names]
+            request.cookies = ours + own
         if http.proxy is not None:
             request.meta.setdefault("proxy", http.proxy or None)
