@@ -42,7 +42,7 @@ _SNIFF = 64 * 1024
 _HIGH = bytes(range(0x80, 0x100))
 _HIGH_RUN = re.compile(rb"[\x80-\xff]+")
 _WINDOWS_LATIN = {"cp1250", "cp1254", "cp1257", "cp1258"}
-_CP1252_UNDEFINED = b"\x81\x8d\x8f\x90\x9d"
+_CP1252_UNDEFINED = re.compile(rb"[\x81\x8d\x8f\x90\x9d]")
 # a non-letter between two letters: how other code pages' letters read in windows-1252
 # (apostrophes, the Catalan middle dot and the soft hyphen belong there)
 _IN_WORD_SYMBOL = re.compile(r"(?<=[^\W\d_])(?![\w’‘·\xad])[^\x00-\x7f](?=[^\W\d_])")
@@ -195,7 +195,7 @@ def _latin(sample: bytes, results: Any) -> str | None:
     high = sum(len(r) for r in runs)
     if not high or sum(len(r) for r in runs if len(r) <= 2) < 0.8 * high:
         return None
-    if any(b in _CP1252_UNDEFINED for b in sample):
+    if _CP1252_UNDEFINED.search(sample):
         return None
     text = sample.decode("cp1252")
     if len(_IN_WORD_SYMBOL.findall(text)) > max(1, high // 50):
