@@ -159,3 +159,23 @@ def test_undeclared_windows_1252_feed_and_pages_are_archived_exactly(
     for text in LATIN.values():
         assert text[:40] in archived  # the feed's titles
         assert archived.count(text) >= 6  # the pages' paragraphs
+
+
+def test_extract_command_reads_undeclared_windows_1252_pages(tmp_path: Path) -> None:
+    """`feedvault extract` on saved pages: the page extraction path outside a crawl."""
+    import json
+
+    inputs = []
+    for language, text in sorted(LATIN.items()):
+        page = tmp_path / f"{language}.html"
+        page.write_bytes((f"<html><head><title>{language}</title></head><body><article>"
+                          + "".join(f"<p>{text}</p>" for _ in range(6))
+                          + "</article></body></html>").encode("cp1252"))
+        inputs.append(str(page))
+    result = feedvault("extract", "--jsonl", "--url", "http://fakehost/a.html", *inputs)
+    assert result.returncode == 0, result.stderr[-2000:]
+    lines = [json.loads(line) for line in result.stdout.splitlines() if line.strip()]
+    assert len(lines) == len(LATIN)
+    for language, line in zip(sorted(LATIN), lines, strict=True):
+        assert line["error"] is None
+        assert line["text"].count(LATIN[language]) == 6, (language, line["text"][:200])
