@@ -133,7 +133,7 @@ next_page = "a.next"
 user_agent = "SourceB/2.0"
 proxy = "http://fv-user:${{FV_TEST_PROXY_PASSWORD}}@127.0.0.1:{proxy.server_address[1]}"
 """, encoding="utf-8")
-    result = feedvault("crawl", "--config", config, env={
+    result = feedvault("-vv", "crawl", "--config", config, env={
         "FV_TEST_API_KEY": "key-42", "FV_TEST_SESSION": "abc123",
         "FV_TEST_PROXY_PASSWORD": "pr0xy-s3cret"})
     assert result.returncode == 0, result.stderr[-3000:]
@@ -169,8 +169,9 @@ proxy = "http://fv-user:${{FV_TEST_PROXY_PASSWORD}}@127.0.0.1:{proxy.server_addr
         assert "proxy-authorization" not in seen
     assert not any(urlsplit(p).path == "/feed.xml" and site_a.base in p for p, _ in proxy.seen)
 
-    # the proxy password appears in no output and no file the crawl wrote
+    # the proxy password appears in no output (debug logs included) and no file written
     assert "pr0xy-s3cret" not in result.stdout + result.stderr
+    assert "Crawled (200)" in result.stderr  # -vv: Scrapy's debug log was checked too
     for written in (tmp_path / "posts").rglob("*"):
         if written.is_file():
             assert b"pr0xy-s3cret" not in written.read_bytes(), written
