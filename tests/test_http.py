@@ -204,9 +204,10 @@ def test_source_values_merge_with_and_override_the_crawl_defaults() -> None:
                     'proxy = "http://proxy.example:3128"',
                     'headers = { x-key = "s" }\ncookies = { b = "3" }\nproxy = ""')
     http = config.source("a").http  # type: ignore[attr-defined]
-    assert {k.lower(): v for k, v in http.headers.items()} == {
+    assert {k.lower(): v for k, v in http.headers} == {
         "referer": "https://r.example/", "x-key": "s"}
     assert dict(http.cookies) == {"a": "1", "b": "3"}
+    assert hash(config.source("a"))  # type: ignore[attr-defined]  # still a hashable value
     assert http.user_agent == "D/1"
     assert http.proxy == ""  # direct, despite the default
     assert config.http.proxy == "http://proxy.example:3128"  # type: ignore[attr-defined]

@@ -33,7 +33,7 @@ class HttpSection(Checks):
              default: HttpConfig | None = None) -> HttpConfig:
         default = default or HttpConfig()
         headers = self._pairs(table.get("headers", {}), f"{key}.headers", section, index, True)
-        merged = {n: v for n, v in default.headers.items()
+        merged = {n: v for n, v in default.headers
                   if n.lower() not in {h.lower() for h in headers}}
         cookies = self._pairs(table.get("cookies", {}), f"{key}.cookies", section, index, False)
         user_agent = default.user_agent
@@ -42,7 +42,8 @@ class HttpSection(Checks):
         proxy = default.proxy
         if "proxy" in table:
             proxy = self._proxy(table["proxy"], f"{key}.proxy", section, index)
-        return HttpConfig(headers={**merged, **headers}, cookies={**default.cookies, **cookies},
+        return HttpConfig(headers=tuple({**merged, **headers}.items()),
+                          cookies=tuple({**dict(default.cookies), **cookies}.items()),
                           user_agent=user_agent, proxy=proxy)
 
     def _line(self, value: Any, key: str, section: str, index: int) -> str:

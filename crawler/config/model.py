@@ -55,8 +55,9 @@ class CleanConfig:
 class HttpConfig:
     """How a source's requests look (issue 14): `[crawl]` defaults merged with a source's keys."""
 
-    headers: Mapping[str, str] = field(default_factory=dict)  # names as written, source wins
-    cookies: Mapping[str, str] = field(default_factory=dict)
+    # (name, value) pairs, not dicts: a SourceConfig stays hashable
+    headers: tuple[tuple[str, str], ...] = ()  # names as written, the source's win
+    cookies: tuple[tuple[str, str], ...] = ()
     user_agent: str | None = None  # None: the crawl's USER_AGENT
     proxy: str | None = None  # http(s) URL; "" = direct (no proxy, not even $http_proxy)
 

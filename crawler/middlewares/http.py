@@ -51,7 +51,7 @@ class SourceHttpMiddleware:
         http = self.sources.get(source)
         if http is None:
             return
-        for name, value in http.headers.items():
+        for name, value in http.headers:
             request.headers.setdefault(name, value)
         if http.user_agent:
             request.headers.setdefault("User-Agent", http.user_agent)
@@ -64,7 +64,7 @@ class SourceHttpMiddleware:
             # path "/": without it each cookie is stored for the directory of the first
             # request, and a page deeper down would send it twice
             ours = [VerboseCookie(name=n, value=v, path="/")
-                    for n, v in http.cookies.items() if n not in names]
+                    for n, v in http.cookies if n not in names]
             request.cookies = ours + own
         if http.proxy is not None:
             request.meta.setdefault("proxy", http.proxy or None)
