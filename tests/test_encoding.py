@@ -119,6 +119,20 @@ def test_undeclared_windows_1252_feed_reads_exactly(language: str) -> None:
     assert LATIN[language] in feed.entries[0].content
 
 
+@pytest.mark.parametrize("language", sorted(LATIN))
+def test_windows_1252_bytes_declared_utf_8_read_exactly(language: str) -> None:
+    """A declaration that does not read the bytes is no declaration: a common CMS mistake."""
+    text = LATIN[language]
+    decoded = decode(_page(text, '<meta charset="utf-8">').encode("cp1252"),
+                     "text/html; charset=utf-8")
+    assert text in decoded.text, (decoded.encoding, decoded.text[:120])
+    feed = _latin_feed(language).replace(b'<?xml version="1.0"?>',
+                                         b'<?xml version="1.0" encoding="UTF-8"?>')
+    parsed = parse_feed(feed, "http://example.invalid/feed.xml",
+                        {"content-type": "application/rss+xml; charset=utf-8"})
+    assert parsed.entries[0].title == text[:40]
+
+
 @pytest.mark.parametrize(("text", "codec"), [
     ("Příliš žlučoučký kůň úpěl ďábelské ódy; Václav řekl, že všechno bude v pořádku.",
      "cp1250"),
