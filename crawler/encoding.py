@@ -1,13 +1,13 @@
-"""Bytes to text for pages and feeds: BOM, header, markup, then detection; CJK-aware."""
+"""Bytes to text for pages and feeds: BOM, header, markup, then detection; CJK- and Latin-aware."""
 
 from __future__ import annotations
 
 import codecs
 import re
 from dataclasses import dataclass
-from typing import Any
 
 import charset_normalizer
+from charset_normalizer import CharsetMatches
 
 from archive.errors import ExtractError
 
@@ -44,8 +44,8 @@ _HIGH_RUN = re.compile(rb"[\x80-\xff]+")
 _WINDOWS_LATIN = {"cp1250", "cp1254", "cp1257", "cp1258"}
 _CP1252_UNDEFINED = re.compile(rb"[\x81\x8d\x8f\x90\x9d]")
 # a non-letter between two letters: how other code pages' letters read in windows-1252
-# (apostrophes, the Catalan middle dot and the soft hyphen belong there)
-_IN_WORD_SYMBOL = re.compile(r"(?<=[^\W\d_])(?![\w’‘·\xad])[^\x00-\x7f](?=[^\W\d_])")
+# (not spaces, apostrophes, dashes, the Catalan middle dot or the soft hyphen)
+_IN_WORD_SYMBOL = re.compile(r"(?<=[^\W\d_])(?![\w\s’‘·\xad–—…])[^\x00-\x7f](?=[^\W\d_])")
 
 
 @dataclass(frozen=True)
@@ -180,7 +180,7 @@ def decode(body: bytes, content_type: str | None = None, *, url: str = "") -> De
     return Decoded(text, guess, "detected")
 
 
-def _latin(sample: bytes, results: Any) -> str | None:
+def _latin(sample: bytes, results: CharsetMatches) -> str | None:
     """windows-1252 for Latin-script text that reads cleanly in it, as a browser would.
 
     Latin-script: nearly all non-ASCII bytes stand alone or in pairs among ASCII letters
