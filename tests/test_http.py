@@ -218,6 +218,8 @@ def test_source_values_merge_with_and_override_the_crawl_defaults() -> None:
     ("", 'proxy = "ftp://proxy.example"', ["sources[0].proxy", "http:// or https://"]),
     ("", 'proxy = "http://u:hunter2@proxy.example/path"', ["sources[0].proxy", "***@"]),
     ("", 'proxy = "http://proxy.example:99999"', ["sources[0].proxy"]),
+    ("", 'proxy = "http://u:hunter2@proxy.example:3128\\n"', ["sources[0].proxy", "one-line"]),
+    ("", "proxy = 3128", ["sources[0].proxy", "one-line"]),
     ('headers = { "X-Bad" = "one\\ntwo" }', "", ["crawl.headers.X-Bad", "one-line"]),
     ("", 'headers = { "Bad Name" = "x" }', ["sources[0].headers.Bad Name", "header name"]),
     ("", 'headers = { User-Agent = "x" }', ["sources[0].headers.User-Agent", "user_agent"]),

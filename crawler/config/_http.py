@@ -75,7 +75,9 @@ class HttpSection(Checks):
     def _proxy(self, value: Any, key: str, section: str, index: int) -> str:
         if value == "":
             return ""
-        url = self._line(value, key, section, index)
+        if not isinstance(value, str) or _CONTROL.search(value):
+            self.fail(key, "expected a one-line proxy URL", section=section, index=index)
+        url = value
         parts = urlsplit(url)
         if parts.scheme.startswith("socks"):
             self.fail(key, f"{redacted(url)}: SOCKS proxies are not supported (Scrapy's "
