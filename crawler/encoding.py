@@ -1,4 +1,4 @@
-"""Bytes to text for pages and feeds: BOM, header, markup, then detection; CJK-aware."""
+"""Bytes to text for pages and feeds: BOM, header, markup, then detection; CJK- and Latin-aware."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 
 import charset_normalizer
+from charset_normalizer import CharsetMatches
 
 from archive.errors import ExtractError
 
@@ -39,6 +40,12 @@ _SINGLE_BYTE_LATIN = {"cp1252", "cp1254", "iso8859-15"}
 MAX_BAD = 0.01  # share of replacement characters above which a page counts as undecodable
 _SNIFF = 64 * 1024
 _HIGH = bytes(range(0x80, 0x100))
+_HIGH_RUN = re.compile(rb"[\x80-\xff]+")
+_WINDOWS_LATIN = {"cp1250", "cp1254", "cp1257", "cp1258"}
+_CP1252_UNDEFINED = re.compile(rb"[\x81\x8d\x8f\x90\x9d]")
+# a non-letter between two letters: how other code pages' letters read in windows-1252
+# (not spaces, apostrophes, dashes, the Catalan middle dot or the soft hyphen)
+_IN_WORD_SYMBOL = re.compile(r"(?<=[^\W\d_])(?![\w\s’‘·\xad–—…])[^\x00-\x7f](?=[^\W\d_])")
 
 
 @dataclass(frozen=True)
@@ -131,7 +138,11 @@ def detect(body: bytes) -> str | None:
     except UnicodeDecodeError as exc:
         if exc.start > len(sample) - 4:  # a character cut at the sample's end
             return "utf-8"
-    guess = charset_normalizer.from_bytes(sample).best()
+    results = charset_normalizer.from_bytes(sample)
+    latin = _latin(sample, results)
+    if latin is not None:
+        return latin
+    guess = results.best()
     codec = normalize(guess.encoding) if guess is not None else None
     if codec is not None and codecs.lookup(codec).name in _MULTIBYTE:
         return codec
@@ -167,6 +178,35 @@ def decode(body: bytes, content_type: str | None = None, *, url: str = "") -> De
         raise ExtractError(f"{where}cannot decode the page: no declared or detected charset "
                            f"reads it (tried {', '.join(c for _, c in tried) or 'none'}, {guess})")
     return Decoded(text, guess, "detected")
+
+
+def _latin(sample: bytes, results: CharsetMatches) -> str | None:
+    """windows-1252 for Latin-script text that reads cleanly in it, as a browser would.
+
+    Latin-script: nearly all non-ASCII bytes stand alone or in pairs among ASCII letters
+    (Cyrillic, Greek or CJK bytes come in long runs). windows-1252 is chosen unless the
+    bytes show otherwise: a byte it leaves undefined, a symbol inside a word (Polish ł
+    read as ³), or another Windows Latin code page that charset-normalizer finds less
+    messy or clearly more like a language (Czech, Turkish). Rarer code pages (Mac,
+    DOS, ISO-8859-13...) never win over windows-1252 here: that was issue 14's
+    "muçulmanos" archived as "muēulmanos".
+    """
+    runs = _HIGH_RUN.findall(sample)
+    high = sum(len(r) for r in runs)
+    if not high or sum(len(r) for r in runs if len(r) <= 2) < 0.8 * high:
+        return None
+    if _CP1252_UNDEFINED.search(sample):
+        return None
+    text = sample.decode("cp1252")
+    if len(_IN_WORD_SYMBOL.findall(text)) > max(1, high // 50):
+        return None
+    ours = next((m for m in results if "cp1252" in m.could_be_from_charset), None)
+    best = results.best()
+    if ours is not None and best is not None and best is not ours \
+            and codecs.lookup(best.encoding).name in _WINDOWS_LATIN \
+            and (best.chaos < ours.chaos or best.coherence >= ours.coherence + 0.05):
+        return None
+    return "cp1252"
 
 
 def _has_cjk_shape(body: bytes) -> bool:

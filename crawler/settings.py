@@ -12,6 +12,7 @@ from crawler.handlers import BoundedDataHandler, BoundedFileHandler
 from crawler.middlewares import (
     BackoffRetryMiddleware,
     ConditionalMiddleware,
+    SourceHttpMiddleware,
     SourcePolicyMiddleware,
 )
 from crawler.throttle import ConditionalAutoThrottle
@@ -63,6 +64,7 @@ FEEDVAULT_FORCE = False  # True: no conditional headers (`feedvault crawl --forc
 DOWNLOADER_MIDDLEWARES = {
     EgressMiddleware: 40,  # before RobotsTxtMiddleware (100): a refused host gets no request
     SourcePolicyMiddleware: 50,  # before RobotsTxtMiddleware (100)
+    SourceHttpMiddleware: 55,  # [crawl]/[[sources]] headers, cookies, user_agent, proxy
     ConditionalMiddleware: 540,  # sees answers after retries and redirects
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     BackoffRetryMiddleware: 550,

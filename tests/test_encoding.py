@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from archive.errors import ExtractError
 from crawler.encoding import decode
 from crawler.feeds import parse_feed
 
-from .conftest import corpus
+from .conftest import LocalSite, archive_files, corpus, feedvault, write_config
 
 # 《》 and 「」 punctuation plus characters outside GB2312 (镕, 喆) that real "gb2312" pages use
 CHINESE = "朱镕基和陶喆在北京讨论经济发展的问题，记者报道了会议的详细内容。" * 20
@@ -77,3 +79,131 @@ def test_feed_in_undeclared_encoding_parses(name: str) -> None:
         assert feed.title and feed.title.startswith("我希望")
     else:
         assert [e.title for e in feed.entries][:1] == [expected]
+
+
+# Issue 14: Latin-script text with no charset anywhere, written by windows-1252 software.
+LATIN = {
+    "portuguese": "Os muçulmanos da região celebraram a festa; a comunicação social não "
+                  "esteve presente. «Ações e opiniões» – disse o João – custaram 30 €.",
+    "spanish": "El niño comió paella en casa de la señora Núñez: «¡qué bien!», dijo. "
+               "Mañana — según él — el café costará 2 € más. ¿Verdad?",
+    "french": "L’œuvre de Noël était très appréciée « à côté » du théâtre – c’est déjà "
+              "fini. Le cœur des élèves français bat pour 5 € ; “voilà” !",
+    # French typography: no-break spaces (\xa0) before : ; ! ? and inside « »
+    "french_typography": "Il a dit\xa0: «\xa0c’est déjà l’été\xa0!\xa0» – à côté\xa0–\xa0très "
+                         "bien\xa0; où\xa0? Noël… l’œuvre coûte 12\xa0€.",
+    "german": "Die Straße in München ist schön; Grüße aus Köln – „Über alles“, sagte er. "
+              "Fußgänger müssen 3 € zahlen — für Bürger ändert sich nichts.",
+}
+
+
+def _title(text: str) -> str:
+    """As a title is archived: no-break spaces become spaces."""
+    return text.replace("\xa0", " ")
+
+
+def _html(text: str) -> str:
+    """As a body is archived: lxml writes no-break spaces as &nbsp;."""
+    return text.replace("\xa0", "&nbsp;")
+
+
+@pytest.mark.parametrize("language", sorted(LATIN))
+@pytest.mark.parametrize("repeat", [1, 20])
+def test_undeclared_windows_1252_page_reads_exactly(language: str, repeat: int) -> None:
+    text = " ".join([LATIN[language]] * repeat)
+    decoded = decode(_page(text).encode("cp1252"), "text/html")
+    assert text in decoded.text, (decoded.encoding, decoded.text[:120])
+
+
+def _latin_feed(language: str, link: str = "http://example.invalid/a") -> bytes:
+    text = LATIN[language]
+    return ("<?xml version=\"1.0\"?>\n<rss version=\"2.0\"><channel><title>Notícias</title>"
+            f"<item><title>{text[:40]}</title><link>{link}</link><guid>urn:{language}</guid>"
+            f"<description>&lt;p&gt;{text}&lt;/p&gt;</description></item></channel></rss>"
+            ).encode("cp1252")
+
+
+@pytest.mark.parametrize("language", sorted(LATIN))
+def test_undeclared_windows_1252_feed_reads_exactly(language: str) -> None:
+    feed = parse_feed(_latin_feed(language), "http://example.invalid/feed.xml",
+                      {"content-type": "application/rss+xml"})
+    assert feed.title == "Notícias"
+    assert feed.entries[0].title == _title(LATIN[language][:40])
+    assert LATIN[language] in feed.entries[0].content
+
+
+@pytest.mark.parametrize("language", sorted(LATIN))
+def test_windows_1252_bytes_declared_utf_8_read_exactly(language: str) -> None:
+    """A declaration that does not read the bytes is no declaration: a common CMS mistake."""
+    text = LATIN[language]
+    decoded = decode(_page(text, '<meta charset="utf-8">').encode("cp1252"),
+                     "text/html; charset=utf-8")
+    assert text in decoded.text, (decoded.encoding, decoded.text[:120])
+    feed = _latin_feed(language).replace(b'<?xml version="1.0"?>',
+                                         b'<?xml version="1.0" encoding="UTF-8"?>')
+    parsed = parse_feed(feed, "http://example.invalid/feed.xml",
+                        {"content-type": "application/rss+xml; charset=utf-8"})
+    assert parsed.entries[0].title == _title(text[:40])
+
+
+@pytest.mark.parametrize(("text", "codec"), [
+    ("Příliš žlučoučký kůň úpěl ďábelské ódy; Václav řekl, že všechno bude v pořádku.",
+     "cp1250"),
+    ("Zażółć gęślą jaźń. Ładny dzień w Krakowie, ale było zimno i mokro.", "cp1250"),
+    ("Türkiye'nin başkenti Ankara'dır. Işık hızında gelişen teknoloji, öğrenciler için "
+     "önemlidir.", "cp1254"),
+    ("Ο δημοσιογράφος μίλησε για τη συνάντηση στην Αθήνα.", "cp1253"),
+], ids=["czech", "polish", "turkish", "greek"])
+def test_other_code_pages_still_win_when_the_bytes_show_them(text: str, codec: str) -> None:
+    text = " ".join([text] * 3)
+    decoded = decode(_page(text).encode(codec), None)
+    assert text in decoded.text, (decoded.encoding, decoded.text[:120])
+
+
+def test_undeclared_windows_1252_feed_and_pages_are_archived_exactly(
+        site: LocalSite, tmp_path: Path) -> None:
+    """A real crawl: feed and article pages served with no charset in header or markup."""
+    pages = {}
+    for language, text in LATIN.items():
+        page = (f"<html><head><title>{language}</title></head><body><article>"
+                f"<h1>{language}</h1>" + "".join(f"<p>{text}</p>" for _ in range(6))
+                + "</article></body></html>")
+        (site.root / f"{language}.html").write_bytes(page.encode("cp1252"))
+        pages[language] = site.url(f"{language}.html")
+    items = "".join(
+        f"<item><title>{LATIN[lang][:40]}</title><link>{pages[lang]}</link>"
+        f"<guid>urn:{lang}</guid><description>Resumo…</description></item>" for lang in LATIN)
+    (site.root / "feed.xml").write_bytes(
+        ("<?xml version=\"1.0\"?>\n<rss version=\"2.0\"><channel><title>Notícias</title>"
+         f"{items}</channel></rss>").encode("cp1252"))
+    config = write_config(tmp_path, follow_pages=True,
+                          sources=[{"name": "latin", "url": site.url("feed.xml")}])
+    result = feedvault("crawl", "--config", config)
+    assert result.returncode == 0, result.stderr[-2000:]
+    files = archive_files(tmp_path / "posts")
+    assert len(files) == len(LATIN)
+    archived = "\n".join(f.read_text(encoding="utf-8") for f in files)
+    for text in LATIN.values():
+        assert _title(text[:40]) in archived  # the feed's titles
+        assert archived.count(_html(text)) >= 6  # the pages' paragraphs
+
+
+def test_extract_command_reads_undeclared_windows_1252_pages(tmp_path: Path) -> None:
+    """`feedvault extract` on saved pages: the page extraction path outside a crawl."""
+    import json
+
+    inputs = []
+    for language, text in sorted(LATIN.items()):
+        page = tmp_path / f"{language}.html"
+        page.write_bytes((f"<html><head><title>{language}</title></head><body><article>"
+                          + "".join(f"<p>{text}</p>" for _ in range(6))
+                          + "</article></body></html>").encode("cp1252"))
+        inputs.append(str(page))
+    result = feedvault("extract", "--jsonl", "--url", "http://fakehost/a.html", *inputs)
+    assert result.returncode == 0, result.stderr[-2000:]
+    lines = [json.loads(line) for line in result.stdout.splitlines() if line.strip()]
+    assert len(lines) == len(LATIN)
+    for language, line in zip(sorted(LATIN), lines, strict=True):
+        assert line["error"] is None
+        words = " ".join(LATIN[language].split())  # the text output is whitespace-normalized
+        assert " ".join(line["text"].split()).count(words) == 6, (language, line["text"][:200])

@@ -8,6 +8,7 @@ from .model import (
     CleanConfig,
     Config,
     DistributedConfig,
+    HttpConfig,
     ImagesConfig,
     SourceConfig,
 )
@@ -19,6 +20,7 @@ __all__ = [
     "CleanConfig",
     "Config",
     "DistributedConfig",
+    "HttpConfig",
     "ImagesConfig",
     "SourceConfig",
     "config_from_settings",

@@ -12,13 +12,16 @@ from archive import POLICIES
 
 from ..backfill.config import validate as validate_backfill
 from ._checks import Checks
+from ._http import HttpSection
 from .model import (
     HEADER_NAME,
+    HTTP_KEYS,
     IMAGE_MODES,
     PAGE_KEYS,
     PROXY_FIELDS,
     PROXY_SCOPES,
     SOURCE_NAME,
+    HttpConfig,
     ImagesConfig,
     SourceConfig,
 )
@@ -103,16 +106,16 @@ class ImagesSection(Checks):
                       section="images")
 
 
-class SourcesSection(Checks):
+class SourcesSection(HttpSection):
     """`[[sources]]`: names, URLs, selectors, page keys, schedules and identity policy."""
 
-    def sources(self, data: Any) -> tuple[SourceConfig, ...]:
+    def sources(self, data: Any, http: HttpConfig | None = None) -> tuple[SourceConfig, ...]:
         if not isinstance(data, list):
             self.fail("sources", "expected [[sources]] entries")
         result: list[SourceConfig] = []
         seen: set[str] = set()
         allowed = {"name", "url", "categories", "author", "remove", "keep", *PAGE_KEYS,
-                   "interval", "cron", "id", "robots", "backfill"}
+                   "interval", "cron", "id", "robots", "backfill", *HTTP_KEYS}
         backfills = 0
         for i, raw in enumerate(data):
             key = f"sources[{i}]"
@@ -158,6 +161,7 @@ class SourcesSection(Checks):
                 id=policy,
                 robots=robots,
                 backfill=backfill,
+                http=self.http(entry, key, "sources", i, http),
             ))
         return tuple(result)
 

@@ -11,6 +11,7 @@ from archive import get_preset
 from ._sections import ImagesSection, SourcesSection
 from .model import (
     DEFAULT_SCHEDULE,
+    HTTP_KEYS,
     REDIS_PREFIX,
     REDIS_SCHEMES,
     SCRAPY_RESERVED,
@@ -56,7 +57,10 @@ class Validator(ImagesSection, SourcesSection):
                       section="archive.front_matter")
         crawl = self.table(data.get("crawl", {}), "crawl",
                            {"contact", "interval", "cron", "jitter", "allow_hosts",
-                            "allow_networks", "max_items"}, section="crawl")
+                            "allow_networks", "max_items",
+                            *HTTP_KEYS},  # per-source HTTP defaults
+                           section="crawl")
+        http = self.http(crawl, "crawl", "crawl")
         contact = crawl.get("contact")
         if contact is not None:
             contact = self.string(contact, "crawl.contact", "crawl")
@@ -78,7 +82,7 @@ class Validator(ImagesSection, SourcesSection):
             front_matter_format=preset_obj.front_matter_format,
             front_matter=dict(constants),
             images=self.images(data.get("images", {}), archive_path),
-            sources=self.sources(data.get("sources", [])),
+            sources=self.sources(data.get("sources", []), http),
             contact=contact,
             scrapy=self.scrapy(data.get("scrapy", {})),
             clean=self.clean(data.get("clean", {})),
@@ -88,6 +92,7 @@ class Validator(ImagesSection, SourcesSection):
             allow_hosts=self.hosts(crawl.get("allow_hosts", []), "crawl.allow_hosts", "crawl"),
             allow_networks=self.networks(crawl.get("allow_networks", [])),
             max_items=max_items,
+            http=http,
             distributed=self.distributed(data.get("distributed")),
         )
 

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import os
 import tomllib
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from archive import ConfigError
 
+from ._env import expand
 from ._validator import Validator
 from .model import DEFAULT_NAME, ENV_VAR, Config
 
@@ -39,11 +41,13 @@ def load_config(explicit: str | os.PathLike[str] | None = None) -> Config:
     return parse_config(text, path)
 
 
-def parse_config(text: str, path: Path) -> Config:
+def parse_config(text: str, path: Path, environ: Mapping[str, str] | None = None) -> Config:
+    """Parse, expand `${NAME}` from environ (default: os.environ), validate."""
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
+    data = expand(data, os.environ if environ is None else environ, str(path), text)
     return Validator(text, path).config(data)
 
 

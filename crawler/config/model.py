@@ -25,6 +25,7 @@ SCRAPY_RESERVED = {"ITEM_PIPELINES", "SPIDER_MODULES", "NEWSPIDER_MODULE", "BOT_
 PAGE_KEYS = ("full_text", "content_selector", "next_page", "prefer_page")
 HOST_PATTERN = re.compile(r"^[a-z0-9*?.\[\]-]+$")
 HEADER_NAME = re.compile(r"^[A-Za-z0-9!#$%&'*+.^_`|~-]+$")
+HTTP_KEYS = ("headers", "cookies", "user_agent", "proxy")  # in [crawl] and [[sources]]
 DEFAULT_SCHEDULE = Schedule(interval=3600)  # `[crawl]` without interval or cron
 REDIS_SCHEMES = ("redis", "rediss", "unix")
 REDIS_PREFIX = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
@@ -53,6 +54,17 @@ class CleanConfig:
 
 
 @dataclass(frozen=True)
+class HttpConfig:
+    """How a source's requests look (issue 14): `[crawl]` defaults merged with a source's keys."""
+
+    # (name, value) pairs, not dicts: a SourceConfig stays hashable
+    headers: tuple[tuple[str, str], ...] = ()  # names as written, the source's win
+    cookies: tuple[tuple[str, str], ...] = ()
+    user_agent: str | None = None  # None: the crawl's USER_AGENT
+    proxy: str | None = None  # http(s) URL; "" = direct (no proxy, not even $http_proxy)
+
+
+@dataclass(frozen=True)
 class SourceConfig:
     """One `[[sources]]` entry."""
 
@@ -71,6 +83,7 @@ class SourceConfig:
     id: str = "auto"  # identity policy: auto | guid | link | title+date
     robots: bool = True  # obey robots.txt
     backfill: BackfillConfig | None = None  # [sources.backfill] (issue 6)
+    http: HttpConfig = HttpConfig()  # headers, cookies, user_agent, proxy (issue 14)
 
 
 @dataclass(frozen=True)
@@ -105,6 +118,7 @@ class Config:
     allow_hosts: tuple[str, ...] = ()
     allow_networks: tuple[IPv4Network | IPv6Network, ...] = ()
     max_items: int = 2000  # `[crawl] max_items`: entries read from one feed document
+    http: HttpConfig = HttpConfig()  # [crawl] headers, cookies, user_agent, proxy (issue 14)
 
     def schedule_of(self, source: SourceConfig) -> Schedule:
         return source.schedule or self.schedule
