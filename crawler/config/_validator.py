@@ -54,7 +54,7 @@ class Validator(ImagesSection, SourcesSection):
                       "feedvault writes this key itself; choose another name",
                       section="archive.front_matter")
         crawl = self.table(data.get("crawl", {}), "crawl",
-                           {"contact", "interval", "cron", "jitter"}, section="crawl")
+                           {"contact", "interval", "cron", "jitter", "max_time"}, section="crawl")
         contact = crawl.get("contact")
         if contact is not None:
             contact = self.string(contact, "crawl.contact", "crawl")
@@ -66,6 +66,12 @@ class Validator(ImagesSection, SourcesSection):
                           "or a site path such as /img/cover.jpg", section="archive")
         schedule = self.schedule(crawl, "crawl", "crawl", 0) or DEFAULT_SCHEDULE
         jitter = self.duration(crawl.get("jitter", "1m"), "crawl.jitter", "crawl", 0)
+        max_time = None  # [crawl] max_time (issue 14): a deadline for each crawl
+        if "max_time" in crawl:
+            max_time = self.duration(crawl["max_time"], "crawl.max_time", "crawl", 0)
+            if max_time <= 0:
+                self.fail("crawl.max_time", "expected a duration above zero, e.g. \"30m\"",
+                          section="crawl")
         return Config(
             file=self.path,
             archive_path=archive_path.resolve(),
@@ -81,6 +87,7 @@ class Validator(ImagesSection, SourcesSection):
             default_cover=default_cover,
             schedule=schedule,
             jitter=jitter,
+            max_time=max_time,
             distributed=self.distributed(data.get("distributed")),
         )
 

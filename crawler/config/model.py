@@ -99,6 +99,7 @@ class Config:
     default_cover: str | None = None
     schedule: Schedule = DEFAULT_SCHEDULE
     jitter: float = 60.0
+    max_time: float | None = None  # seconds a crawl may take; None: no deadline
 
     def schedule_of(self, source: SourceConfig) -> Schedule:
         return source.schedule or self.schedule

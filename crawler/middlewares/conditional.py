@@ -137,8 +137,11 @@ class ConditionalMiddleware:
             return finished and not stats.get_value(f"feedvault/{source}/incomplete") and \
                 not stats.get_value(f"feedvault/{source}/broken")
 
+        def cut(source: str) -> bool:  # the deadline left some of it: still due next time
+            return bool(stats.get_value(f"feedvault/{source}/left"))
+
         validators = {url: v for url, (src, v) in self.validators.items() if complete(src)}
         polls = {src: p for src, p in self.polls.items()
-                 if finished or (p.outcome or "").endswith("Retry-After")}
+                 if (finished and not cut(src)) or (p.outcome or "").endswith("Retry-After")}
         return validators, polls
 

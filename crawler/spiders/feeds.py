@@ -15,7 +15,8 @@ from ..feeds import Entry, parse_feed
 from ..fulltext import FullText
 from ..items import ArticleItem
 from ..middlewares.conditional import NotModified
-from ..report import count, failed_url, mark, problem
+from ..middlewares.deadline import Deadline
+from ..report import count, failed_url, left, mark, problem
 
 
 class FeedSpider(scrapy.Spider):
@@ -113,6 +114,9 @@ class FeedSpider(scrapy.Spider):
             return  # a 304: counted as "not modified" by ConditionalMiddleware
         request = failure.request  # type: ignore[attr-defined]
         source = request.meta["feedvault_source"]
+        if failure.check(Deadline):
+            left(self.crawler.stats, source, request.url)
+            return
         reason = failure.getErrorMessage() or failure.type.__name__
         response = getattr(failure.value, "response", None)
         if response is not None:
