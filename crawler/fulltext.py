@@ -17,7 +17,7 @@ from archive.errors import ExtractError
 from .config import SourceConfig, config_from_settings
 from .drift import DriftHistory
 from .extract import MAX_PAGES, Extracted, join
-from .health import HostDown, unreachable
+from .health import host_down, unreachable
 from .items import ArticleItem
 from .middlewares.deadline import Deadline
 from .pages import fill, page_problems, read_page, rules_for, wants_page
@@ -97,9 +97,10 @@ class FullText:
             left(self.stats, kwargs["item"].source, request.url)
             return
         kept = "the feed's text" if kwargs["done"] is None else "the pages before it"
-        if isinstance(failure.value, HostDown):  # one line per host, at the end
-            unreachable(self.stats, kwargs["item"].source, failure.value.host,
-                        failure.value.reason, f"kept {kept}")
+        down = host_down(failure)
+        if down is not None:  # one line per host, at the end
+            unreachable(self.stats, kwargs["item"].source, down.host, down.reason,
+                        f"kept {kept}")
             yield self._complete(kwargs["item"], kwargs["done"])
             return
         response = getattr(failure.value, "response", None)

@@ -57,6 +57,15 @@ def network_failure(exc: BaseException) -> str | None:
     return None
 
 
+def host_down(failure: Any) -> HostDown | None:
+    """The HostDown behind a request's failure: refused because its host was down, or the
+    failure that found the host down (HostHealthMiddleware notes it in the request's meta)."""
+    if isinstance(failure.value, HostDown):
+        return failure.value
+    found = failure.request.meta.get("feedvault_host_down")
+    return HostDown(*found) if found else None
+
+
 def _key(source: str) -> str:
     return f"feedvault/{source}/unreachable"
 

@@ -33,7 +33,7 @@ def register(commands: Any, common: argparse.ArgumentParser) -> None:
     parser.add_argument("--force", action="store_true",
                         help="ignore schedules, cache lifetimes and Retry-After, and send no "
                              "conditional headers: fetch everything again")
-    parser.add_argument("--max-time", metavar="DURATION", type=_duration,
+    parser.add_argument("--max-time", metavar="DURATION", type=duration,
                         help="stop starting requests after this long (e.g. 20m), archive what "
                              "was fetched, exit 1; the next crawl does the rest "
                              "(default: [crawl] max_time, else no limit)")
@@ -44,7 +44,8 @@ def register(commands: Any, common: argparse.ArgumentParser) -> None:
     parser.set_defaults(func=run, needs_config=True)
 
 
-def _duration(text: str) -> float:
+def duration(text: str) -> float:
+    """A `--max-time` value in seconds; argparse reports a bad one."""
     try:
         seconds = parse_duration(text)
     except ValueError as exc:

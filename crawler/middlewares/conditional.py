@@ -15,6 +15,7 @@ from scrapy.http import Response
 
 from ..config import config_from_settings
 from ..freshness import cache_expiry, feed_hints, retry_after
+from ..health import HostDown
 from ..report import count, mark
 from ..state import HttpState, Poll, Validators
 
@@ -105,7 +106,8 @@ class ConditionalMiddleware:
 
     def process_exception(self, request: Request, exception: Exception) -> None:
         feed_of = self._feed_source(request)
-        if feed_of and not isinstance(exception, IgnoreRequest):
+        tried = not isinstance(exception, IgnoreRequest) or isinstance(exception, HostDown)
+        if feed_of and tried:  # a host found down counts as a poll; our refusals do not
             self._polled(feed_of, self.clock(), {}, type(exception).__name__)
 
     def _polled(self, source: str, now: datetime, headers: Mapping[str, str], outcome: str,

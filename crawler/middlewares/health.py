@@ -26,6 +26,8 @@ from .deadline import Deadline, passed
 logger = logging.getLogger(__name__)
 
 SENT = "feedvault_sent"  # time.monotonic() when the request passed this middleware
+ASKED = "feedvault_dns_again"  # set on the one quick retry of a failed DNS lookup
+DOWN = "feedvault_host_down"  # (host, reason) on a request whose failure found its host down
 QUICK = (DNS, TIMEOUT)  # failures two of which in a row, in silence, say the host is down
 
 
@@ -52,7 +54,8 @@ class HostHealthMiddleware:
     A host is down when a request to it used up its retries on connection-level failures;
     or, sooner, when it failed `retry_times + 1` times in a row without answering anything
     in between, or twice in a row for DNS failures and timeouts (each a whole
-    DOWNLOAD_TIMEOUT of silence). Any answer, whatever its status, brings a host up again.
+    DOWNLOAD_TIMEOUT of silence); a failed DNS lookup is asked again once at once, not
+    after RetryMiddleware's backoff. Any answer, whatever its status, brings a host up again.
     Hosts down at the end of a crawl are remembered (`.feedvault/http.sqlite`): the next
     crawl sends one request to each first and holds the others back until it is answered;
     one failure of that probe marks the host down again.
@@ -122,7 +125,7 @@ class HostHealthMiddleware:
         self._release(host, request)
         return response
 
-    def process_exception(self, request: Request, exception: Exception) -> None:
+    def process_exception(self, request: Request, exception: Exception) -> Request | None:
         key = host_of(request)
         host = self._host(key)
         reason = None if isinstance(exception, IgnoreRequest) or passed(request, self.clock) \
@@ -130,8 +133,12 @@ class HostHealthMiddleware:
         if reason is not None and not host.down:
             self._strike(key, host, request, reason)
         self._release(host, request)
-        if reason is not None and host.down:
-            raise HostDown(key, host.down) from exception
+        if reason == DNS and not host.down and not request.meta.get(ASKED):
+            # The resolver has retried already: ask once more at once, not after a backoff.
+            return request.replace(dont_filter=True, meta={**request.meta, ASKED: True})
+        if reason is not None and host.down:  # not retried; the errback reports a HostDown
+            request.meta["dont_retry"] = True
+            request.meta[DOWN] = (key, host.down)
 
     def _strike(self, key: str, host: _Host, request: Request, reason: str) -> None:
         sent = request.meta.get(SENT, self.clock())

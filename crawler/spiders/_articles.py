@@ -12,7 +12,7 @@ import scrapy
 from scrapy.http import Response
 from twisted.python.failure import Failure
 
-from ..health import HostDown, unreachable
+from ..health import host_down, unreachable
 from ..items import ArticleItem
 from ..report import count, failed_url, mark
 
@@ -105,9 +105,10 @@ class ArticleSteps:
                 if result is not None:
                     yield result
             return
-        if isinstance(failure.value, HostDown):  # one report line per host, at the end
-            unreachable(self.crawler.stats, self.source.name, failure.value.host,
-                        failure.value.reason, "not fetched")
+        down = host_down(failure)
+        if down is not None:  # one report line per host, at the end
+            unreachable(self.crawler.stats, self.source.name, down.host, down.reason,
+                        "not fetched")
             self._failed(item, None)
             return
         response = getattr(failure.value, "response", None)

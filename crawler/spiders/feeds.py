@@ -13,6 +13,7 @@ from twisted.python.failure import Failure
 from ..config import Config, SourceConfig, config_from_settings
 from ..feeds import Entry, parse_feed
 from ..fulltext import FullText
+from ..health import host_down
 from ..items import ArticleItem
 from ..middlewares.conditional import NotModified
 from ..middlewares.deadline import Deadline
@@ -117,7 +118,8 @@ class FeedSpider(scrapy.Spider):
         if failure.check(Deadline):
             left(self.crawler.stats, source, request.url)
             return
-        reason = failure.getErrorMessage() or failure.type.__name__
+        down = host_down(failure)
+        reason = str(down) if down else failure.getErrorMessage() or failure.type.__name__
         response = getattr(failure.value, "response", None)
         if response is not None:
             reason = f"HTTP {response.status}"
