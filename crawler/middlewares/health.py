@@ -16,11 +16,11 @@ from scrapy.utils.defer import maybe_deferred_to_future
 from scrapy.utils.httpobj import urlparse_cached
 from twisted.internet.defer import Deferred
 
-from archive import LedgerError
+from archive import HIDDEN, LedgerError
 
 from ..config import config_from_settings
 from ..health import DNS, TIMEOUT, HostDown, network_failure, report_unreachable
-from ..state import HttpState
+from ..state import FILE_NAME, HttpState
 from .deadline import Deadline, passed
 
 logger = logging.getLogger(__name__)
@@ -82,8 +82,9 @@ class HostHealthMiddleware:
         archive = config_from_settings(crawler.settings).archive_path
         remembered: dict[str, str] = {}
         try:
-            with HttpState(archive) as state:
-                remembered = state.hosts_down()
+            if (archive / HIDDEN / FILE_NAME).exists():  # a dry run creates no archive
+                with HttpState(archive) as state:
+                    remembered = state.hosts_down()
         except LedgerError as exc:
             logger.warning("%s; hosts that were down last time are tried as usual", exc)
 
