@@ -76,7 +76,9 @@ def dead_hosts(folder: Path, copies: int) -> None:
             report = json.loads((run / "r.json").read_text(encoding="utf-8"))
             lines = [p for s in report["sources"] for p in s["problems"]
                      if "unreachable" in p]
-            print(f"  {label:<20} {times[label]:7.1f} s  exit {result.returncode}  "
+            failed = [s["name"] for s in report["sources"] if s["status"] == "failed"]
+            print(f"  {label:<20} {times[label]:7.1f} s  exit {result.returncode} "
+                  f"({len(failed)} feeds failed on their own)  "
                   f"{len(archive_files(run / 'posts'))} articles archived  "
                   f"{len(lines)} unreachable-host lines  "
                   f"{result.stderr.count('Traceback')} tracebacks in the log")
