@@ -210,3 +210,27 @@ def test_egress_refusals_do_not_count_against_a_host() -> None:
             raise CannotResolveHostError("x") from exc
     except CannotResolveHostError as wrapped:
         assert network_failure(wrapped) is None
+
+
+def test_schedule_passes_max_time_to_each_crawl(site: LocalSite, tmp_path: Path) -> None:
+    import signal
+
+    from .test_resume import _start, _wait_for
+
+    site.delays["/slow.xml"] = 6
+    url = site.write("slow.xml", rss_feed(_teasers(["http://example.invalid/1"])))
+    config = write_config(tmp_path, [{"name": "slow", "url": url}],
+                          extra='[crawl]\njitter = "0s"\n')
+    scheduler = _start("schedule", "--config", config, "--max-time", "2s")
+    lines: list[str] = []
+
+    def logged() -> bool:
+        assert scheduler.stdout is not None
+        lines.append(scheduler.stdout.readline())
+        return "crawled slow" in lines[-1]
+
+    _wait_for(logged, timeout=60)
+    scheduler.send_signal(signal.SIGINT)
+    scheduler.communicate(timeout=60)
+    assert "exit 1" in lines[-1] and "deadline" in lines[-1], lines
+    assert "1 URLs left for the next crawl" in lines[-1]
