@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
 from collections.abc import Sequence
 
@@ -13,6 +12,7 @@ from . import __version__
 from .commands import MODULES
 from .commands.exit import EXIT_FAILED, EXIT_USAGE
 from .config import load_config
+from .logs import configure as configure_logging
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -34,18 +34,11 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _configure_logging(verbosity: int) -> None:
-    handler = logging.StreamHandler()
-    handler.setFormatter(logging.Formatter("feedvault: %(levelname)s: %(name)s: %(message)s"))
-    handler.setLevel(logging.WARNING - 10 * min(verbosity, 2))
-    logging.getLogger().addHandler(handler)
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     args.config = getattr(args, "config", None)
     args.verbose = getattr(args, "verbose", 0)
-    _configure_logging(args.verbose)
+    configure_logging(args.verbose)
     try:
         config = load_config(args.config) if getattr(args, "needs_config", True) else None
         return int(args.func(args, config))

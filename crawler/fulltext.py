@@ -17,9 +17,11 @@ from archive.errors import ExtractError
 from .config import SourceConfig, config_from_settings
 from .drift import DriftHistory
 from .extract import MAX_PAGES, Extracted, join
+from .health import host_down, unreachable
 from .items import ArticleItem
+from .middlewares.deadline import Deadline
 from .pages import fill, page_problems, read_page, rules_for, wants_page
-from .report import problem
+from .report import left, problem
 
 logger = logging.getLogger(__name__)
 
@@ -87,12 +89,23 @@ class FullText:
         yield self._complete(item, article)
 
     def page_failed(self, failure: Failure) -> Iterator[ArticleItem]:
+        """The item with what it had (feed text, earlier pages); none when the crawl's
+        deadline passed: the next crawl fetches the page."""
         request = failure.request  # type: ignore[attr-defined]
         kwargs = request.cb_kwargs
+        if failure.check(Deadline):
+            left(self.stats, kwargs["item"].source, request.url)
+            return
+        kept = "the feed's text" if kwargs["done"] is None else "the pages before it"
+        down = host_down(failure)
+        if down is not None:  # one line per host, at the end
+            unreachable(self.stats, kwargs["item"].source, down.host, down.reason,
+                        f"kept {kept}")
+            yield self._complete(kwargs["item"], kwargs["done"])
+            return
         response = getattr(failure.value, "response", None)
         reason = f"HTTP {response.status}" if response is not None else (
             failure.getErrorMessage() or failure.type.__name__)
-        kept = "the feed's text" if kwargs["done"] is None else "the pages before it"
         problem(self.stats, kwargs["item"].source,
                 f"{request.url}: page not fetched ({reason}); kept {kept}")
         yield self._complete(kwargs["item"], kwargs["done"])

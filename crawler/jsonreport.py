@@ -22,12 +22,12 @@ class ReportError(FeedvaultError):
 
 
 def build(summaries: list[SourceSummary], *, started: datetime, finished: datetime,
-          archive: Path, exit_status: int) -> dict[str, Any]:
+          archive: Path, exit_status: int, stopped: str | None = None) -> dict[str, Any]:
     sources: list[dict[str, Any]] = []
     for s in summaries:
         sources.append({
             "name": s.name,
-            "status": s.status,  # ok | not modified | failed | skipped
+            "status": s.status,  # ok | not modified | failed | stopped | skipped
             "skipped": s.skipped,
             "new": s.new,
             "updated": s.updated,
@@ -38,6 +38,7 @@ def build(summaries: list[SourceSummary], *, started: datetime, finished: dateti
             "not_before": s.not_before,
             "failures": [dict(f) for f in s.failures],
             "problems": list(s.problems),
+            "left": list(s.left),  # URLs the deadline left for the next crawl
         })
     return {
         "schema": SCHEMA,
@@ -46,6 +47,7 @@ def build(summaries: list[SourceSummary], *, started: datetime, finished: dateti
         "seconds": round((finished - started).total_seconds(), 2),
         "archive": str(archive),
         "exit_status": exit_status,
+        "stopped": stopped,  # why the crawl stopped before its work was done, or None
         "totals": {k: sum(src[k] for src in sources)
                    for k in ("new", "updated", "unchanged", "not_modified", "failed")},
         "sources": sources,

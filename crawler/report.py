@@ -11,6 +11,7 @@ from typing import Any
 logger = logging.getLogger(__name__)
 
 STATUSES = ("new", "updated", "unchanged", "not_modified", "failed")
+DEADLINE = "feedvault/deadline"  # set once the crawl deadline left work undone: which one
 
 
 def _key(source: str, what: str) -> str:
@@ -46,6 +47,14 @@ def failed_url(stats: Any, source: str, url: str | None, reason: str, *,
     problem(stats, source, f"{url}: {reason}" if url else reason, fatal=fatal)
 
 
+def left(stats: Any, source: str, url: str) -> None:
+    """A URL the crawl deadline cut off: the next crawl fetches it (the source keeps no
+    validators and no poll time, so its feed is read in full again)."""
+    urls = stats.get_value(_key(source, "left")) or []
+    stats.set_value(_key(source, "left"), [*urls, url])
+    stats.set_value(_key(source, "incomplete"), True)
+
+
 @dataclass
 class SourceSummary:
     name: str
@@ -60,6 +69,7 @@ class SourceSummary:
     failures: list[dict[str, str | None]] = field(default_factory=list)
     skipped: str | None = None  # why the source was not crawled (not due, postponed)
     not_before: str | None = None  # earliest next poll the site asked for
+    left: list[str] = field(default_factory=list)  # URLs the deadline left for the next crawl
 
     @property
     def ok(self) -> bool:
@@ -71,6 +81,8 @@ class SourceSummary:
             return "skipped"
         if not self.ok:
             return "failed"
+        if self.left:
+            return "stopped"
         return "not modified" if self.not_modified and not (
             self.new or self.updated or self.unchanged) else "ok"
 
@@ -85,6 +97,7 @@ def summarize(stats: dict[str, Any], sources: Iterable[str]) -> list[SourceSumma
         summary.problems = list(stats.get(_key(name, "problems"), []))
         summary.failures = list(stats.get(_key(name, "failures"), []))
         summary.not_before = stats.get(_key(name, "not_before"))
+        summary.left = list(stats.get(_key(name, "left"), []))
         started, finished = stats.get(_key(name, "started")), stats.get(_key(name, "finished"))
         if started is not None and finished is not None:
             summary.seconds = round(max(0.0, finished - started), 2)
@@ -108,4 +121,11 @@ def format_summary(summaries: list[SourceSummary]) -> str:
         )
     for s in summaries:
         lines.extend(f"  {s.name}: {p}" for p in s.problems)
+        if s.left:
+            lines.append(f"  {s.name}: left for the next crawl: {_left(s.left)}")
     return "\n".join(lines)
+
+
+def _left(urls: list[str]) -> str:
+    shown = ", ".join(urls[:3]) + (", ..." if len(urls) > 3 else "")
+    return f"{len(urls)} URL{'s' if len(urls) != 1 else ''} ({shown})"

@@ -15,7 +15,7 @@ _LOG_LEVELS = {0: "WARNING", 1: "INFO", 2: "DEBUG"}
 
 
 def crawl_settings(config: Config, *, verbosity: int = 0, force: bool = False,
-                   lock_held: bool = False) -> Settings:
+                   lock_held: bool = False, max_time: float | None = None) -> Settings:
     settings = Settings()
     settings.setmodule("crawler.settings", priority="project")
     # Scrapy's stats dump (a pretty-printed dict of every counter, a twentieth of a second
@@ -29,6 +29,7 @@ def crawl_settings(config: Config, *, verbosity: int = 0, force: bool = False,
     settings.set("LOG_INSTALL_ROOT_HANDLER", False, priority="cmdline")  # the CLI owns logging
     settings.set("LOG_LEVEL", _LOG_LEVELS[min(verbosity, 2)], priority="cmdline")
     settings.set("FEEDVAULT_FORCE", force, priority="cmdline")
+    settings.set("FEEDVAULT_MAX_TIME", max_time or 0.0, priority="cmdline")
     if config.contact:
         settings.set("USER_AGENT", f"feedvault/{__version__} (feed archiver; +{config.contact})",
                      priority="cmdline")
@@ -36,13 +37,16 @@ def crawl_settings(config: Config, *, verbosity: int = 0, force: bool = False,
 
 
 def run_crawl(config: Config, sources: list[str], *, verbosity: int = 0,
-              force: bool = False, lock_held: bool = False) -> dict[str, Any]:
+              force: bool = False, lock_held: bool = False,
+              max_time: float | None = None) -> dict[str, Any]:
     """Crawl the named sources; blocks until done. One call per process (Twisted's reactor).
 
-    lock_held says the caller already holds the archive's writer lock.
+    lock_held says the caller already holds the archive's writer lock; max_time is the
+    crawl's deadline in seconds (None: `[crawl] max_time`, if set).
     """
     process = CrawlerProcess(crawl_settings(config, verbosity=verbosity, force=force,
-                                            lock_held=lock_held))
+                                            lock_held=lock_held,
+                                            max_time=max_time or config.max_time))
     crawler = process.create_crawler(FeedSpider)
     process.crawl(crawler, source=",".join(sources))
     process.start()

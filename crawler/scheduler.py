@@ -40,11 +40,13 @@ class Scheduler:
     """
 
     def __init__(self, config: Config, sources: list[str], *, log: Callable[[str], None],
-                 verbosity: int = 0, clock: Callable[[], datetime] = _now) -> None:
+                 verbosity: int = 0, max_time: float | None = None,
+                 clock: Callable[[], datetime] = _now) -> None:
         self.config = config
         self.sources = config.select(sources)
         self.log = log
         self.verbosity = verbosity
+        self.max_time = max_time  # None: the crawl's own `[crawl] max_time`, if any
         self.clock = clock
         self.stopping = False
         self.child: subprocess.Popen[bytes] | None = None
@@ -105,6 +107,8 @@ class Scheduler:
                    "--config", str(self.config.file), "--report", str(report)]
         command += [arg for name in due for arg in ("--source", name)]
         command += ["-v"] * self.verbosity
+        if self.max_time:
+            command += ["--max-time", f"{self.max_time:g}s"]
         started = time.monotonic()
         try:
             self.child = subprocess.Popen(
@@ -132,7 +136,10 @@ class Scheduler:
             return f"crawl of {', '.join(due)}: exit {status} after {seconds:.1f}s (no report)"
         totals = data["totals"]
         failed = [s["name"] for s in data["sources"] if s["status"] == "failed"]
+        left = sum(len(s.get("left", [])) for s in data["sources"])
         return (f"crawled {', '.join(due)} in {seconds:.1f}s, exit {status}: "
                 f"{totals['new']} new, {totals['updated']} updated, {totals['unchanged']} "
                 f"unchanged, {totals['not_modified']} not modified, {totals['failed']} failed"
-                + (f" (failed sources: {', '.join(failed)})" if failed else ""))
+                + (f" (failed sources: {', '.join(failed)})" if failed else "")
+                + (f"; stopped: {data['stopped']}, {left} URLs left for the next crawl"
+                   if data.get("stopped") else ""))

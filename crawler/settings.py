@@ -13,6 +13,8 @@ from crawler.middlewares import (
     BackoffRetryMiddleware,
     ConditionalMiddleware,
     SourceHttpMiddleware,
+    DeadlineMiddleware,
+    HostHealthMiddleware,
     SourcePolicyMiddleware,
 )
 from crawler.throttle import ConditionalAutoThrottle
@@ -60,6 +62,7 @@ RETRY_TIMES = 3  # for 5xx, 408, 429 and timeouts; spaced out by BackoffRetryMid
 FEEDVAULT_RETRY_BACKOFF = 1.0  # seconds: retry n waits up to BACKOFF * 2**(n-1)
 FEEDVAULT_RETRY_BACKOFF_MAX = 60.0  # and longer Retry-After answers postpone the source
 FEEDVAULT_FORCE = False  # True: no conditional headers (`feedvault crawl --force`)
+FEEDVAULT_MAX_TIME = 0.0  # seconds; 0: no deadline (`--max-time`, `[crawl] max_time`)
 
 DOWNLOADER_MIDDLEWARES = {
     EgressMiddleware: 40,  # before RobotsTxtMiddleware (100): a refused host gets no request
@@ -69,6 +72,8 @@ DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     BackoffRetryMiddleware: 550,
     ConnectRefusalMiddleware: 560,  # sees exceptions before BackoffRetryMiddleware does
+    DeadlineMiddleware: 640,  # past the deadline: refuse, cut, do not retry
+    HostHealthMiddleware: 650,  # above RedirectMiddleware (600): sees every answer
 }
 
 TELNETCONSOLE_ENABLED = False

@@ -1,11 +1,11 @@
-"""HTTP state between crawls, in SQLite: validators per URL, poll times per source, and the
-request pace AutoThrottle settled on per site."""
+"""HTTP state between crawls, in SQLite: validators per URL, poll times per source, the
+request pace AutoThrottle settled on per site, and the hosts that were unreachable."""
 
 from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -35,6 +35,11 @@ CREATE TABLE IF NOT EXISTS polls (
 CREATE TABLE IF NOT EXISTS paces (
     slot          TEXT PRIMARY KEY,
     delay         REAL NOT NULL,
+    stored        TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS hosts_down (
+    host          TEXT PRIMARY KEY,
+    reason        TEXT NOT NULL,
     stored        TEXT NOT NULL
 );
 """
@@ -155,3 +160,19 @@ class HttpState:
         with immediate(self._db):
             self._db.executemany("INSERT OR REPLACE INTO paces VALUES (?, ?, ?)",
                                  [(slot, delay, now.isoformat()) for slot, delay in paces.items()])
+
+    @retry_busy
+    def hosts_down(self) -> dict[str, str]:
+        """Hosts (`name:port`) unreachable at the end of the last crawl that tried them, and why."""
+        return dict(self._db.execute("SELECT host, reason FROM hosts_down").fetchall())
+
+    def save_hosts(self, down: Mapping[str, str], up: Collection[str], now: datetime) -> None:
+        """Remember the hosts that were down; forget those that answered."""
+        self._guarded(self._save_hosts, down, up, now)
+
+    @retry_busy
+    def _save_hosts(self, down: Mapping[str, str], up: Collection[str], now: datetime) -> None:
+        with immediate(self._db):
+            self._db.executemany("DELETE FROM hosts_down WHERE host = ?", [(h,) for h in up])
+            self._db.executemany("INSERT OR REPLACE INTO hosts_down VALUES (?, ?, ?)",
+                                 [(h, why, now.isoformat()) for h, why in down.items()])

@@ -13,7 +13,8 @@ from archive import HIDDEN, Archive, ArchiveLock
 from .. import jsonreport
 from ..config import Config
 from ..due import plan
-from ..report import format_summary, summarize
+from ..report import DEADLINE, format_summary, summarize
+from ..schedule import parse_duration
 from ..state import HttpState
 from .exit import EXIT_FAILED, EXIT_OK
 
@@ -32,11 +33,26 @@ def register(commands: Any, common: argparse.ArgumentParser) -> None:
     parser.add_argument("--force", action="store_true",
                         help="ignore schedules, cache lifetimes and Retry-After, and send no "
                              "conditional headers: fetch everything again")
+    parser.add_argument("--max-time", metavar="DURATION", type=duration,
+                        help="stop starting requests after this long (e.g. 20m), archive what "
+                             "was fetched, exit 1; the next crawl does the rest "
+                             "(default: [crawl] max_time, else no limit)")
     parser.add_argument("--report", metavar="FILE.json", type=Path,
                         help="also write the outcome as JSON (schema in the README)")
     parser.add_argument("--snapshot", action="store_true",
                         help="take a snapshot afterwards if the archive changed")
     parser.set_defaults(func=run, needs_config=True)
+
+
+def duration(text: str) -> float:
+    """A `--max-time` value in seconds; argparse reports a bad one."""
+    try:
+        seconds = parse_duration(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from exc
+    if seconds <= 0:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected a duration above zero, e.g. 20m")
+    return seconds
 
 
 def run(args: argparse.Namespace, config: Config) -> int:
@@ -57,20 +73,27 @@ def run(args: argparse.Namespace, config: Config) -> int:
         stats: dict[str, Any] = {}
         if todo.crawl:
             stats = run_crawl(config, [s.name for s in todo.crawl], verbosity=args.verbose,
-                              force=args.force, lock_held=True)
+                              force=args.force, lock_held=True, max_time=args.max_time)
     summaries = summarize(stats, [s.name for s in selected])
     for summary in summaries:
         summary.skipped = todo.skipped.get(summary.name)
     stopped = stats.get("feedvault/stopped")
-    status = EXIT_OK if all(s.ok for s in summaries) and not stopped else EXIT_FAILED
+    left = sum(len(s.left) for s in summaries)
+    deadline = stats.get(DEADLINE) if left else None
+    status = EXIT_OK if all(s.ok for s in summaries) and not stopped and not deadline \
+        else EXIT_FAILED
     print(format_summary(summaries))
     print(f"archive: {config.archive_path}")
     if stopped:
         print(f"feedvault: crawl stopped early: {stopped}", file=sys.stderr)
+    if deadline:
+        cut = [s.name for s in summaries if s.left]
+        print(f"feedvault: crawl stopped: {deadline}; {left} URLs of {len(cut)} sources "
+              f"({', '.join(cut)}) are left for the next crawl", file=sys.stderr)
     if args.report:
         jsonreport.write(args.report, jsonreport.build(
             summaries, started=started, finished=datetime.now(UTC),
-            archive=config.archive_path, exit_status=status))
+            archive=config.archive_path, exit_status=status, stopped=deadline or stopped))
     if args.snapshot:
         from .snapshot import snapshot_after_crawl
 

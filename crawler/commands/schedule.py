@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from ..config import Config
+from .crawl import duration
 
 
 def register(commands: Any, common: argparse.ArgumentParser) -> None:
@@ -19,6 +20,9 @@ def register(commands: Any, common: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--source", action="append", metavar="NAME", default=[],
                         help="schedule only this source (repeatable)")
+    parser.add_argument("--max-time", metavar="DURATION", type=duration,
+                        help="give each crawl this deadline, like `crawl --max-time` "
+                             "(default: [crawl] max_time, else no limit)")
     parser.set_defaults(func=run, needs_config=True)
 
 
@@ -30,4 +34,5 @@ def _log(message: str) -> None:
 def run(args: argparse.Namespace, config: Config) -> int:
     from ..scheduler import Scheduler
 
-    return Scheduler(config, args.source, log=_log, verbosity=args.verbose).run()
+    return Scheduler(config, args.source, log=_log, verbosity=args.verbose,
+                     max_time=args.max_time).run()

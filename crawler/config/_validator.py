@@ -57,7 +57,7 @@ class Validator(ImagesSection, SourcesSection):
                       section="archive.front_matter")
         crawl = self.table(data.get("crawl", {}), "crawl",
                            {"contact", "interval", "cron", "jitter", "allow_hosts",
-                            "allow_networks", "max_items",
+                            "allow_networks", "max_items", "max_time",
                             *HTTP_KEYS},  # per-source HTTP defaults
                            section="crawl")
         http = self.http(crawl, "crawl", "crawl")
@@ -74,6 +74,12 @@ class Validator(ImagesSection, SourcesSection):
         jitter = self.duration(crawl.get("jitter", "1m"), "crawl.jitter", "crawl", 0)
         max_items = self.whole(crawl.get("max_items", Config.max_items), "crawl.max_items",
                                "crawl", 1)
+        max_time = None  # [crawl] max_time (issue 14): a deadline for each crawl
+        if "max_time" in crawl:
+            max_time = self.duration(crawl["max_time"], "crawl.max_time", "crawl", 0)
+            if max_time <= 0:
+                self.fail("crawl.max_time", "expected a duration above zero, e.g. \"30m\"",
+                          section="crawl")
         return Config(
             file=self.path,
             archive_path=archive_path.resolve(),
@@ -93,6 +99,7 @@ class Validator(ImagesSection, SourcesSection):
             allow_networks=self.networks(crawl.get("allow_networks", [])),
             max_items=max_items,
             http=http,
+            max_time=max_time,
             distributed=self.distributed(data.get("distributed")),
         )
 

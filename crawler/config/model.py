@@ -119,6 +119,7 @@ class Config:
     allow_networks: tuple[IPv4Network | IPv6Network, ...] = ()
     max_items: int = 2000  # `[crawl] max_items`: entries read from one feed document
     http: HttpConfig = HttpConfig()  # [crawl] headers, cookies, user_agent, proxy (issue 14)
+    max_time: float | None = None  # seconds a crawl may take; None: no deadline
 
     def schedule_of(self, source: SourceConfig) -> Schedule:
         return source.schedule or self.schedule

@@ -15,6 +15,7 @@ from scrapy.http import Response
 
 from ..config import config_from_settings
 from ..freshness import cache_expiry, feed_hints, retry_after
+from ..health import HostDown
 from ..report import count, mark
 from ..state import HttpState, Poll, Validators
 
@@ -105,7 +106,8 @@ class ConditionalMiddleware:
 
     def process_exception(self, request: Request, exception: Exception) -> None:
         feed_of = self._feed_source(request)
-        if feed_of and not isinstance(exception, IgnoreRequest):
+        tried = not isinstance(exception, IgnoreRequest) or isinstance(exception, HostDown)
+        if feed_of and tried:  # a host found down counts as a poll; our refusals do not
             self._polled(feed_of, self.clock(), {}, type(exception).__name__)
 
     def _polled(self, source: str, now: datetime, headers: Mapping[str, str], outcome: str,
@@ -137,8 +139,11 @@ class ConditionalMiddleware:
             return finished and not stats.get_value(f"feedvault/{source}/incomplete") and \
                 not stats.get_value(f"feedvault/{source}/broken")
 
+        def cut(source: str) -> bool:  # the deadline left some of it: still due next time
+            return bool(stats.get_value(f"feedvault/{source}/left"))
+
         validators = {url: v for url, (src, v) in self.validators.items() if complete(src)}
         polls = {src: p for src, p in self.polls.items()
-                 if finished or (p.outcome or "").endswith("Retry-After")}
+                 if (finished and not cut(src)) or (p.outcome or "").endswith("Retry-After")}
         return validators, polls
 

@@ -12,6 +12,7 @@ import scrapy
 from scrapy.http import Response
 from twisted.python.failure import Failure
 
+from ..health import host_down, unreachable
 from ..items import ArticleItem
 from ..report import count, failed_url, mark, problem
 
@@ -105,14 +106,22 @@ class ArticleSteps:
                 if result is not None:
                     yield result
             return
+        down = host_down(failure)
+        if down is not None:  # one report line per host, at the end
+            unreachable(self.crawler.stats, self.source.name, down.host, down.reason,
+                        "not fetched")
+            self._failed(item, None)
+            return
         response = getattr(failure.value, "response", None)
         reason = f"HTTP {response.status}" if response is not None else (
             failure.getErrorMessage() or failure.type.__name__)
         self._failed(item, f"article not fetched ({reason})")
 
-    def _failed(self, item: ArticleItem, reason: str) -> None:
+    def _failed(self, item: ArticleItem, reason: str | None) -> None:
+        """Count the article as failed; reason: its report line (None: reported already)."""
         count(self.crawler.stats, self.source.name, "failed")
-        failed_url(self.crawler.stats, self.source.name, item.link, reason)
+        if reason is not None:
+            failed_url(self.crawler.stats, self.source.name, item.link, reason)
         self.tally.failed += 1
         if item.link:
             self._settle(self.state.article(item.link, "failed"))

@@ -13,9 +13,11 @@ from twisted.python.failure import Failure
 from ..config import Config, SourceConfig, config_from_settings
 from ..feeds import Entry, parse_feed, too_many
 from ..fulltext import FullText
+from ..health import host_down
 from ..items import ArticleItem
 from ..middlewares.conditional import NotModified
-from ..report import count, failed_url, mark, problem
+from ..middlewares.deadline import Deadline
+from ..report import count, failed_url, left, mark, problem
 
 
 class FeedSpider(scrapy.Spider):
@@ -131,7 +133,11 @@ class FeedSpider(scrapy.Spider):
             return  # a 304: counted as "not modified" by ConditionalMiddleware
         request = failure.request  # type: ignore[attr-defined]
         source = request.meta["feedvault_source"]
-        reason = failure.getErrorMessage() or failure.type.__name__
+        if failure.check(Deadline):
+            left(self.crawler.stats, source, request.url)
+            return
+        down = host_down(failure)
+        reason = str(down) if down else failure.getErrorMessage() or failure.type.__name__
         response = getattr(failure.value, "response", None)
         if response is not None:
             reason = f"HTTP {response.status}"
