@@ -10,7 +10,7 @@ from typing import Any
 from scrapy.utils.defer import deferred_from_coro
 
 from archive import HIDDEN, Archive, ArchiveError, ArchiveLock, Article
-from crawler.config import SourceConfig, config_from_settings
+from crawler.config import Config, SourceConfig, config_from_settings
 from crawler.items import ArticleItem
 from crawler.report import count, mark
 
@@ -45,16 +45,19 @@ class StorePipeline:
         self.stopped: str | None = None
 
     @classmethod
+    def from_config(cls, config: Config, stats: Any, *, take_lock: bool = True,
+                    stop_crawl: Callable[[], None] | None = None) -> StorePipeline:
+        """The store of an archive as the configuration describes it (preset, body and
+        front-matter format together): the crawl and the distributed writer both build it so."""
+        return cls(config.archive_path, config.preset, config.front_matter,
+                   {s.name: s for s in config.sources}, stats, config.body,
+                   config.front_matter_format, take_lock=take_lock, stop_crawl=stop_crawl)
+
+    @classmethod
     def from_crawler(cls, crawler: Any) -> StorePipeline:
-        config = config_from_settings(crawler.settings)
-        return cls(
-            config.archive_path,
-            config.preset,
-            config.front_matter,
-            {s.name: s for s in config.sources},
+        return cls.from_config(
+            config_from_settings(crawler.settings),
             crawler.stats,
-            config.body,
-            config.front_matter_format,
             take_lock=not crawler.settings.getbool("FEEDVAULT_LOCK_HELD"),
             stop_crawl=lambda: deferred_from_coro(
                 crawler.engine.close_spider_async(reason="archive_unwritable")

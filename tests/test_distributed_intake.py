@@ -135,3 +135,20 @@ def test_decode_rebuilds_what_a_worker_sent() -> None:
     assert decode(_read(article_entry(item))) == ("article", item)
     assert decode(_read(event_entry("count", "blog", status="new", n=2))) == (
         "count", {"source": "blog", "status": "new", "n": 2})
+
+
+def test_the_writer_writes_the_archive_the_configuration_describes(
+        tmp_path: Path, redis: RedisServer) -> None:
+    """Preset, body and front-matter format travel together: a hugo + markdown + toml archive
+    gets Markdown files with TOML front matter from the writer too (it wrote HTML and YAML)."""
+    config = _config(tmp_path, redis)
+    text = config.read_text().replace('preset = "hexo"', 'preset = "hugo"\nbody = "markdown"\n'
+                                      'front_matter_format = "toml"')
+    config.write_text(text)
+    redis.client.xadd(STREAM, article_entry(_item(1, content="<p>Body <b>one</b>.</p>")))
+    _write(tmp_path, config)
+    [path] = archive_files(tmp_path / "posts")
+    assert path.suffix == ".md"
+    text = path.read_text()
+    assert text.startswith("+++\n"), text  # TOML front matter
+    assert "Body **one**." in text and "<p>" not in text

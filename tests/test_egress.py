@@ -324,3 +324,13 @@ def test_a_connect_time_refusal_is_reported_and_not_retried() -> None:
         hook.process_exception(request, lookup_failed)
     assert str(caught.value) == ("refused: the host flip.example resolves to 10.0.0.1, a "
                                  "private-network address; allow it with [crawl] allow_hosts")
+
+
+def test_the_proxies_the_owner_set_are_trusted(tmp_path: Path) -> None:
+    """A proxy on the owner's network ([crawl] or a source's `proxy`) is reached like a feed."""
+    policy = EgressPolicy.from_config(_config(
+        tmp_path, crawl='proxy = "http://proxy.corp.example:3128"',
+        backfill='proxy = "http://user:pw@10.2.2.2:8080"\n'))
+    assert policy.check_addresses("proxy.corp.example", ["10.0.0.9"]) is None
+    assert policy.check_url("http://10.2.2.2:8080/") is None
+    assert policy.check_addresses("other.corp.example", ["10.0.0.9"]) is not None

@@ -272,3 +272,21 @@ def test_unclosed_tags_and_doctypes_by_the_thousand_take_one_scan() -> None:
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "done"
+
+
+def test_extract_and_sources_check_read_local_files_bounded(tmp_path: Path) -> None:
+    """`feedvault extract /dev/zero` or a FIFO, and `sources check` of a file:// source that is
+    one, end with a message at once instead of reading for ever."""
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    config = write_config(tmp_path, [{"name": "zero", "url": "file:///dev/zero"},
+                                     {"name": "pipe", "url": fifo.as_uri()}])
+    for target in ("/dev/zero", str(fifo)):
+        result = feedvault("extract", "--config", config, target, timeout=60)
+        assert result.returncode != 0
+        assert "not a regular file" in result.stdout + result.stderr, result.stderr
+    result = feedvault("sources", "check", "--config", config, timeout=60)
+    output = result.stdout + result.stderr
+    assert "/dev/zero is a character device, not a regular file" in output, output
+    assert "is a FIFO" in output or "not a regular file" in output
+    assert "Traceback" not in output

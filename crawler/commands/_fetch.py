@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import urllib.error
-from pathlib import Path
+from urllib.parse import urlsplit
+from urllib.request import url2pathname
 
 from archive.errors import ExtractError
 
 from .. import __version__
+from ..bounded import TooLarge, read_file
 from ..egress import EgressPolicy, EgressRefused
 from ..egress.blocking import open_url
 
@@ -19,6 +21,9 @@ MAX_BYTES = 32 * 1024 * 1024
 def fetch(url: str, policy: EgressPolicy) -> tuple[bytes, str | None, str]:
     """(body, Content-Type, final URL) of an http(s) or file URL; ExtractError on failure,
     EgressRefused (an ExtractError too) when the policy refuses the URL or a redirect."""
+    if url.startswith("file:"):
+        policy.check(url)  # file: only as a source's own url
+        return _read(url2pathname(urlsplit(url).path), url), None, url
     try:
         with open_url(url, policy, {"User-Agent": USER_AGENT}, TIMEOUT) as response:
             body = response.read(MAX_BYTES + 1)
@@ -34,9 +39,17 @@ def fetch(url: str, policy: EgressPolicy) -> tuple[bytes, str | None, str]:
         raise ExtractError(f"{url}: not fetched ({reason})") from exc
     if len(body) > MAX_BYTES:
         raise ExtractError(f"{url}: larger than {MAX_BYTES} bytes")
-    if url.startswith("file:"):
-        ctype = None  # urllib guesses from the name; say nothing, as a web server might not
     return body, ctype, final
+
+
+def _read(path: str, shown: str) -> bytes:
+    """A local file, bounded as a crawl bounds it: a FIFO or /dev/zero is refused, not read."""
+    try:
+        return read_file(path, MAX_BYTES)
+    except TooLarge as exc:
+        raise ExtractError(f"{shown}: {exc}") from exc
+    except OSError as exc:
+        raise ExtractError(f"{shown}: cannot read ({exc.strerror or exc})") from exc
 
 
 def read_input(arg: str, policy: EgressPolicy) -> tuple[bytes, str | None, str | None]:
@@ -46,8 +59,4 @@ def read_input(arg: str, policy: EgressPolicy) -> tuple[bytes, str | None, str |
     if arg.startswith(("http://", "https://")):
         body, ctype, final = fetch(arg, policy.trusting([arg]))
         return body, ctype, final
-    path = Path(arg)
-    try:
-        return path.read_bytes(), None, None
-    except OSError as exc:
-        raise ExtractError(f"{arg}: cannot read ({exc.strerror or exc})") from exc
+    return _read(arg, arg), None, None

@@ -70,8 +70,7 @@ def run_writer(config: Config, *, idle: float = 0, wait: bool = False) -> Any:
     settings = distributed(config, "writer")
     client = connect(settings)
     tally = Tally()
-    store = StorePipeline(config.archive_path, config.preset, config.front_matter,
-                          {s.name: s for s in config.sources}, tally, take_lock=False)
+    store = StorePipeline.from_config(config, tally, take_lock=False)
     consumer = f"{socket.gethostname()}:{os.getpid()}"
     with ArchiveLock(config.archive_path / HIDDEN, "feedvault writer").acquire(wait=wait):
         store.open_spider()

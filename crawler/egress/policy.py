@@ -33,9 +33,9 @@ def host_of(url: str) -> str:
 
 def owner_urls(config: Config) -> list[str]:
     """Every URL the owner wrote in feedvault.toml that the crawl fetches."""
-    urls = []
+    urls = [config.http.proxy or ""]  # the proxies the owner set are reached like feeds
     for source in config.sources:
-        urls.append(source.url)
+        urls += [source.url, source.http.proxy or ""]
         backfill = source.backfill
         if backfill is not None:
             urls += [*backfill.sitemaps, backfill.list_url or "", backfill.feed_page or "",

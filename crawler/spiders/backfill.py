@@ -23,6 +23,7 @@ from ..backfill.progress import Tally
 from ..backfill.state import BackfillState, state_path
 from ..backfill.window import Window, parse_bound
 from ..config import Config, config_from_settings
+from ..egress.middleware import RequestRefused
 from ..feeds import parse_feed, too_many
 from ..fulltext import FullText
 from ..items import ArticleItem
@@ -263,8 +264,11 @@ class BackfillSpider(ArticleSteps, scrapy.Spider):
             return
         reason = f"HTTP {response.status}" if response is not None else (
             failure.getErrorMessage() or failure.type.__name__)
+        refused = failure.check(RequestRefused) is not None
+        if refused:  # found in fetched content and refused by the egress policy: never asked again
+            self.state.page_done(request.url, [])
         failed_url(self.crawler.stats, self.source.name, request.url,
-                   f"{kind} page not fetched ({reason})", fatal=first)
+                   f"{kind} page not fetched ({reason})", fatal=first and not refused)
 
     def _stop(self, kind: str) -> None:
         self.stopped.add(kind)
