@@ -12,9 +12,9 @@ from crawler.handlers import BoundedDataHandler, BoundedFileHandler
 from crawler.middlewares import (
     BackoffRetryMiddleware,
     ConditionalMiddleware,
-    SourceHttpMiddleware,
     DeadlineMiddleware,
     HostHealthMiddleware,
+    SourceHttpMiddleware,
     SourcePolicyMiddleware,
 )
 from crawler.throttle import ConditionalAutoThrottle
@@ -71,9 +71,11 @@ DOWNLOADER_MIDDLEWARES = {
     ConditionalMiddleware: 540,  # sees answers after retries and redirects
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     BackoffRetryMiddleware: 550,
-    ConnectRefusalMiddleware: 560,  # sees exceptions before BackoffRetryMiddleware does
     DeadlineMiddleware: 640,  # past the deadline: refuse, cut, do not retry
     HostHealthMiddleware: 650,  # above RedirectMiddleware (600): sees every answer
+    # sees exceptions first: a connection the resolver refused is neither retried nor held
+    # against the host's health
+    ConnectRefusalMiddleware: 660,
 }
 
 TELNETCONSOLE_ENABLED = False

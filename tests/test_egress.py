@@ -291,12 +291,17 @@ def test_policy_check_raises_naming_the_url() -> None:
 
 def test_every_crawl_runs_under_the_policy(tmp_path: Path) -> None:
     """crawl, backfill and distributed workers build their settings with crawl_settings."""
-    from crawler.egress.middleware import EgressMiddleware
+    from crawler.egress.middleware import ConnectRefusalMiddleware, EgressMiddleware
+    from crawler.middlewares import BackoffRetryMiddleware, HostHealthMiddleware
     from crawler.run import crawl_settings
 
     settings = crawl_settings(_config(tmp_path))
     middlewares = settings.getdict("DOWNLOADER_MIDDLEWARES")
     assert middlewares[EgressMiddleware] < 100  # RobotsTxtMiddleware's order
+    # exceptions run from the highest order down: a connect-time refusal becomes a
+    # RequestRefused before the retry and host-health middlewares can count it
+    assert middlewares[ConnectRefusalMiddleware] > max(
+        middlewares[BackoffRetryMiddleware], middlewares[HostHealthMiddleware])
     assert settings["TWISTED_DNS_RESOLVER"] is EgressResolver
     assert settings.getdict("DOWNLOADER_MIDDLEWARES_BASE")[
         "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware"] == 100

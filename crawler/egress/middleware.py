@@ -80,8 +80,9 @@ class ConnectRefusalMiddleware:
 
     That happens when a name resolved to allowed addresses when EgressMiddleware checked it
     and to refused ones at connect time (no DNS cache, or the entry was evicted). Twisted
-    reports it as a failed name lookup, which BackoffRetryMiddleware (550) would retry:
-    ordered after it (560), this middleware sees the exception first.
+    reports it as a failed name lookup, which BackoffRetryMiddleware (550) would retry and
+    HostHealthMiddleware (650) would count as the host failing: ordered after both (660),
+    this middleware sees the exception first.
     """
 
     def __init__(self, reactor: Any = None) -> None:

@@ -140,6 +140,7 @@ class HostHealthMiddleware:
         if reason is not None and host.down:  # not retried; the errback reports a HostDown
             request.meta["dont_retry"] = True
             request.meta[DOWN] = (key, host.down)
+        return None
 
     def _strike(self, key: str, host: _Host, request: Request, reason: str) -> None:
         sent = request.meta.get(SENT, self.clock())
