@@ -339,3 +339,14 @@ def test_the_proxies_the_owner_set_are_trusted(tmp_path: Path) -> None:
     assert policy.check_addresses("proxy.corp.example", ["10.0.0.9"]) is None
     assert policy.check_url("http://10.2.2.2:8080/") is None
     assert policy.check_addresses("other.corp.example", ["10.0.0.9"]) is not None
+
+
+def test_invalid_names_fail_without_a_lookup() -> None:
+    """RFC 6761: a `.invalid` name never resolves, so no question is sent for it."""
+    names = _StubNames({"news.invalid": ["93.184.216.34"]})
+    resolver = EgressResolver(None, EgressPolicy(), inner=names, cache_size=0)
+    assert _connect_to(resolver, "news.invalid") == []
+    assert _connect_to(resolver, "NEWS.INVALID.") == []
+    assert names.lookups == 0
+    assert _connect_to(resolver, "news.invalid.example") == []  # not the TLD: asked
+    assert names.lookups == 1

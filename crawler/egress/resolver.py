@@ -17,6 +17,7 @@ from typing import Any, cast
 from scrapy.resolver import HostResolution
 from scrapy.utils.datatypes import LocalCache
 from twisted.internet import defer
+from twisted.internet.error import DNSLookupError
 from twisted.internet._resolver import GAIResolver
 from twisted.internet.address import IPv4Address, IPv6Address
 from twisted.internet.interfaces import IAddress, IHostnameResolver, IResolutionReceiver
@@ -76,6 +77,9 @@ class EgressResolver:
         return self._lookup(host).addCallback(lambda found: [a for _, a in found])
 
     def _lookup(self, host: str) -> defer.Deferred[list[tuple[str, str]]]:
+        if host.rstrip(".").lower().rsplit(".", 1)[-1] == "invalid":
+            # RFC 6761: never resolves; the system resolver would still ask the name server
+            return defer.fail(DNSLookupError(f"{host}: a .invalid name never resolves"))
         if host in self.cache:
             return defer.succeed(self.cache[host])
         collect = _Collect()
