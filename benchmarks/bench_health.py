@@ -2,10 +2,11 @@
 
 1. Dead article hosts: the real feeds of ../shared/corpora/feeds/netnewswire, every host
    in them renamed to `<host>.invalid` (RFC 6761: never resolves; feedvault's resolver
-   fails such names at once, so no DNS question leaves the machine), served several times over from a local server (`--copies`, 6 x 37 = 222
-   feeds). The same crawl runs with the default full-text rule (teasers' pages are
-   fetched, and fail) and with `full_text = false`; prints both times, articles
-   archived, the unreachable-host lines and the tracebacks in the log (goal: 0).
+   fails such names at once, so no DNS question leaves the machine), served several
+   times over from a local server (`--copies`, 6 x 37 = 222 feeds). The same crawl runs
+   with the default full-text rule (teasers' pages are fetched, and fail) and with
+   `full_text = false`; prints both times, articles archived, the unreachable-host
+   lines and the tracebacks in the log (goal: 0).
 2. A black hole: a loopback socket (127.0.0.2) that accepts connections and never
    answers, behind 40 teasers, at DOWNLOAD_TIMEOUT 1 s and 5 s with RETRY_TIMES 3;
    prints the crawl time against timeout x retries.

@@ -17,9 +17,9 @@ from typing import Any, cast
 from scrapy.resolver import HostResolution
 from scrapy.utils.datatypes import LocalCache
 from twisted.internet import defer
-from twisted.internet.error import DNSLookupError
 from twisted.internet._resolver import GAIResolver
 from twisted.internet.address import IPv4Address, IPv6Address
+from twisted.internet.error import DNSLookupError
 from twisted.internet.interfaces import IAddress, IHostnameResolver, IResolutionReceiver
 from zope.interface import implementer
 
