@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from lxml import etree
@@ -52,9 +52,10 @@ class BodyCleaner:
         keep_class: bool = False,
         iframe_hosts: Sequence[str] = (),
         max_depth: int = MAX_DEPTH,
+        allowed_host: Callable[[str], bool] | None = None,
     ) -> None:
         self.max_depth = max_depth
-        self.images = ImageRewriter(proxy or Proxy(None))
+        self.images = ImageRewriter(proxy or Proxy(None), allowed_host)
         self.furniture = furniture or Furniture()
         self.iframe_hosts = tuple(h.lower() for h in iframe_hosts)
         self.allowlist = allowlist(keep_class=keep_class, iframe_hosts=self.iframe_hosts)

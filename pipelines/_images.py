@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from urllib.parse import quote
 
@@ -102,8 +102,11 @@ class ImageFindings:
 class ImageRewriter:
     """Resolves, filters and proxies the images of one parsed body."""
 
-    def __init__(self, proxy: Proxy) -> None:
+    def __init__(self, proxy: Proxy, allowed: Callable[[str], bool] | None = None) -> None:
         self.proxy = proxy
+        # hosts the owner allows although they are not public ([crawl] allow_hosts,
+        # allow_networks, the hosts written in feedvault.toml): their images stay
+        self.allowed = allowed or (lambda host: False)
 
     def rewrite(self, root: etree._Element, base: str, trusted_host: str = "") -> ImageFindings:
         found = ImageFindings()
@@ -147,7 +150,7 @@ class ImageRewriter:
             return None
         url = safe_url(url)  # the URL as the body, and the cover in front matter, show it
         host = host_of(url)
-        if host != trusted_host and is_private_host(host):
+        if host != trusted_host and is_private_host(host) and not self.allowed(host):
             found.refused.append(url)
             return None
         shown = found.shown[url] = self.proxy(url)

@@ -6,6 +6,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from crawler.config import Config, config_from_settings
+from crawler.egress import EgressPolicy
 from crawler.items import ArticleItem
 from crawler.report import problem
 
@@ -24,6 +25,7 @@ class _Cleaners(Mapping[str, BodyCleaner]):
         self._proxy = Proxy(images.proxy if images.mode in ("proxy", "download") else None,
                             images.proxy_scope)
         self._config = config
+        self._allowed = EgressPolicy.from_config(config).allows_host
         self._sources = {source.name: source for source in config.sources}
         self._built: dict[str, BodyCleaner] = {}
 
@@ -37,6 +39,7 @@ class _Cleaners(Mapping[str, BodyCleaner]):
                 keep_class=self._config.clean.keep_class,
                 iframe_hosts=self._config.clean.iframe_hosts,
                 max_depth=self._config.clean.max_depth,
+                allowed_host=self._allowed,
             )
         return cleaner
 

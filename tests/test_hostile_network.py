@@ -244,6 +244,28 @@ def test_download_mode_images_on_internal_hosts_are_never_requested(
             f"{name} resolves to 127." in result.stdout
 
 
+def test_images_on_allowed_intranet_hosts_are_kept_and_downloaded(
+        net: dict[str, Server], tmp_path: Path) -> None:
+    """allow_networks / allow_hosts reach the cleaner too: an intranet image is not dropped
+    as a private-network URL before the download could happen."""
+    attacker, internal, named = net["attacker"], net["internal"], net["named"]
+    internal.routes["/a.png"] = (200, {"Content-Type": "image/png"}, PNG)
+    named.routes["/b.png"] = (200, {"Content-Type": "image/png"}, PNG)
+    body = (f'<p>intranet pictures</p><img src="{internal.base}/a.png" alt="a">'
+            f'<img src="http://localhost:{named.port}/b.png" alt="b">')
+    attacker.page("/feed.xml", rss_feed([{"title": "Intranet", "link": f"{attacker.base}/p",
+                                          "guid": "p", "description": body}]),
+                  "application/rss+xml")
+    config = write_config(tmp_path, [{"name": "pics", "url": f"{attacker.base}/feed.xml"}],
+                          extra='[crawl]\nallow_networks = ["127.0.0.2"]\n'
+                                'allow_hosts = ["localhost"]\n[images]\nmode = "download"\n')
+    result = feedvault("crawl", "--config", config)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "/a.png" in internal.log and "/b.png" in named.log
+    content = frontmatter.load(archive_files(tmp_path / "posts")[0]).content
+    assert content.count('src="/images/') == 2, content
+
+
 def test_backfill_refuses_internal_and_file_sitemap_children(net: dict[str, Server],
                                                              tmp_path: Path) -> None:
     secret = _secret_file(tmp_path)

@@ -76,6 +76,14 @@ class EgressPolicy:
         host = host.rstrip(".").lower()
         return host in self.trusted or any(fnmatchcase(host, p) for p in self.allow_hosts)
 
+    def allows_host(self, host: str) -> bool:
+        """Whether the owner allows host although it may not be public: a trusted host or
+        pattern, or an address (any spelling) inside `[crawl] allow_networks`."""
+        if self.host_trusted(host):
+            return True
+        address = literal_address(host)
+        return address is not None and in_networks(address, self.allow_networks)
+
     def check_url(self, url: str) -> str | None:
         """Why url may not be requested at all (its scheme, a non-public IP literal), or None.
 
