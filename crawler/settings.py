@@ -72,10 +72,11 @@ DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     BackoffRetryMiddleware: 550,
     DeadlineMiddleware: 640,  # past the deadline: refuse, cut, do not retry
+    # a connection the resolver refused becomes a refusal before the deadline and retry
+    # middlewares see it; below host health, whose bookkeeping (probe gates) must see every
+    # exception (a middleware that raises ends the exception chain)
+    ConnectRefusalMiddleware: 645,
     HostHealthMiddleware: 650,  # above RedirectMiddleware (600): sees every answer
-    # sees exceptions first: a connection the resolver refused is neither retried nor held
-    # against the host's health
-    ConnectRefusalMiddleware: 660,
 }
 
 TELNETCONSOLE_ENABLED = False

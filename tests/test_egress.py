@@ -298,10 +298,11 @@ def test_every_crawl_runs_under_the_policy(tmp_path: Path) -> None:
     settings = crawl_settings(_config(tmp_path))
     middlewares = settings.getdict("DOWNLOADER_MIDDLEWARES")
     assert middlewares[EgressMiddleware] < 100  # RobotsTxtMiddleware's order
-    # exceptions run from the highest order down: a connect-time refusal becomes a
-    # RequestRefused before the retry and host-health middlewares can count it
-    assert middlewares[ConnectRefusalMiddleware] > max(
-        middlewares[BackoffRetryMiddleware], middlewares[HostHealthMiddleware])
+    # exceptions run from the highest order down, and one that raises ends the chain: a
+    # connect-time refusal becomes a RequestRefused before retries see it, after host health
+    # has done its bookkeeping (a probe's waiting requests are released)
+    assert middlewares[BackoffRetryMiddleware] < middlewares[ConnectRefusalMiddleware] \
+        < middlewares[HostHealthMiddleware]
     assert settings["TWISTED_DNS_RESOLVER"] is EgressResolver
     assert settings.getdict("DOWNLOADER_MIDDLEWARES_BASE")[
         "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware"] == 100

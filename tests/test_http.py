@@ -177,6 +177,43 @@ proxy = "http://fv-user:${{FV_TEST_PROXY_PASSWORD}}@127.0.0.1:{proxy.server_addr
             assert b"pr0xy-s3cret" not in written.read_bytes(), written
 
 
+def test_keys_and_cookies_never_go_to_a_host_a_feed_links_to(
+        servers: tuple[_Recorder, _Recorder, _Recorder], tmp_path: Path) -> None:
+    """A feed is hostile input: its item links to another host (here `localhost`, allowed
+    by the egress policy) get the source's User-Agent but none of its keys or cookies."""
+    site_a, elsewhere, _ = servers
+    port = elsewhere.server_address[1]
+    page = ("<html><body><article>" + "<p>A paragraph long enough to be the article's "
+            "text and not a teaser of it.</p>" * 6 + "</article></body></html>").encode()
+    elsewhere.files["/steal.html"] = (page, "text/html")
+    feed = rss_feed([rss_item(1, link=f"http://localhost:{port}/steal.html", guid="urn:x",
+                              description="Teaser…")])
+    site_a.files["/feed.xml"] = (feed.encode(), "application/rss+xml")
+    config = tmp_path / "feedvault.toml"
+    config.write_text(f"""\
+[archive]
+path = "posts"
+
+[crawl]
+allow_hosts = ["localhost"]
+
+[[sources]]
+name = "a"
+url = "{site_a.base}/feed.xml"
+full_text = true
+user_agent = "SourceA/1.0"
+headers = {{ X-Api-Key = "key-42" }}
+cookies = {{ session = "abc123" }}
+""", encoding="utf-8")
+    result = feedvault("crawl", "--config", config)
+    assert result.returncode == 0, result.stdout + result.stderr
+    [feed_seen] = site_a.headers_of("/feed.xml")
+    assert feed_seen["x-api-key"] == "key-42" and feed_seen["cookie"] == "session=abc123"
+    [seen] = elsewhere.headers_of("/steal.html")
+    assert seen["user-agent"] == "SourceA/1.0"
+    assert "x-api-key" not in seen and "cookie" not in seen, seen
+
+
 def test_without_settings_requests_look_as_before(
         servers: tuple[_Recorder, _Recorder, _Recorder], tmp_path: Path) -> None:
     site_a, _, proxy = servers

@@ -80,9 +80,10 @@ class ConnectRefusalMiddleware:
 
     That happens when a name resolved to allowed addresses when EgressMiddleware checked it
     and to refused ones at connect time (no DNS cache, or the entry was evicted). Twisted
-    reports it as a failed name lookup, which BackoffRetryMiddleware (550) would retry and
-    HostHealthMiddleware (650) would count as the host failing: ordered after both (660),
-    this middleware sees the exception first.
+    reports it as a failed name lookup, which BackoffRetryMiddleware (550) would retry:
+    ordered after it and DeadlineMiddleware (645 > 640 > 550), this middleware sees the
+    exception first. It stays below HostHealthMiddleware (650), which must see every
+    exception to release the requests waiting for a probe (raising here ends the chain).
     """
 
     def __init__(self, reactor: Any = None) -> None:

@@ -14,7 +14,7 @@ from archive.errors import ExtractError
 from .addresses import Address, Network, in_networks, literal_address, non_public
 
 if TYPE_CHECKING:
-    from ..config import Config
+    from ..config import Config, SourceConfig
 
 WEB_SCHEMES = ("http", "https")
 
@@ -31,15 +31,21 @@ def host_of(url: str) -> str:
         return ""
 
 
+def source_urls(source: SourceConfig) -> list[str]:
+    """The URLs the owner wrote for one source: its feed and its backfill entry points."""
+    urls = [source.url]
+    backfill = source.backfill
+    if backfill is not None:
+        urls += [*backfill.sitemaps, backfill.list_url or "", backfill.feed_page or "",
+                 backfill.feed_archive or ""]
+    return [u for u in urls if u]
+
+
 def owner_urls(config: Config) -> list[str]:
     """Every URL the owner wrote in feedvault.toml that the crawl fetches."""
     urls = [config.http.proxy or ""]  # the proxies the owner set are reached like feeds
     for source in config.sources:
-        urls += [source.url, source.http.proxy or ""]
-        backfill = source.backfill
-        if backfill is not None:
-            urls += [*backfill.sitemaps, backfill.list_url or "", backfill.feed_page or "",
-                     backfill.feed_archive or ""]
+        urls += [*source_urls(source), source.http.proxy or ""]
     return [u for u in urls if u]
 
 

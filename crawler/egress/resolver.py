@@ -80,8 +80,9 @@ class EgressResolver:
         if host.rstrip(".").lower().rsplit(".", 1)[-1] == "invalid":
             # RFC 6761: never resolves; the system resolver would still ask the name server
             return defer.fail(DNSLookupError(f"{host}: a .invalid name never resolves"))
-        if host in self.cache:
-            return defer.succeed(self.cache[host])
+        key = host.rstrip(".").lower()  # `a.example.` and `a.example`: one answer, one check
+        if key in self.cache:
+            return defer.succeed(self.cache[key])
         collect = _Collect()
         self.inner.resolveHostName(cast(IResolutionReceiver, collect), host, 0)
         if self.timeout and self.reactor is not None and not collect.done.called:
@@ -91,7 +92,7 @@ class EgressResolver:
             result = [("6" if isinstance(a, IPv6Address) else "4", a.host) for a in found
                       if isinstance(a, IPv4Address | IPv6Address)]
             if result and self.caching:
-                self.cache[host] = result
+                self.cache[key] = result
             return result
 
         return collect.done.addCallback(keep)
@@ -108,6 +109,8 @@ class EgressResolver:
                 logger.debug("%s: not connecting: %s", hostName, refused)
                 self.refused[hostName.rstrip(".").lower()] = refused
                 found = []
+            else:  # a later failure of this name is a plain DNS failure again
+                self.refused.pop(hostName.rstrip(".").lower(), None)
             for family, address in found:
                 kind = IPv6Address if family == "6" else IPv4Address
                 if addressTypes is None or kind in addressTypes:

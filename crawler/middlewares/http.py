@@ -10,6 +10,7 @@ from scrapy.http.request import VerboseCookie
 from scrapy.utils.httpobj import urlparse_cached
 
 from ..config import HttpConfig, config_from_settings
+from ..egress.policy import host_of, source_urls
 
 
 class SourceHttpMiddleware:
@@ -25,14 +26,21 @@ class SourceHttpMiddleware:
     HttpProxyMiddleware and appear in no log or report.
     """
 
-    def __init__(self, sources: Mapping[str, HttpConfig]) -> None:
+    def __init__(self, sources: Mapping[str, HttpConfig],
+                 own_hosts: Mapping[str, frozenset[str]] | None = None) -> None:
         self.sources = {name: http for name, http in sources.items() if http != HttpConfig()}
+        # headers and cookies carry keys and sessions: only the hosts the owner wrote for
+        # the source get them, never a host a feed or page links to (User-Agent and proxy
+        # apply to every request of the source)
+        self.own_hosts = own_hosts or {}
         self.hosts: dict[tuple[str, str], str] = {}  # (scheme, host:port) -> source name
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> SourceHttpMiddleware:
         config = config_from_settings(crawler.settings)
-        return cls({s.name: s.http for s in config.sources})
+        return cls({s.name: s.http for s in config.sources},
+                   {s.name: frozenset(h for u in source_urls(s) if (h := host_of(u)))
+                    for s in config.sources})
 
     def process_request(self, request: Request) -> None:
         if not self.sources:
@@ -51,10 +59,14 @@ class SourceHttpMiddleware:
         http = self.sources.get(source)
         if http is None:
             return
-        for name, value in http.headers:
-            request.headers.setdefault(name, value)
         if http.user_agent:
             request.headers.setdefault("User-Agent", http.user_agent)
+        if http.proxy is not None:
+            request.meta.setdefault("proxy", http.proxy or None)
+        if (url.hostname or "").rstrip(".").lower() not in self.own_hosts.get(source, ()):
+            return  # a host found in fetched content: no keys, no cookies
+        for name, value in http.headers:
+            request.headers.setdefault(name, value)
         if http.cookies:
             request.meta.setdefault("cookiejar", f"feedvault:{source}")
             own = request.cookies or []
@@ -66,5 +78,3 @@ class SourceHttpMiddleware:
             ours = [VerboseCookie(name=n, value=v, path="/")
                     for n, v in http.cookies if n not in names]
             request.cookies = ours + own
-        if http.proxy is not None:
-            request.meta.setdefault("proxy", http.proxy or None)
