@@ -8,9 +8,9 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from functools import partial
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler, SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -122,6 +122,17 @@ def site(tmp_path: Path) -> Iterator[LocalSite]:
     yield local
     local.server.shutdown()
     local.server.server_close()
+
+
+def answer(handler: BaseHTTPRequestHandler, status: int, headers: Iterable[tuple[str, str]],
+           body: bytes) -> None:
+    """Send one whole answer from a test server's handler, with its Content-Length."""
+    handler.send_response(status)
+    for key, value in headers:
+        handler.send_header(key, value)
+    handler.send_header("Content-Length", str(len(body)))
+    handler.end_headers()
+    handler.wfile.write(body)
 
 
 def toml_value(value: object) -> str:

@@ -17,7 +17,7 @@ from pathlib import Path
 import frontmatter
 import pytest
 
-from .conftest import archive_files, feedvault, rss_feed, toml_value, write_config
+from .conftest import answer, archive_files, feedvault, rss_feed, toml_value, write_config
 
 SECRET = "TOP-SECRET-7f3a9c"
 PNG = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000"
@@ -30,12 +30,7 @@ class _Handler(BaseHTTPRequestHandler):
         server: Server = self.server.owner  # type: ignore[attr-defined]
         server.log.append(self.path)
         status, headers, body = server.routes.get(self.path.split("?")[0], server.default)
-        self.send_response(status)
-        for key, value in headers.items():
-            self.send_header(key, value)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
+        answer(self, status, headers.items(), body)
 
     def log_message(self, format: str, *args: object) -> None:
         pass

@@ -15,7 +15,7 @@ import pytest
 from archive import ConfigError
 from crawler.config import parse_config
 
-from .conftest import archive_files, feedvault, rss_feed, rss_item
+from .conftest import answer, archive_files, feedvault, rss_feed, rss_item
 
 
 class _Recorder(ThreadingHTTPServer):
@@ -42,11 +42,7 @@ class _SiteHandler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         self.server.seen.append((self.path, {k.lower(): v for k, v in self.headers.items()}))
         body, ctype = self.server.files.get(self.path, (b"", ""))
-        self.send_response(200 if ctype else 404)
-        self.send_header("Content-Type", ctype or "text/plain")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
+        answer(self, 200 if ctype else 404, [("Content-Type", ctype or "text/plain")], body)
 
     def log_message(self, format: str, *args: object) -> None:
         pass
@@ -65,16 +61,11 @@ class _ProxyHandler(BaseHTTPRequestHandler):
         headers = {k: v for k, v in self.headers.items()
                    if k.lower() not in ("proxy-authorization", "proxy-connection", "connection")}
         upstream.request("GET", target.path or "/", headers=headers)
-        answer = upstream.getresponse()
-        body = answer.read()
+        reply = upstream.getresponse()
+        body = reply.read()
         upstream.close()
-        self.send_response(answer.status)
-        for key, value in answer.getheaders():
-            if key.lower() not in ("connection", "transfer-encoding", "content-length"):
-                self.send_header(key, value)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
+        answer(self, reply.status, [(k, v) for k, v in reply.getheaders() if k.lower() not in (
+            "connection", "transfer-encoding", "content-length")], body)
 
     def log_message(self, format: str, *args: object) -> None:
         pass
