@@ -1,8 +1,8 @@
 """The archive as a library: articles, presets, layout, ledger; no Scrapy inside."""
 
-from ._urls import safe_url
-from .document import Article, content_hash
-from .errors import (
+from archive._urls import safe_url
+from archive.document import Article, content_hash
+from archive.errors import (
     ArchiveError,
     ArchiveLinkError,
     ArchiveLocked,
@@ -13,11 +13,11 @@ from .errors import (
     QueueError,
     SnapshotError,
 )
-from .identity import POLICIES, identity_of
-from .lock import ArchiveLock
-from .presets import PRESETS, Preset, get_preset
-from .snapshots import Snapshot, Snapshots
-from .store import HIDDEN, Archive, PutResult
+from archive.identity import POLICIES, identity_of
+from archive.lock import ArchiveLock
+from archive.presets import PRESETS, Preset, get_preset
+from archive.snapshots import Snapshot, Snapshots
+from archive.store import HIDDEN, Archive, PutResult
 
 __all__ = [
     "HIDDEN",

@@ -17,8 +17,8 @@ import stat
 from collections.abc import Sequence
 from pathlib import Path
 
-from ._atomic import atomic_write_at
-from .errors import ArchiveLinkError
+from archive._atomic import atomic_write_at
+from archive.errors import ArchiveLinkError
 
 _FOLDER = os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC
 _NOFOLLOW_FOLDER = _FOLDER | os.O_NOFOLLOW

@@ -8,7 +8,7 @@ import subprocess
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-from .errors import SnapshotError
+from archive.errors import SnapshotError
 
 # Anything that could make git find, read or change another repository, read the
 # user's configuration, run hooks or filters, or rewrite bytes on the way in or out.

@@ -9,9 +9,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from .errors import ArchiveError, SnapshotError
-from .snapshots import Snapshot, Snapshots
-from .store import HIDDEN
+from archive.errors import ArchiveError, SnapshotError
+from archive.snapshots import Snapshot, Snapshots
+from archive.store import HIDDEN
 
 Kind = Literal["snapshot", "archive", "directory"]
 _SNAPSHOT_WORDS = re.compile(r"^(latest(~\d+)?|@.+)$")

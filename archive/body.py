@@ -6,14 +6,14 @@ from functools import cache
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from ._markdown import Converter
+    from archive._markdown import Converter
 
 BODY_FORMATS = ("html", "markdown")
 
 
 @cache
 def _converter() -> Converter:
-    from ._markdown import Converter
+    from archive._markdown import Converter
 
     return Converter()
 

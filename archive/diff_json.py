@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from ._states import State
-from .diff import Diff
+from archive._states import State
+from archive.diff import Diff
 
 SCHEMA_VERSION = 1
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from .document import Article
+from archive.document import Article
 
 Policy = Literal["auto", "guid", "link", "title+date"]
 POLICIES: tuple[str, ...] = ("auto", "guid", "link", "title+date")

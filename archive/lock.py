@@ -11,9 +11,9 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from ._contained import check_folder
-from ._hidden import ensure_hidden
-from .errors import ArchiveError, ArchiveLocked
+from archive._contained import check_folder
+from archive._hidden import ensure_hidden
+from archive.errors import ArchiveError, ArchiveLocked
 
 LOCK_NAME = "lock"
 

@@ -8,12 +8,12 @@ from datetime import UTC, datetime
 from types import MappingProxyType
 from typing import Any
 
-from . import _frontmatter, _protect
-from ._protect import Protection
-from .body import BODY_FORMATS
-from .document import Article
-from .errors import DocumentError
-from .layout import BY_SOURCE_AND_YEAR, JEKYLL_POSTS, Layout
+from archive import _frontmatter, _protect
+from archive._protect import Protection
+from archive.body import BODY_FORMATS
+from archive.document import Article
+from archive.errors import DocumentError
+from archive.layout import BY_SOURCE_AND_YEAR, JEKYLL_POSTS, Layout
 
 # Kept for callers of the first version: the archive's body normalization.
 normalize_body = _protect.normalize

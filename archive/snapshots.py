@@ -11,10 +11,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from ._git import Git
-from .errors import DocumentError, SnapshotError
-from .presets import Preset, get_preset
-from .store import HIDDEN
+from archive._git import Git
+from archive.errors import DocumentError, SnapshotError
+from archive.presets import Preset, get_preset
+from archive.store import HIDDEN
 
 log = logging.getLogger(__name__)
 

@@ -12,18 +12,18 @@ from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 from typing import Any, Literal
 
-from ._atomic import sweep
-from ._contained import check_folder, existing, read_bytes, write_bytes
-from ._hidden import ensure_hidden
-from ._protect import normalize
-from ._urls import safe_url
-from .body import to_markdown
-from .document import Article, content_hash
-from .errors import ArchiveError, DocumentError
-from .identity import LinkClaims, identity_of
-from .layout import article_path
-from .ledger import Entry, Ledger
-from .presets import Preset, get_preset
+from archive._atomic import sweep
+from archive._contained import check_folder, existing, read_bytes, write_bytes
+from archive._hidden import ensure_hidden
+from archive._protect import normalize
+from archive._urls import safe_url
+from archive.body import to_markdown
+from archive.document import Article, content_hash
+from archive.errors import ArchiveError, DocumentError
+from archive.identity import LinkClaims, identity_of
+from archive.layout import article_path
+from archive.ledger import Entry, Ledger
+from archive.presets import Preset, get_preset
 
 HIDDEN = ".feedvault"
 SOURCE_NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")

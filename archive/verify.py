@@ -7,12 +7,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from ._atomic import sweep
-from .document import Article, content_hash
-from .errors import DocumentError
-from .identity import identity_of
-from .ledger import Entry
-from .store import HIDDEN, Archive
+from archive._atomic import sweep
+from archive.document import Article, content_hash
+from archive.errors import DocumentError
+from archive.identity import identity_of
+from archive.ledger import Entry
+from archive.store import HIDDEN, Archive
 
 
 @dataclass(frozen=True)

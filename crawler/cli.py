@@ -7,12 +7,11 @@ import sys
 from collections.abc import Sequence
 
 from archive import ArchiveError, FeedvaultError, SnapshotError
-
-from . import __version__
-from .commands import MODULES
-from .commands.exit import EXIT_FAILED, EXIT_USAGE
-from .config import load_config
-from .logs import configure as configure_logging
+from crawler import __version__
+from crawler.commands import MODULES
+from crawler.commands.exit import EXIT_FAILED, EXIT_USAGE
+from crawler.config import load_config
+from crawler.logs import configure as configure_logging
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -6,9 +6,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from .config import Config, SourceConfig
-from .schedule import next_poll
-from .state import HttpState
+from crawler.config import Config, SourceConfig
+from crawler.schedule import next_poll
+from crawler.state import HttpState
 
 
 @dataclass(frozen=True)

@@ -13,15 +13,14 @@ from scrapy.http import Response
 from twisted.python.failure import Failure
 
 from archive.errors import ExtractError
-
-from .config import SourceConfig, config_from_settings
-from .drift import DriftHistory
-from .extract import MAX_PAGES, Extracted, join
-from .health import host_down, unreachable
-from .items import ArticleItem
-from .middlewares.deadline import Deadline
-from .pages import fill, page_problems, read_page, rules_for, wants_page
-from .report import left, problem
+from crawler.config import SourceConfig, config_from_settings
+from crawler.drift import DriftHistory
+from crawler.extract import MAX_PAGES, Extracted, join
+from crawler.health import host_down, unreachable
+from crawler.items import ArticleItem
+from crawler.middlewares.deadline import Deadline
+from crawler.pages import fill, page_problems, read_page, rules_for, wants_page
+from crawler.report import left, problem
 
 logger = logging.getLogger(__name__)
 

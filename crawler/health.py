@@ -13,7 +13,7 @@ from scrapy.exceptions import (
 )
 from twisted.internet import error
 
-from .report import problem
+from crawler.report import problem
 
 DNS = "DNS lookup failed"
 REFUSED = "connection refused"

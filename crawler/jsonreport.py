@@ -10,8 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from archive import FeedvaultError
-
-from .report import SourceSummary
+from crawler.report import SourceSummary
 
 SCHEMA = "feedvault-crawl-report/1"
 

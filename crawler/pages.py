@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import re
 
-from .config import SourceConfig
-from .drift import DriftHistory
-from .encoding import decode
-from .extract import Extracted, Rules, extract_article
-from .feeds import html_to_text
-from .items import ArticleItem
+from crawler.config import SourceConfig
+from crawler.drift import DriftHistory
+from crawler.encoding import decode
+from crawler.extract import Extracted, Rules, extract_article
+from crawler.feeds import html_to_text
+from crawler.items import ArticleItem
 
 SUMMARY_CHARS = 500  # feed text shorter than this, with no full-content element, is a summary
 _TEASER_END = re.compile(

@@ -7,9 +7,9 @@ from typing import Any
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
-from . import __version__
-from .config import Config
-from .spiders.feeds import FeedSpider
+from crawler import __version__
+from crawler.config import Config
+from crawler.spiders.feeds import FeedSpider
 
 _LOG_LEVELS = {0: "WARNING", 1: "INFO", 2: "DEBUG"}
 

@@ -16,9 +16,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import FrameType
 
-from .config import Config
-from .due import next_poll_of
-from .state import HttpState
+from crawler.config import Config
+from crawler.due import next_poll_of
+from crawler.state import HttpState
 
 logger = logging.getLogger(__name__)
 

@@ -12,9 +12,8 @@ from scrapy.extensions.throttle import AutoThrottle
 from scrapy.http import Response
 
 from archive import LedgerError
-
-from .config import config_from_settings
-from .state import HttpState
+from crawler.config import config_from_settings
+from crawler.state import HttpState
 
 logger = logging.getLogger(__name__)
 

@@ -1,8 +1,8 @@
 """feedvault's item pipelines, in the order an article flows through them."""
 
-from .clean import CleanPipeline
-from .images import ImageDownloadPipeline
-from .normalize import NormalizePipeline
-from .store import StorePipeline
+from pipelines.clean import CleanPipeline
+from pipelines.images import ImageDownloadPipeline
+from pipelines.normalize import NormalizePipeline
+from pipelines.store import StorePipeline
 
 __all__ = ["CleanPipeline", "ImageDownloadPipeline", "NormalizePipeline", "StorePipeline"]

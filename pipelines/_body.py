@@ -10,12 +10,11 @@ from dataclasses import dataclass, field
 from lxml import etree
 
 from crawler.nesting import MAX_DEPTH, bound_depth
-
-from ._furniture import Furniture, remove
-from ._images import ImageRewriter, Proxy
-from ._links import rewrite_links
-from ._sanitize import RENAMED_BLOCKS, allowlist, prepass
-from ._urls import absolute, host_matches, host_of
+from pipelines._furniture import Furniture, remove
+from pipelines._images import ImageRewriter, Proxy
+from pipelines._links import rewrite_links
+from pipelines._sanitize import RENAMED_BLOCKS, allowlist, prepass
+from pipelines._urls import absolute, host_matches, host_of
 
 logger = logging.getLogger(__name__)
 

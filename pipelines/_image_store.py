@@ -10,8 +10,7 @@ from scrapy.pipelines.files import StatInfo
 
 from archive import ArchiveError
 from archive._contained import check_folder, existing, read_bytes, write_bytes
-
-from ._raster import EXTENSIONS, raster
+from pipelines._raster import EXTENSIONS, raster
 
 
 class ImageStore:

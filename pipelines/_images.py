@@ -10,9 +10,8 @@ from urllib.parse import quote
 from lxml import etree
 
 from archive import safe_url
-
-from ._furniture import remove
-from ._urls import (
+from pipelines._furniture import remove
+from pipelines._urls import (
     absolute,
     best_candidate,
     format_srcset,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from lxml import etree
 
-from ._sanitize import EXTERNAL_REL
-from ._urls import absolute, host_of, scheme_of, strip_tracking
+from pipelines._sanitize import EXTERNAL_REL
+from pipelines._urls import absolute, host_of, scheme_of, strip_tracking
 
 CITING = ("blockquote", "q", "del", "ins")
 

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 
 from lxml import etree
 
-from ._urls import format_srcset, parse_srcset
+from pipelines._urls import format_srcset, parse_srcset
 
 _PARSER = etree.HTMLParser(no_network=True, default_doctype=False)
 

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 
 import nh3
 
-from ._urls import format_srcset, parse_srcset, scheme_of, web_url
+from pipelines._urls import format_srcset, parse_srcset, scheme_of, web_url
 
 TAGS = frozenset({
     "h1", "h2", "h3", "h4", "h5", "h6", "p", "br", "hr", "blockquote", "div", "span",

@@ -9,11 +9,10 @@ from crawler.config import Config, config_from_settings
 from crawler.egress import EgressPolicy
 from crawler.items import ArticleItem
 from crawler.report import problem
-
-from ._body import BodyCleaner
-from ._furniture import Furniture
-from ._images import ImageFindings, Proxy
-from ._urls import host_of
+from pipelines._body import BodyCleaner
+from pipelines._furniture import Furniture
+from pipelines._images import ImageFindings, Proxy
+from pipelines._urls import host_of
 
 
 class _Cleaners(Mapping[str, BodyCleaner]):

@@ -26,13 +26,12 @@ from twisted.python.failure import Failure
 from crawler.config import config_from_settings
 from crawler.items import ArticleItem
 from crawler.report import problem
-
-from ._image_index import ImageIndex
-from ._image_store import ImageStore
-from ._localize import localize
-from ._raster import raster, why_not
-from ._sanitize import allowlist
-from ._urls import host_matches, host_of, is_private_host
+from pipelines._image_index import ImageIndex
+from pipelines._image_store import ImageStore
+from pipelines._localize import localize
+from pipelines._raster import raster, why_not
+from pipelines._sanitize import allowlist
+from pipelines._urls import host_matches, host_of, is_private_host
 
 logger = logging.getLogger(__name__)
 INDEX_FILE = Path(".feedvault") / "images.sqlite"

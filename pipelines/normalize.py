@@ -9,8 +9,7 @@ from urllib.parse import urljoin, urlsplit, urlunsplit
 from crawler.config import SourceConfig, config_from_settings
 from crawler.feeds import clean_text, html_to_text
 from crawler.items import ArticleItem
-
-from ._drop import drop
+from pipelines._drop import drop
 
 UNTITLED_CHARS = 60
 

@@ -13,8 +13,7 @@ from archive import HIDDEN, Archive, ArchiveError, ArchiveLock, Article
 from crawler.config import Config, SourceConfig, config_from_settings
 from crawler.items import ArticleItem
 from crawler.report import count, mark
-
-from ._drop import drop
+from pipelines._drop import drop
 
 logger = logging.getLogger(__name__)
 

@@ -17,7 +17,7 @@ from typing import IO, Any
 
 import pytest
 
-from .conftest import REPO, rss_feed
+from tests.conftest import REPO, rss_feed
 
 
 def free_port() -> int:

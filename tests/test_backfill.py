@@ -8,17 +8,9 @@ from pathlib import Path
 import frontmatter
 import pytest
 
-from ._history import (
-    article_page,
-    date_of,
-    feed_page,
-    gzipped,
-    listing_page,
-    sitemap,
-    sitemap_index,
-)
-from .conftest import LocalSite, archive_files, feedvault, write_config
-from .test_resume import _start, _wait_for
+from tests._history import article_page, date_of, feed_page, gzipped, listing_page, sitemap, sitemap_index
+from tests.conftest import LocalSite, archive_files, feedvault, write_config
+from tests.test_resume import _start, _wait_for
 
 TOTAL = 30
 
@@ -41,7 +33,7 @@ def _blog(site: LocalSite, total: int = TOTAL, per_page: int = 5, dates: bool = 
 
 
 def _config(tmp_path: Path, site: LocalSite, backfill: dict[str, object], **source: object) -> Path:
-    from .conftest import toml_value
+    from tests.conftest import toml_value
 
     table = "\n".join(f"{k} = {toml_value(v)}" for k, v in backfill.items())
     path = write_config(tmp_path, [{"name": "blog", "url": site.url("feed-1.xml"), **source}],
@@ -260,7 +252,7 @@ def test_plain_scrapy_crawl_backfill(site: LocalSite, tmp_path: Path) -> None:
     import subprocess
     import sys
 
-    from .conftest import REPO
+    from tests.conftest import REPO
 
     _blog(site)
     config = _config(tmp_path, site, {"sitemap": site.url("sitemap.xml")})

@@ -13,8 +13,7 @@ from crawler.config import parse_config
 from pipelines._body import BodyCleaner
 from pipelines._furniture import Furniture
 from pipelines._images import Proxy
-
-from .conftest import EXAMPLES
+from tests.conftest import EXAMPLES
 
 ARTICLE = "https://blog.example.org/2024/01/post.html"
 

@@ -8,8 +8,7 @@ import pytest
 
 from archive import ConfigError
 from crawler.config import load_config, parse_config
-
-from .conftest import feedvault
+from tests.conftest import feedvault
 
 GOOD_SOURCE = '[[sources]]\nname = "a"\nurl = "https://example.org/feed.xml"\n'
 

@@ -8,8 +8,7 @@ import pytest
 
 from archive import ConfigError
 from crawler.config import parse_config
-
-from .conftest import archive_files, feedvault, rss_feed, rss_item
+from tests.conftest import archive_files, feedvault, rss_feed, rss_item
 
 CONFIG = """\
 [archive]

@@ -9,8 +9,7 @@ from pathlib import Path
 import pytest
 
 from crawler.feeds import parse_feed
-
-from .conftest import CORPORA, LocalSite, archive_files, corpus, feedvault, write_config
+from tests.conftest import CORPORA, LocalSite, archive_files, corpus, feedvault, write_config
 
 FOLDERS = ("feeds/feedparser/illformed", "feeds/netnewswire")
 

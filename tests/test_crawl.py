@@ -9,8 +9,7 @@ from pathlib import Path
 import frontmatter
 
 from archive import Archive
-
-from .conftest import EXAMPLES, LocalSite, archive_files, feedvault, rss_feed, rss_item, write_config
+from tests.conftest import EXAMPLES, LocalSite, archive_files, feedvault, rss_feed, rss_item, write_config
 
 
 def _crawl(config: Path) -> str:
@@ -148,7 +147,7 @@ def test_plain_scrapy_list_and_crawl(site: LocalSite, tmp_path: Path) -> None:
     import subprocess
     import sys
 
-    from .conftest import REPO
+    from tests.conftest import REPO
 
     listed = subprocess.run([sys.executable, "-m", "scrapy", "list"], cwd=REPO,
                             capture_output=True, text=True, timeout=120)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import LocalSite, archive_files, feedvault, report_scenario, rss_feed, write_config
+from tests.conftest import LocalSite, archive_files, feedvault, report_scenario, rss_feed, write_config
 
 
 def _mount(target: Path, options: str) -> None:

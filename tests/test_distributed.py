@@ -13,9 +13,8 @@ import frontmatter
 import pytest
 
 from archive import HIDDEN
-
-from .conftest import archive_files, feedvault, write_config
-from .distributed_helpers import (
+from tests.conftest import archive_files, feedvault, write_config
+from tests.distributed_helpers import (
     FeedSite,
     Process,
     RedisServer,

@@ -8,9 +8,8 @@ import pytest
 
 from archive import ConfigError
 from crawler.config import DistributedConfig, parse_config
-
-from .conftest import feedvault, write_config
-from .distributed_helpers import distributed_config, free_port
+from tests.conftest import feedvault, write_config
+from tests.distributed_helpers import distributed_config, free_port
 
 BASE = '[archive]\npath = "posts"\n\n[distributed]\n'
 

@@ -15,9 +15,8 @@ import pytest
 
 from crawler.distributed.codec import article_entry, decode, event_entry
 from crawler.items import ArticleItem
-
-from .conftest import archive_files, write_config
-from .distributed_helpers import Process, RedisServer, distributed_config, redis_server
+from tests.conftest import archive_files, write_config
+from tests.distributed_helpers import Process, RedisServer, distributed_config, redis_server
 
 pytest.importorskip("redis")
 

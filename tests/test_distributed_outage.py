@@ -16,9 +16,8 @@ import frontmatter
 import pytest
 
 from archive import HIDDEN
-
-from .conftest import archive_files, feedvault, write_config
-from .distributed_helpers import (
+from tests.conftest import archive_files, feedvault, write_config
+from tests.distributed_helpers import (
     FeedSite,
     Process,
     RedisServer,
@@ -27,7 +26,7 @@ from .distributed_helpers import (
     redis_server,
     wait_until,
 )
-from .test_distributed import _column
+from tests.test_distributed import _column
 
 FEEDS, PER_FEED = 30, 10
 TOTAL = FEEDS * PER_FEED

@@ -24,9 +24,8 @@ from crawler.config import load_config
 from crawler.distributed import _tagged
 from crawler.distributed.queue import RequestCodec
 from crawler.spiders.feeds import FeedSpider
-
-from .conftest import LocalSite, archive_files, feedvault, rss_feed, write_config
-from .distributed_helpers import Process, RedisServer, distributed_config, redis_server
+from tests.conftest import LocalSite, archive_files, feedvault, rss_feed, write_config
+from tests.distributed_helpers import Process, RedisServer, distributed_config, redis_server
 
 pytest.importorskip("scrapy_redis")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .conftest import LocalSite, archive_files, feedvault, rss_feed, write_config
+from tests.conftest import LocalSite, archive_files, feedvault, rss_feed, write_config
 
 
 def _row(stdout: str, source: str) -> list[str]:

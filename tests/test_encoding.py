@@ -9,8 +9,7 @@ import pytest
 from archive.errors import ExtractError
 from crawler.encoding import decode
 from crawler.feeds import parse_feed
-
-from .conftest import LocalSite, archive_files, corpus, feedvault, write_config
+from tests.conftest import LocalSite, archive_files, corpus, feedvault, write_config
 
 # 《》 and 「」 punctuation plus characters outside GB2312 (镕, 喆) that real "gb2312" pages use
 CHINESE = "朱镕基和陶喆在北京讨论经济发展的问题，记者报道了会议的详细内容。" * 20

@@ -9,8 +9,7 @@ from lxml import etree
 
 from archive import safe_url
 from pipelines._body import BodyCleaner
-
-from ._pages import (
+from tests._pages import (
     CHINESE_BASE,
     READABILITY_BASE,
     best_container,
@@ -22,7 +21,7 @@ from ._pages import (
     tokens,
     visible_text,
 )
-from .conftest import CORPORA, corpus
+from tests.conftest import CORPORA, corpus
 
 MIN_KEPT = 0.99
 CLEANER = BodyCleaner()

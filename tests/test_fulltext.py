@@ -11,7 +11,7 @@ from pathlib import Path
 import frontmatter
 from lxml import html as lxml_html
 
-from .conftest import LocalSite, archive_files, corpus, feedvault, rss_feed, write_config
+from tests.conftest import LocalSite, archive_files, corpus, feedvault, rss_feed, write_config
 
 _CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af"
 _TOKEN = re.compile(rf"[{_CJK}]|[^\W{_CJK}]+")

@@ -10,9 +10,8 @@ import frontmatter
 import pytest
 
 from crawler.health import network_failure
-
-from .blackhole import BlackHole
-from .conftest import LocalSite, archive_files, feedvault, rss_feed, write_config
+from tests.blackhole import BlackHole
+from tests.conftest import LocalSite, archive_files, feedvault, rss_feed, write_config
 
 TIMEOUT = 1  # DOWNLOAD_TIMEOUT of the black-hole crawls, seconds
 RETRIES = 3  # RETRY_TIMES of the black-hole crawls
@@ -213,7 +212,7 @@ def test_egress_refusals_do_not_count_against_a_host() -> None:
 def test_schedule_passes_max_time_to_each_crawl(site: LocalSite, tmp_path: Path) -> None:
     import signal
 
-    from .test_resume import _start, _wait_for
+    from tests.test_resume import _start, _wait_for
 
     site.delays["/slow.xml"] = 6
     url = site.write("slow.xml", rss_feed(_teasers(["http://example.invalid/1"])))

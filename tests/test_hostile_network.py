@@ -17,7 +17,7 @@ from pathlib import Path
 import frontmatter
 import pytest
 
-from .conftest import answer, archive_files, feedvault, rss_feed, toml_value, write_config
+from tests.conftest import answer, archive_files, feedvault, rss_feed, toml_value, write_config
 
 SECRET = "TOP-SECRET-7f3a9c"
 PNG = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000"

@@ -14,8 +14,7 @@ import pytest
 
 from archive import ConfigError
 from crawler.config import parse_config
-
-from .conftest import answer, archive_files, feedvault, rss_feed, rss_item
+from tests.conftest import answer, archive_files, feedvault, rss_feed, rss_item
 
 
 class _Recorder(ThreadingHTTPServer):
@@ -266,7 +265,7 @@ def test_bad_http_settings_name_the_key(crawl: str, source: str, expected: list[
 
 def test_backfill_requests_carry_the_source_settings(
         servers: tuple[_Recorder, _Recorder, _Recorder], tmp_path: Path) -> None:
-    from ._history import article_page, sitemap
+    from tests._history import article_page, sitemap
 
     site, _, _ = servers
     _serve_source(site, "blog")

@@ -18,8 +18,7 @@ from crawler.items import ArticleItem
 from pipelines._body import BodyCleaner
 from pipelines._images import Proxy
 from pipelines.clean import CleanPipeline
-
-from .conftest import archive_files, feedvault, rss_feed, write_config
+from tests.conftest import archive_files, feedvault, rss_feed, write_config
 
 ARTICLE = "http://news.example.com/2024/story.html"
 PROXY = "https://proxy.example/?{url}"

@@ -13,16 +13,7 @@ from pathlib import Path
 import frontmatter
 
 from archive import Archive
-
-from .conftest import (
-    REPO,
-    LocalSite,
-    archive_files,
-    feedvault,
-    rss_feed,
-    rss_item,
-    write_config,
-)
+from tests.conftest import REPO, LocalSite, archive_files, feedvault, rss_feed, rss_item, write_config
 
 
 def _crawl(config: Path, *args: str, expect: int = 0) -> str:

@@ -19,10 +19,9 @@ from crawler.extract import extract_article
 from crawler.feeds import parse_feed
 from crawler.nesting import bound_depth
 from pipelines._body import BodyCleaner
-
-from ._history import article_page, listing_page, sitemap, sitemap_index
-from .conftest import REPO, LocalSite, archive_files, feedvault, rss_feed, rss_item, write_config
-from .test_backfill import _config
+from tests._history import article_page, listing_page, sitemap, sitemap_index
+from tests.conftest import REPO, LocalSite, archive_files, feedvault, rss_feed, rss_item, write_config
+from tests.test_backfill import _config
 
 DEEP = 100_000
 

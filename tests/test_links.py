@@ -9,8 +9,7 @@ import pytest
 
 from archive import Archive, ArchiveLinkError, Article
 from archive.verify import repair, verify
-
-from .conftest import LocalSite, feedvault, rss_feed, rss_item, write_config
+from tests.conftest import LocalSite, feedvault, rss_feed, rss_item, write_config
 
 DATE = datetime(2024, 1, 2, tzinfo=UTC)
 

@@ -8,8 +8,7 @@ import time
 from pathlib import Path
 
 from archive import HIDDEN, ArchiveLock
-
-from .conftest import REPO, LocalSite, archive_files, feedvault, rss_feed, write_config
+from tests.conftest import REPO, LocalSite, archive_files, feedvault, rss_feed, write_config
 
 HOLD = """
 import sys, time

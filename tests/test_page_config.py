@@ -8,8 +8,7 @@ import pytest
 
 from archive import ConfigError
 from crawler.config import load_config
-
-from .conftest import write_config
+from tests.conftest import write_config
 
 
 def test_page_keys_load(tmp_path: Path) -> None:

@@ -16,10 +16,9 @@ from pathlib import Path
 import pytest
 
 from archive import HIDDEN, Archive
-
-from ._safety import unsafe
-from .conftest import REPO, archive_files, feedvault, report_scenario, rss_feed, write_config
-from .faultserver import FaultServer
+from tests._safety import unsafe
+from tests.conftest import REPO, archive_files, feedvault, report_scenario, rss_feed, write_config
+from tests.faultserver import FaultServer
 
 HOSTILE_BODY = '<p>ok</p><script>alert(1)</script><img src="javascript:alert(2)" onerror="x()">'
 

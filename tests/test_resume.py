@@ -11,7 +11,7 @@ from pathlib import Path
 
 import frontmatter
 
-from .conftest import REPO, LocalSite, archive_files, feedvault, rss_feed, write_config
+from tests.conftest import REPO, LocalSite, archive_files, feedvault, rss_feed, write_config
 
 
 def _items(prefix: str, count: int) -> list[dict[str, str]]:

@@ -10,9 +10,8 @@ import pytest
 
 from pipelines._body import BodyCleaner
 from pipelines._images import Proxy
-
-from ._safety import bleach_vectors, dat_inputs, feed_strings, unsafe
-from .conftest import CORPORA, LocalSite, archive_files, corpus, feedvault, rss_feed, write_config
+from tests._safety import bleach_vectors, dat_inputs, feed_strings, unsafe
+from tests.conftest import CORPORA, LocalSite, archive_files, corpus, feedvault, rss_feed, write_config
 
 ARTICLE = "http://example.org/blog/post.html"
 CLEANERS = {

@@ -17,8 +17,8 @@ from urllib.request import urlopen
 
 import pytest
 
-from .conftest import REPO, LocalSite, archive_files, feedvault, rss_feed, write_config
-from .distributed_helpers import distributed_config, free_port, redis_server
+from tests.conftest import REPO, LocalSite, archive_files, feedvault, rss_feed, write_config
+from tests.distributed_helpers import distributed_config, free_port, redis_server
 
 PROJECT_FILES = ("crawler", "pipelines", "archive", "pyproject.toml", "setup.py", "README.md",
                  "scrapy.cfg")

@@ -10,7 +10,7 @@ import frontmatter
 import html5lib
 import pytest
 
-from .conftest import EXAMPLES, SEED, LocalSite, archive_files, feedvault, write_config
+from tests.conftest import EXAMPLES, SEED, LocalSite, archive_files, feedvault, write_config
 
 PROXY = "https://cors.zfour.workers.dev/?"
 

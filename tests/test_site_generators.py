@@ -16,9 +16,8 @@ import lxml.html
 import pytest
 
 from archive import HIDDEN, Archive
-
-from ._generators import SITES, Build, build
-from .conftest import EXAMPLES, feedvault, rss_feed, toml_value
+from tests._generators import SITES, Build, build
+from tests.conftest import EXAMPLES, feedvault, rss_feed, toml_value
 
 # Text that template engines or Markdown would eat, each in a text node of its own.
 MARKERS = [

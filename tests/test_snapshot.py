@@ -10,8 +10,7 @@ from pathlib import Path
 import pytest
 
 from archive import Archive, Article
-
-from .conftest import LocalSite, archive_files, feedvault, rss_feed, write_config
+from tests.conftest import LocalSite, archive_files, feedvault, rss_feed, write_config
 
 
 def _article(n: int, **changes: object) -> Article:

@@ -15,8 +15,7 @@ from archive import Archive, Article, get_preset, safe_url
 from archive.verify import verify
 from pipelines._body import BodyCleaner
 from pipelines._images import Proxy
-
-from .conftest import LocalSite, archive_files, feedvault, rss_feed, write_config
+from tests.conftest import LocalSite, archive_files, feedvault, rss_feed, write_config
 
 UNSAFE = set("\"'<>\\`{} \x7f\u2028\u2029") | {chr(c) for c in range(0x20)} | {
     chr(c) for c in range(0x80, 0xA0)}

@@ -10,16 +10,7 @@ from pathlib import Path
 import pytest
 
 from crawler.feeds import parse_feed
-
-from .conftest import (
-    CORPORA,
-    REPO,
-    LocalSite,
-    archive_files,
-    feedvault,
-    report_scenario,
-    write_config,
-)
+from tests.conftest import CORPORA, REPO, LocalSite, archive_files, feedvault, report_scenario, write_config
 
 ATTACKS = sorted((CORPORA / "feeds" / "xml-attacks").glob("*.xml"))
 

@@ -39,7 +39,7 @@ def validate(v: Any, data: Any, key: str, index: int, source_index: int, source_
     """Check one `[sources.backfill]` table with the config's validator `v` (file:line:key).
 
     index counts the `[sources.backfill]` headers before this one (for line numbers)."""
-    from ..extract.rules import compile_selector
+    from crawler.extract.rules import compile_selector
 
     section = "sources.backfill"
     data = v.table(data, key, KEYS, section=section, index=index)

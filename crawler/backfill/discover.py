@@ -13,11 +13,11 @@ import lxml.etree
 from dateutil import parser as dateparser
 from lxml import html as lxml_html
 
-from ..encoding import decode
-from ..extract.rules import compile_selector
-from ..feeds import defuse
-from ..nesting import bound_depth
-from .window import aware
+from crawler.backfill.window import aware
+from crawler.encoding import decode
+from crawler.extract.rules import compile_selector
+from crawler.feeds import defuse
+from crawler.nesting import bound_depth
 
 logger = logging.getLogger(__name__)
 

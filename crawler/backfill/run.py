@@ -7,9 +7,9 @@ from typing import Any
 
 from scrapy.crawler import CrawlerProcess
 
-from ..config import Config
-from ..middlewares import ConditionalMiddleware
-from ..run import crawl_settings
+from crawler.config import Config
+from crawler.middlewares import ConditionalMiddleware
+from crawler.run import crawl_settings
 
 
 def run_backfill(config: Config, source: str, *, verbosity: int = 0, lock_held: bool = False,
@@ -32,7 +32,7 @@ def run_backfill(config: Config, source: str, *, verbosity: int = 0, lock_held: 
     if dry_run:
         settings.set("ITEM_PIPELINES", {}, priority="cmdline")
     process = CrawlerProcess(settings)
-    from ..spiders.backfill import BackfillSpider
+    from crawler.spiders.backfill import BackfillSpider
 
     crawler = process.create_crawler(BackfillSpider)
     process.crawl(crawler, source=source, dry_run=dry_run, **spider_args)

@@ -7,11 +7,10 @@ from urllib.parse import urlsplit
 from urllib.request import url2pathname
 
 from archive.errors import ExtractError
-
-from .. import __version__
-from ..bounded import TooLarge, read_file
-from ..egress import EgressPolicy, EgressRefused
-from ..egress.blocking import open_url
+from crawler import __version__
+from crawler.bounded import TooLarge, read_file
+from crawler.egress import EgressPolicy, EgressRefused
+from crawler.egress.blocking import open_url
 
 USER_AGENT = f"feedvault/{__version__} (feed archiver; +https://pypi.org/project/feedvault/)"
 TIMEOUT = 30

@@ -8,14 +8,13 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from archive import HIDDEN, Archive, ArchiveLock, ConfigError
-
-from ..config import Config
-from ..report import format_summary, summarize
-from .exit import EXIT_FAILED, EXIT_OK
+from crawler.commands.exit import EXIT_FAILED, EXIT_OK
+from crawler.config import Config
+from crawler.report import format_summary, summarize
 
 if TYPE_CHECKING:  # imported when the command runs: every other command starts faster
-    from ..backfill.progress import Tally
-    from ..backfill.window import Window
+    from crawler.backfill.progress import Tally
+    from crawler.backfill.window import Window
 
 
 def register(commands: Any, common: argparse.ArgumentParser) -> None:
@@ -40,15 +39,15 @@ def register(commands: Any, common: argparse.ArgumentParser) -> None:
 
 
 def _window(args: argparse.Namespace) -> Window:
-    from ..backfill.window import Window, parse_bound
+    from crawler.backfill.window import Window, parse_bound
 
     return Window(parse_bound(args.since) if args.since else None,
                   parse_bound(args.until, end=True) if args.until else None)
 
 
 def run(args: argparse.Namespace, config: Config) -> int:
-    from ..backfill.progress import Progress, Tally
-    from ..backfill.run import run_backfill  # imports Scrapy; keeps --help fast
+    from crawler.backfill.progress import Progress, Tally
+    from crawler.backfill.run import run_backfill  # imports Scrapy; keeps --help fast
 
     source = config.source(args.name)
     if source.backfill is None:

@@ -9,14 +9,13 @@ from pathlib import Path
 from typing import Any
 
 from archive import HIDDEN, Archive, ArchiveLock
-
-from .. import jsonreport
-from ..config import Config
-from ..due import plan
-from ..report import DEADLINE, format_summary, summarize
-from ..schedule import parse_duration
-from ..state import HttpState
-from .exit import EXIT_FAILED, EXIT_OK
+from crawler import jsonreport
+from crawler.commands.exit import EXIT_FAILED, EXIT_OK
+from crawler.config import Config
+from crawler.due import plan
+from crawler.report import DEADLINE, format_summary, summarize
+from crawler.schedule import parse_duration
+from crawler.state import HttpState
 
 
 def register(commands: Any, common: argparse.ArgumentParser) -> None:
@@ -56,7 +55,7 @@ def duration(text: str) -> float:
 
 
 def run(args: argparse.Namespace, config: Config) -> int:
-    from ..run import run_crawl  # imports Scrapy; keeps --help fast
+    from crawler.run import run_crawl  # imports Scrapy; keeps --help fast
 
     started = datetime.now(UTC)
     selected = config.select(args.source)
@@ -95,7 +94,7 @@ def run(args: argparse.Namespace, config: Config) -> int:
             summaries, started=started, finished=datetime.now(UTC),
             archive=config.archive_path, exit_status=status, stopped=deadline or stopped))
     if args.snapshot:
-        from .snapshot import snapshot_after_crawl
+        from crawler.commands.snapshot import snapshot_after_crawl
 
         with ArchiveLock(config.archive_path / HIDDEN, "feedvault crawl --snapshot").acquire(
                 wait=True):
@@ -104,8 +103,8 @@ def run(args: argparse.Namespace, config: Config) -> int:
 
 
 def _enqueue(config: Config, sources: list[str], verbosity: int) -> int:
-    from ..distributed.roles import ENQUEUE
-    from ..distributed.run import run_role
+    from crawler.distributed.roles import ENQUEUE
+    from crawler.distributed.run import run_role
 
     stats = run_role(config, ENQUEUE, sources=sources, verbosity=verbosity)
     assert config.distributed is not None

@@ -9,9 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from archive import FeedvaultError
-
-from ..config import Config
-from .exit import EXIT_FAILED, EXIT_OK, EXIT_USAGE
+from crawler.commands.exit import EXIT_FAILED, EXIT_OK, EXIT_USAGE
+from crawler.config import Config
 
 SIDES = "a snapshot id (4+ digits), latest, latest~N, @DATE, a folder, or now"
 

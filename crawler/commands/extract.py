@@ -11,15 +11,14 @@ from typing import Any
 
 from archive import Article, FeedvaultError, get_preset
 from archive.errors import ExtractError
-
-from ..config import Config, SourceConfig, load_config
-from ..egress import EgressPolicy, EgressRefused
-from ..extract import Extracted, extract_pages
-from ..extract._dom import block_text, parse_html
-from ..items import ArticleItem
-from ..pages import read_page, rules_for
-from ._fetch import fetch, read_input
-from .exit import EXIT_FAILED, EXIT_OK
+from crawler.commands._fetch import fetch, read_input
+from crawler.commands.exit import EXIT_FAILED, EXIT_OK
+from crawler.config import Config, SourceConfig, load_config
+from crawler.egress import EgressPolicy, EgressRefused
+from crawler.extract import Extracted, extract_pages
+from crawler.extract._dom import block_text, parse_html
+from crawler.items import ArticleItem
+from crawler.pages import read_page, rules_for
 
 DEFAULT_BASE = "http://localhost/"
 
@@ -110,7 +109,7 @@ def _one(arg: str, base: str | None, source: SourceConfig, clean: Cleaner, confi
     url = final or base or Path(arg).resolve().as_uri()
     rules = rules_for(source)
     if final:  # a URL: follow next_page links the way a crawl does
-        from ..encoding import decode
+        from crawler.encoding import decode
 
         trusted = policy.trusting([arg])  # next pages on the typed URL's host
 

@@ -7,8 +7,8 @@ import sys
 from datetime import UTC, datetime
 from typing import Any
 
-from ..config import Config
-from .crawl import duration
+from crawler.commands.crawl import duration
+from crawler.config import Config
 
 
 def register(commands: Any, common: argparse.ArgumentParser) -> None:
@@ -32,7 +32,7 @@ def _log(message: str) -> None:
 
 
 def run(args: argparse.Namespace, config: Config) -> int:
-    from ..scheduler import Scheduler
+    from crawler.scheduler import Scheduler
 
     return Scheduler(config, args.source, log=_log, verbosity=args.verbose,
                      max_time=args.max_time).run()

@@ -9,9 +9,8 @@ from archive import HIDDEN, ArchiveLock
 from archive.diff import diff_states, snapshot_state
 from archive.diff_text import render_stat
 from archive.snapshots import Snapshot, Snapshots
-
-from ..config import Config
-from .exit import EXIT_OK
+from crawler.commands.exit import EXIT_OK
+from crawler.config import Config
 
 
 def register(commands: Any, common: argparse.ArgumentParser) -> None:

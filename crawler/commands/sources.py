@@ -8,16 +8,15 @@ from datetime import UTC, datetime
 from typing import Any
 
 from archive import FeedvaultError
-
-from ..config import Config, SourceConfig
-from ..drift import DriftHistory
-from ..egress import EgressPolicy, EgressRefused
-from ..encoding import decode
-from ..extract import Extracted, extract_pages
-from ..feeds import Entry, parse_feed
-from ..pages import page_problems, rules_for
-from ._fetch import fetch
-from .exit import EXIT_FAILED, EXIT_OK
+from crawler.commands._fetch import fetch
+from crawler.commands.exit import EXIT_FAILED, EXIT_OK
+from crawler.config import Config, SourceConfig
+from crawler.drift import DriftHistory
+from crawler.egress import EgressPolicy, EgressRefused
+from crawler.encoding import decode
+from crawler.extract import Extracted, extract_pages
+from crawler.feeds import Entry, parse_feed
+from crawler.pages import page_problems, rules_for
 
 
 def register(commands: Any, common: argparse.ArgumentParser) -> None:

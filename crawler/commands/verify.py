@@ -8,9 +8,8 @@ from typing import Any
 from archive import HIDDEN, Archive, ArchiveLock
 from archive.snapshots import STORE, Snapshots
 from archive.verify import repair, verify
-
-from ..config import Config
-from .exit import EXIT_FAILED, EXIT_OK
+from crawler.commands.exit import EXIT_FAILED, EXIT_OK
+from crawler.config import Config
 
 
 def register(commands: Any, common: argparse.ArgumentParser) -> None:

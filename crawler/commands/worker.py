@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from ..config import Config
-from .exit import EXIT_OK
+from crawler.commands.exit import EXIT_OK
+from crawler.config import Config
 
 
 def register(commands: Any, common: argparse.ArgumentParser) -> None:
@@ -24,10 +24,9 @@ def register(commands: Any, common: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace, config: Config) -> int:
     from archive import QueueError
-
-    from ..distributed.outage import REDIS_UNREACHABLE, stopped_message
-    from ..distributed.roles import WORKER
-    from ..distributed.run import distributed, run_role
+    from crawler.distributed.outage import REDIS_UNREACHABLE, stopped_message
+    from crawler.distributed.roles import WORKER
+    from crawler.distributed.run import distributed, run_role
 
     stats = run_role(config, WORKER, idle=args.idle, verbosity=args.verbose)
     dropped = stats.get("scheduler/dropped/redis", 0)

@@ -5,9 +5,9 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from ..config import Config
-from ..report import format_summary, summarize
-from .exit import EXIT_FAILED, EXIT_OK
+from crawler.commands.exit import EXIT_FAILED, EXIT_OK
+from crawler.config import Config
+from crawler.report import format_summary, summarize
 
 
 def register(commands: Any, common: argparse.ArgumentParser) -> None:
@@ -27,7 +27,7 @@ def register(commands: Any, common: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, config: Config) -> int:
-    from ..distributed.run import distributed, run_writer
+    from crawler.distributed.run import distributed, run_writer
 
     tally = run_writer(config, idle=args.idle, wait=args.wait)
     configured = [s.name for s in config.sources]
@@ -36,7 +36,7 @@ def run(args: argparse.Namespace, config: Config) -> int:
     summaries = summarize(tally.values, names)
     print(format_summary(summaries) if summaries else "writer: nothing to write")
     if tally.rejected:
-        from ..distributed.keys import Keys
+        from crawler.distributed.keys import Keys
 
         rejected = Keys(distributed(config, "writer").prefix).rejected
         print(f"writer: {tally.rejected} stream entries rejected, kept in {rejected} "

@@ -1,7 +1,7 @@
 """feedvault.toml: find it, parse it, validate it once into frozen dataclasses."""
 
-from .files import config_from_settings, find_config, load_config, parse_config
-from .model import (
+from crawler.config.files import config_from_settings, find_config, load_config, parse_config
+from crawler.config.model import (
     DEFAULT_NAME,
     ENV_VAR,
     PAGE_KEYS,

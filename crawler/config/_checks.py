@@ -9,9 +9,8 @@ from typing import Any, NoReturn
 from cssselect import GenericTranslator, SelectorError
 
 from archive import ConfigError
-
-from ..schedule import Schedule, check_cron, parse_duration
-from .model import HOST_PATTERN
+from crawler.config.model import HOST_PATTERN
+from crawler.schedule import Schedule, check_cron, parse_duration
 
 
 class Checks:

@@ -6,8 +6,8 @@ import re
 from typing import Any
 from urllib.parse import urlsplit
 
-from ._checks import Checks
-from .model import HEADER_NAME, HttpConfig
+from crawler.config._checks import Checks
+from crawler.config.model import HEADER_NAME, HttpConfig
 
 # headers that have their own key, so that one value cannot be set two ways
 _OWN_KEYS = {"user-agent": "user_agent", "cookie": "cookies"}

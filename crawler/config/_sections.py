@@ -9,11 +9,10 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from archive import POLICIES
-
-from ..backfill.config import validate as validate_backfill
-from ._checks import Checks
-from ._http import HttpSection
-from .model import (
+from crawler.backfill.config import validate as validate_backfill
+from crawler.config._checks import Checks
+from crawler.config._http import HttpSection
+from crawler.config.model import (
     HEADER_NAME,
     HTTP_KEYS,
     IMAGE_MODES,
@@ -167,7 +166,7 @@ class SourcesSection(HttpSection):
 
     def _page_keys(self, entry: dict[str, Any], key: str, index: int) -> dict[str, Any]:
         """full_text, prefer_page (booleans); content_selector, next_page (CSS or xpath:)."""
-        from ..extract.rules import compile_selector
+        from crawler.extract.rules import compile_selector
 
         found: dict[str, Any] = {}
         for name in ("full_text", "prefer_page"):

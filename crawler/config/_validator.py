@@ -7,9 +7,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from archive import get_preset
-
-from ._sections import ImagesSection, SourcesSection
-from .model import (
+from crawler.config._sections import ImagesSection, SourcesSection
+from crawler.config.model import (
     DEFAULT_SCHEDULE,
     HTTP_KEYS,
     REDIS_PREFIX,

@@ -9,10 +9,9 @@ from pathlib import Path
 from typing import Any
 
 from archive import ConfigError
-
-from ._env import expand
-from ._validator import Validator
-from .model import DEFAULT_NAME, ENV_VAR, Config
+from crawler.config._env import expand
+from crawler.config._validator import Validator
+from crawler.config.model import DEFAULT_NAME, ENV_VAR, Config
 
 
 def find_config(explicit: str | os.PathLike[str] | None = None) -> Path:

@@ -10,9 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from archive import ConfigError, Preset, get_preset
-
-from ..backfill.config import BackfillConfig
-from ..schedule import Schedule
+from crawler.backfill.config import BackfillConfig
+from crawler.schedule import Schedule
 
 DEFAULT_NAME = "feedvault.toml"
 ENV_VAR = "FEEDVAULT_CONFIG"

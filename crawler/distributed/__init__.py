@@ -3,6 +3,6 @@
 Nothing here imports Redis at import time, so single-machine installs never need it.
 """
 
-from .keys import Keys
+from crawler.distributed.keys import Keys
 
 __all__ = ["Keys"]

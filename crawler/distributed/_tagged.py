@@ -19,11 +19,11 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
-from ..config import SourceConfig
-from ..extract import Extracted
-from ..extract.metadata import PageMeta
-from ..items import ArticleItem
-from ._typed import build
+from crawler.config import SourceConfig
+from crawler.distributed._typed import build
+from crawler.extract import Extracted
+from crawler.extract.metadata import PageMeta
+from crawler.items import ArticleItem
 
 DATACLASSES: dict[str, type] = {cls.__name__: cls for cls in (ArticleItem, Extracted, PageMeta)}
 SOURCE = "$source"

@@ -8,9 +8,8 @@ from __future__ import annotations
 from typing import Any
 
 from archive import ConfigError, QueueError
-
-from ..config import config_from_settings
-from .roles import DEFAULT_IDLE_CLOSE, ENQUEUE, WORKER, IdleClose, SkipStart, role_of
+from crawler.config import config_from_settings
+from crawler.distributed.roles import DEFAULT_IDLE_CLOSE, ENQUEUE, WORKER, IdleClose, SkipStart, role_of
 
 SERIALIZER_REFUSED = ("[scrapy] SCHEDULER_SERIALIZER: the distributed queue always holds "
                       "feedvault's JSON, never pickles (see the README's distributed mode); "
@@ -22,11 +21,10 @@ class DistributedAddon:
         if config_from_settings(settings).distributed is None:
             return
         try:
+            from crawler.distributed.scheduler import LeasedScheduler
+            from crawler.distributed.stats import StreamStats
             from pipelines.store import StorePipeline
             from pipelines.stream import StreamPipeline
-
-            from .scheduler import LeasedScheduler
-            from .stats import StreamStats
         except ImportError as exc:
             raise QueueError(f"[distributed] needs Redis support ({exc}): "
                              "pip install 'feedvault[distributed]'") from exc

@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
-from ..items import ArticleItem
-from ..report import STATUSES
-from . import _tagged
-from ._typed import MAX_ENTRY, MAX_STRING, build
+from crawler.distributed import _tagged
+from crawler.distributed._typed import MAX_ENTRY, MAX_STRING, build
+from crawler.items import ArticleItem
+from crawler.report import STATUSES
 
 ARTICLE = "article"
 EVENTS = ("count", "problem", "broken")

@@ -15,10 +15,9 @@ from urllib.parse import urlsplit
 
 import nh3
 
+from crawler.config import Config, SourceConfig
+from crawler.items import ArticleItem
 from pipelines._sanitize import allowlist
-
-from ..config import Config, SourceConfig
-from ..items import ArticleItem
 
 logger = logging.getLogger(__name__)
 

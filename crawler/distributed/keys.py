@@ -6,8 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from archive import QueueError
-
-from ..config import DistributedConfig
+from crawler.config import DistributedConfig
 
 GROUP = "writer"  # the consumer group of the article stream
 

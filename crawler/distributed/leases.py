@@ -13,7 +13,7 @@ import math
 from collections.abc import Iterable
 from typing import Any
 
-from .keys import Keys
+from crawler.distributed.keys import Keys
 
 # KEYS: queue, leases; ARGV: lease prefix ("<worker> <n>"). Returns {lease, request} or nil.
 _TAKE = """

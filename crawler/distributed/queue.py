@@ -21,9 +21,9 @@ from scrapy import Request, Spider
 from scrapy.utils.request import request_from_dict
 from scrapy_redis.queue import PriorityQueue
 
-from ..config import SourceConfig
-from . import _tagged
-from ._typed import MAX_ENTRY
+from crawler.config import SourceConfig
+from crawler.distributed import _tagged
+from crawler.distributed._typed import MAX_ENTRY
 
 # The Request classes an entry may name in `_class` (Scrapy imports it by path).
 REQUEST_CLASSES = frozenset({

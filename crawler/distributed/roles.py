@@ -18,8 +18,8 @@ from scrapy.exceptions import DontCloseSpider
 from scrapy.utils.defer import deferred_from_coro
 from twisted.internet.task import LoopingCall
 
-from ..config import config_from_settings
-from .outage import OutageLog, outage_errors
+from crawler.config import config_from_settings
+from crawler.distributed.outage import OutageLog, outage_errors
 
 logger = logging.getLogger(__name__)
 

@@ -10,10 +10,9 @@ from contextlib import contextmanager
 from typing import Any
 
 from archive import HIDDEN, ArchiveLock, ConfigError, QueueError
-
-from ..config import Config, DistributedConfig
-from .keys import Keys, connect
-from .outage import outage_errors
+from crawler.config import Config, DistributedConfig
+from crawler.distributed.keys import Keys, connect
+from crawler.distributed.outage import outage_errors
 
 
 def distributed(config: Config, command: str) -> DistributedConfig:
@@ -28,9 +27,9 @@ def run_role(config: Config, role: str, *, sources: Sequence[str] = (), idle: fl
     """A Scrapy crawl in the given role (roles.py); blocks until it closes; returns its stats."""
     from scrapy.crawler import CrawlerProcess
 
-    from ..run import crawl_settings
-    from ..spiders.feeds import FeedSpider
-    from .addon import SERIALIZER_REFUSED
+    from crawler.distributed.addon import SERIALIZER_REFUSED
+    from crawler.run import crawl_settings
+    from crawler.spiders.feeds import FeedSpider
 
     if "SCHEDULER_SERIALIZER" in config.scrapy:  # the add-on refuses it too, less politely
         raise ConfigError(f"{config.file}: {SERIALIZER_REFUSED}")
@@ -62,10 +61,9 @@ def _stop_on_signals() -> Iterator[list[bool]]:
 
 def run_writer(config: Config, *, idle: float = 0, wait: bool = False) -> Any:
     """Hold the archive lock and write the stream into the archive; returns the Tally."""
+    from crawler.distributed.intake import Intake
+    from crawler.distributed.writer import Tally, Writer
     from pipelines.store import StorePipeline
-
-    from .intake import Intake
-    from .writer import Tally, Writer
 
     settings = distributed(config, "writer")
     client = connect(settings)

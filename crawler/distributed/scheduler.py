@@ -20,12 +20,12 @@ from scrapy_redis.dupefilter import RFPDupeFilter
 from scrapy_redis.scheduler import Scheduler
 from twisted.internet.task import LoopingCall
 
-from ..config import SourceConfig, config_from_settings
-from .keys import Keys, connect
-from .leases import Leases
-from .outage import OutageLog, describe, outage_errors, redis_unreachable
-from .queue import JsonPriorityQueue, RequestCodec
-from .roles import ENQUEUE, role_of
+from crawler.config import SourceConfig, config_from_settings
+from crawler.distributed.keys import Keys, connect
+from crawler.distributed.leases import Leases
+from crawler.distributed.outage import OutageLog, describe, outage_errors, redis_unreachable
+from crawler.distributed.queue import JsonPriorityQueue, RequestCodec
+from crawler.distributed.roles import ENQUEUE, role_of
 
 logger = logging.getLogger(__name__)
 

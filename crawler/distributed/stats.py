@@ -8,11 +8,11 @@ from typing import Any
 
 from scrapy.statscollectors import MemoryStatsCollector
 
-from ..config import config_from_settings
-from ..report import STATUSES
-from .codec import event_entry
-from .keys import Keys, connect
-from .outage import OutageLog, outage_errors
+from crawler.config import config_from_settings
+from crawler.distributed.codec import event_entry
+from crawler.distributed.keys import Keys, connect
+from crawler.distributed.outage import OutageLog, outage_errors
+from crawler.report import STATUSES
 
 logger = logging.getLogger(__name__)
 

@@ -23,12 +23,11 @@ from typing import Any
 from scrapy.exceptions import DropItem
 
 from archive import ArchiveError
+from crawler.distributed.codec import ARTICLE, decode
+from crawler.distributed.intake import Intake
+from crawler.distributed.keys import GROUP, Keys
+from crawler.report import problem
 from pipelines.store import StorePipeline
-
-from ..report import problem
-from .codec import ARTICLE, decode
-from .intake import Intake
-from .keys import GROUP, Keys
 
 logger = logging.getLogger(__name__)
 

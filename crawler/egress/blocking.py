@@ -12,7 +12,7 @@ import urllib.request
 from typing import Any
 from urllib.parse import urljoin
 
-from .policy import EgressPolicy, EgressRefused
+from crawler.egress.policy import EgressPolicy, EgressRefused
 
 TIMEOUT = 30
 _DEFAULT: Any = socket._GLOBAL_DEFAULT_TIMEOUT  # type: ignore[attr-defined]  # http.client: none given

@@ -10,10 +10,10 @@ from scrapy.exceptions import CannotResolveHostError, IgnoreRequest
 from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet.error import DNSLookupError
 
-from ..config import config_from_settings
-from .addresses import literal_address
-from .policy import EgressPolicy, host_of
-from .resolver import EgressResolver, _Collect
+from crawler.config import config_from_settings
+from crawler.egress.addresses import literal_address
+from crawler.egress.policy import EgressPolicy, host_of
+from crawler.egress.resolver import EgressResolver, _Collect
 
 logger = logging.getLogger(__name__)
 

@@ -10,11 +10,10 @@ from urllib.parse import unquote, urlsplit
 from urllib.request import getproxies
 
 from archive.errors import ExtractError
-
-from .addresses import Address, Network, in_networks, literal_address, non_public
+from crawler.egress.addresses import Address, Network, in_networks, literal_address, non_public
 
 if TYPE_CHECKING:
-    from ..config import Config, SourceConfig
+    from crawler.config import Config, SourceConfig
 
 WEB_SCHEMES = ("http", "https")
 

@@ -23,8 +23,8 @@ from twisted.internet.error import DNSLookupError
 from twisted.internet.interfaces import IAddress, IHostnameResolver, IResolutionReceiver
 from zope.interface import implementer
 
-from ..config import config_from_settings
-from .policy import EgressPolicy
+from crawler.config import config_from_settings
+from crawler.egress.policy import EgressPolicy
 
 logger = logging.getLogger(__name__)
 

@@ -1,8 +1,8 @@
 """Article extraction from web pages (no Scrapy here: `feedvault extract` reuses it as is)."""
 
-from .article import MAX_PAGES, Extracted, extract_article, extract_pages, join
-from .metadata import PageMeta, read_metadata
-from .rules import Rules, compile_selector
+from crawler.extract.article import MAX_PAGES, Extracted, extract_article, extract_pages, join
+from crawler.extract.metadata import PageMeta, read_metadata
+from crawler.extract.rules import Rules, compile_selector
 
 __all__ = [
     "MAX_PAGES",

@@ -9,8 +9,7 @@ from lxml import html as lxml_html
 from lxml.html import HtmlElement
 
 from archive.errors import ExtractError
-
-from ..nesting import bound_depth
+from crawler.nesting import bound_depth
 
 __all__ = ["BLOCKS", "INLINE", "HtmlElement", "parse_html"]
 

@@ -12,12 +12,11 @@ from lxml import etree
 from lxml import html as lxml_html
 
 from archive.errors import ExtractError
-
-from ._dom import HtmlElement, block_text, parse_html, tag_of
-from .auto import find_content
-from .clean import clean_content
-from .metadata import PageMeta, read_metadata
-from .rules import Rules
+from crawler.extract._dom import HtmlElement, block_text, parse_html, tag_of
+from crawler.extract.auto import find_content
+from crawler.extract.clean import clean_content
+from crawler.extract.metadata import PageMeta, read_metadata
+from crawler.extract.rules import Rules
 
 _LAZY = ("data-src", "data-original", "data-lazy-src", "data-url", "data-hi-res-src",
          "data-lazy", "data-echo")

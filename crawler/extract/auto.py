@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
-from ._dom import BLOCKS, INLINE, HtmlElement, tag_of
-from .prune import class_weight, prune_page
+from crawler.extract._dom import BLOCKS, INLINE, HtmlElement, tag_of
+from crawler.extract.prune import class_weight, prune_page
 
 _COMMAS = re.compile(r"[,，、。；;]")
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af\uff00-\uffef]")

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 
-from ._dom import HtmlElement, tag_of
-from .auto import link_density, measure
-from .prune import MOST, class_weight
+from crawler.extract._dom import HtmlElement, tag_of
+from crawler.extract.auto import link_density, measure
+from crawler.extract.prune import MOST, class_weight
 
 _CAPTION = re.compile(r"caption|credit", re.I)
 REPEAT_TEXT = 100  # characters: shorter blocks (credits, "Advertisement") may recur

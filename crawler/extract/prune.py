@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from ._dom import HtmlElement
+from crawler.extract._dom import HtmlElement
 
 _ALWAYS = ("script", "style", "noscript", "template", "iframe", "object", "embed", "nav",
            "svg", "button", "input", "select", "textarea", "link", "meta", "canvas", "dialog",

@@ -9,7 +9,7 @@ from cssselect import SelectorError
 from lxml import etree
 from lxml.cssselect import CSSSelector
 
-from ._dom import HtmlElement
+from crawler.extract._dom import HtmlElement
 
 XPATH_PREFIX = "xpath:"
 Selector = Callable[[HtmlElement], list]

@@ -13,11 +13,11 @@ from scrapy import Request, signals
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 
-from ..config import config_from_settings
-from ..freshness import cache_expiry, feed_hints, retry_after
-from ..health import HostDown
-from ..report import count, mark
-from ..state import HttpState, Poll, Validators
+from crawler.config import config_from_settings
+from crawler.freshness import cache_expiry, feed_hints, retry_after
+from crawler.health import HostDown
+from crawler.report import count, mark
+from crawler.state import HttpState, Poll, Validators
 
 logger = logging.getLogger(__name__)
 

@@ -17,11 +17,10 @@ from scrapy.utils.httpobj import urlparse_cached
 from twisted.internet.defer import Deferred
 
 from archive import HIDDEN, LedgerError
-
-from ..config import config_from_settings
-from ..health import DNS, TIMEOUT, HostDown, network_failure, report_unreachable
-from ..state import FILE_NAME, HttpState
-from .deadline import Deadline, passed
+from crawler.config import config_from_settings
+from crawler.health import DNS, TIMEOUT, HostDown, network_failure, report_unreachable
+from crawler.middlewares.deadline import Deadline, passed
+from crawler.state import FILE_NAME, HttpState
 
 logger = logging.getLogger(__name__)
 

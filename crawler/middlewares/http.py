@@ -9,8 +9,8 @@ from scrapy import Request
 from scrapy.http.request import VerboseCookie
 from scrapy.utils.httpobj import urlparse_cached
 
-from ..config import HttpConfig, config_from_settings
-from ..egress.policy import host_of, source_urls
+from crawler.config import HttpConfig, config_from_settings
+from crawler.egress.policy import host_of, source_urls
 
 
 class SourceHttpMiddleware:

@@ -7,7 +7,7 @@ from typing import Any
 
 from scrapy import Request
 
-from ..config import config_from_settings
+from crawler.config import config_from_settings
 
 
 class SourcePolicyMiddleware:

@@ -15,20 +15,19 @@ from twisted.python.failure import Failure
 from archive import HIDDEN
 from archive.errors import ExtractError
 from archive.ledger import Ledger
+from crawler.backfill.config import BackfillConfig
+from crawler.backfill.discover import Found, feed_next, read_listing, read_sitemap
+from crawler.backfill.progress import Tally
+from crawler.backfill.state import BackfillState, state_path
+from crawler.backfill.window import Window, parse_bound
+from crawler.config import Config, config_from_settings
+from crawler.egress.middleware import RequestRefused
+from crawler.feeds import parse_feed, too_many
+from crawler.fulltext import FullText
+from crawler.items import ArticleItem
+from crawler.report import failed_url, mark, problem
+from crawler.spiders._articles import ArticleSteps
 from pipelines.normalize import canonical_link
-
-from ..backfill.config import BackfillConfig
-from ..backfill.discover import Found, feed_next, read_listing, read_sitemap
-from ..backfill.progress import Tally
-from ..backfill.state import BackfillState, state_path
-from ..backfill.window import Window, parse_bound
-from ..config import Config, config_from_settings
-from ..egress.middleware import RequestRefused
-from ..feeds import parse_feed, too_many
-from ..fulltext import FullText
-from ..items import ArticleItem
-from ..report import failed_url, mark, problem
-from ._articles import ArticleSteps
 
 PAGE_PRIORITY, ARTICLE_PRIORITY = 0, 1  # articles first: the listing runs ahead by a page
 

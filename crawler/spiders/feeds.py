@@ -10,14 +10,14 @@ from scrapy import signals
 from scrapy.http import Response
 from twisted.python.failure import Failure
 
-from ..config import Config, SourceConfig, config_from_settings
-from ..feeds import Entry, parse_feed, too_many
-from ..fulltext import FullText
-from ..health import host_down
-from ..items import ArticleItem
-from ..middlewares.conditional import NotModified
-from ..middlewares.deadline import Deadline
-from ..report import count, failed_url, left, mark, problem
+from crawler.config import Config, SourceConfig, config_from_settings
+from crawler.feeds import Entry, parse_feed, too_many
+from crawler.fulltext import FullText
+from crawler.health import host_down
+from crawler.items import ArticleItem
+from crawler.middlewares.conditional import NotModified
+from crawler.middlewares.deadline import Deadline
+from crawler.report import count, failed_url, left, mark, problem
 
 
 class FeedSpider(scrapy.Spider):
