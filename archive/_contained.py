@@ -17,7 +17,7 @@ import stat
 from collections.abc import Sequence
 from pathlib import Path
 
-from archive._atomic import atomic_write_at
+from archive.atomic import atomic_write_at
 from archive.errors import ArchiveLinkError
 
 _FOLDER = os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC

@@ -6,8 +6,8 @@ import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
-from archive._busy import immediate, retry_busy
 from archive.errors import LedgerError
+from archive.transactions import immediate, retry_busy
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS articles (

@@ -12,11 +12,11 @@ from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 from typing import Any, Literal
 
-from archive._atomic import sweep
 from archive._contained import check_folder, existing, read_bytes, write_bytes
 from archive._hidden import ensure_hidden
 from archive._protect import normalize
 from archive._urls import safe_url
+from archive.atomic import sweep
 from archive.body import to_markdown
 from archive.document import Article, content_hash
 from archive.errors import ArchiveError, DocumentError

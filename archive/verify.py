@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from archive._atomic import sweep
+from archive.atomic import sweep
 from archive.document import Article, content_hash
 from archive.errors import DocumentError
 from archive.identity import identity_of

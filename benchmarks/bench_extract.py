@@ -2,7 +2,7 @@
 
 Method (corpora/README.md): bag of tokens, every CJK character one token, other text
 lower-cased and split on non-word characters; precision, recall and F1 per page,
-macro-averaged over the pages of a set. Pages are decoded with crawler.encoding.
+macro-averaged over the pages of a set. Pages are decoded with crawler.feeds.encoding.
 
     PYTHONPATH=. python benchmarks/bench_extract.py [--extractor feedvault|trafilatura|
         readability|wholepage] [--set readability] [--worst 5] [--repeat 3]
@@ -22,8 +22,8 @@ from pathlib import Path
 
 from lxml import html as lxml_html
 
-from crawler.encoding import decode
 from crawler.extract import extract_article
+from crawler.feeds.encoding import decode
 
 PAGES = Path(__file__).resolve().parents[2] / "shared" / "corpora" / "pages"
 READABILITY_BASE = "http://fakehost/test/page.html"

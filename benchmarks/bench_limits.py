@@ -17,7 +17,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from crawler.extract import extract_article  # noqa: E402
-from crawler.feeds import parse_feed  # noqa: E402
+from crawler.feeds.parse import parse_feed  # noqa: E402
 from pipelines._body import BodyCleaner  # noqa: E402
 from tests.conftest import rss_feed, rss_item  # noqa: E402
 

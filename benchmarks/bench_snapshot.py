@@ -108,9 +108,8 @@ def change_one_percent(root: Path, paths: dict[int, str], round_: int) -> None:
 
 def child(op: str, root: str, *args: str) -> None:
     """Run one feedvault operation in this (fresh) process and print its figures as JSON."""
-    from archive.diff import diff_archive
-    from archive.diff_text import render_text
-    from archive.snapshots import Snapshots
+    from archive.diff import diff_archive, render_text
+    from archive.snapshots.store import Snapshots
 
     start = time.perf_counter()
     if op == "snapshot":

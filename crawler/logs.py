@@ -29,7 +29,7 @@ class QuietNetworkErrors(logging.Filter):
 def _network(exc: BaseException) -> bool:
     from scrapy.exceptions import IgnoreRequest  # only a crawl logs these: keep the CLI light
 
-    from crawler.health import network_failure
+    from crawler.health.failures import network_failure
 
     return isinstance(exc, IgnoreRequest) or network_failure(exc) is not None
 

@@ -8,7 +8,7 @@ from crawler import __version__
 from crawler.distributed.addon import DistributedAddon
 from crawler.egress.middleware import ConnectRefusalMiddleware, EgressMiddleware
 from crawler.egress.resolver import EgressResolver
-from crawler.handlers import BoundedDataHandler, BoundedFileHandler
+from crawler.limits.handlers import BoundedDataHandler, BoundedFileHandler
 from crawler.middlewares import (
     BackoffRetryMiddleware,
     ConditionalMiddleware,
@@ -17,7 +17,7 @@ from crawler.middlewares import (
     SourceHttpMiddleware,
     SourcePolicyMiddleware,
 )
-from crawler.throttle import ConditionalAutoThrottle
+from crawler.schedule.throttle import ConditionalAutoThrottle
 from pipelines import CleanPipeline, ImageDownloadPipeline, NormalizePipeline, StorePipeline
 
 BOT_NAME = "feedvault"

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 from lxml import etree
 
-from crawler.nesting import MAX_DEPTH, bound_depth
+from crawler.limits.nesting import MAX_DEPTH, bound_depth
 from pipelines._furniture import Furniture, remove
 from pipelines._images import ImageRewriter, Proxy
 from pipelines._links import rewrite_links

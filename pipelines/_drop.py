@@ -6,7 +6,7 @@ from typing import Any
 
 from scrapy.exceptions import DropItem
 
-from crawler.report import count, failed_url
+from crawler.outcome.report import count, failed_url
 
 
 def drop(stats: Any, source: str, reason: str, url: str | None = None) -> DropItem:

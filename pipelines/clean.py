@@ -8,7 +8,7 @@ from typing import Any
 from crawler.config import Config, config_from_settings
 from crawler.egress import EgressPolicy
 from crawler.items import ArticleItem
-from crawler.report import problem
+from crawler.outcome.report import problem
 from pipelines._body import BodyCleaner
 from pipelines._furniture import Furniture
 from pipelines._images import ImageFindings, Proxy

@@ -25,7 +25,7 @@ from twisted.python.failure import Failure
 
 from crawler.config import config_from_settings
 from crawler.items import ArticleItem
-from crawler.report import problem
+from crawler.outcome.report import problem
 from pipelines._image_index import ImageIndex
 from pipelines._image_store import ImageStore
 from pipelines._localize import localize

@@ -7,7 +7,7 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 from crawler.config import SourceConfig, config_from_settings
-from crawler.feeds import clean_text, html_to_text
+from crawler.feeds.parse import clean_text, html_to_text
 from crawler.items import ArticleItem
 from pipelines._drop import drop
 

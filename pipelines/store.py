@@ -12,7 +12,7 @@ from scrapy.utils.defer import deferred_from_coro
 from archive import HIDDEN, Archive, ArchiveError, ArchiveLock, Article
 from crawler.config import Config, SourceConfig, config_from_settings
 from crawler.items import ArticleItem
-from crawler.report import count, mark
+from crawler.outcome.report import count, mark
 from pipelines._drop import drop
 
 logger = logging.getLogger(__name__)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from crawler.feeds import parse_feed
+from crawler.feeds.parse import parse_feed
 from tests.conftest import CORPORA, LocalSite, archive_files, corpus, feedvault, write_config
 
 FOLDERS = ("feeds/feedparser/illformed", "feeds/netnewswire")

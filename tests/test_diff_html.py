@@ -11,8 +11,7 @@ from pathlib import Path
 import pytest
 
 from archive import Archive, Article
-from archive.diff import diff_archive
-from archive.diff_html import render_html
+from archive.diff import diff_archive, render_html
 from archive.snapshots import Snapshots
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from archive.errors import ExtractError
-from crawler.encoding import decode
-from crawler.feeds import parse_feed
+from crawler.feeds.encoding import decode
+from crawler.feeds.parse import parse_feed
 from tests.conftest import LocalSite, archive_files, corpus, feedvault, write_config
 
 # 《》 and 「」 punctuation plus characters outside GB2312 (镕, 喆) that real "gb2312" pages use

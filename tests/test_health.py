@@ -9,7 +9,7 @@ from pathlib import Path
 import frontmatter
 import pytest
 
-from crawler.health import network_failure
+from crawler.health.failures import network_failure
 from tests.blackhole import BlackHole
 from tests.conftest import LocalSite, archive_files, feedvault, rss_feed, write_config
 
@@ -64,7 +64,7 @@ def test_a_dead_feed_host_fails_the_feed_in_one_line(site: LocalSite, tmp_path: 
     lines = [line for line in result.stderr.splitlines() if "feeds.example.invalid" in line]
     assert len(lines) == 1, result.stderr
     assert "unreachable (DNS lookup failed)" in lines[0]
-    from crawler.state import HttpState
+    from crawler.schedule.http_state import HttpState
 
     with HttpState(tmp_path / "posts") as state:  # a poll all the same: not due at once again
         assert state.poll("gone").last_polled is not None
@@ -124,7 +124,7 @@ def test_a_black_hole_host_costs_one_timeout_not_one_per_page(
 
 def test_a_host_that_answers_again_is_up(site: LocalSite, tmp_path: Path) -> None:
     # The feed's own host, remembered as down, answers: its pages are fetched as usual.
-    from crawler.state import HttpState
+    from crawler.schedule.http_state import HttpState
 
     page = "<html><body><article><p>" + "Full text. " * 80 + "</p></article></body></html>"
     links = [site.write(f"a/{n}.html", page) for n in range(3)]

@@ -16,8 +16,8 @@ import pytest
 from archive import ConfigError
 from crawler.config import load_config
 from crawler.extract import extract_article
-from crawler.feeds import parse_feed
-from crawler.nesting import bound_depth
+from crawler.feeds.parse import parse_feed
+from crawler.limits.nesting import bound_depth
 from pipelines._body import BodyCleaner
 from tests._history import article_page, listing_page, sitemap, sitemap_index
 from tests.conftest import REPO, LocalSite, archive_files, feedvault, rss_feed, rss_item, write_config
@@ -238,8 +238,8 @@ def test_data_urls_are_held_to_download_maxsize() -> None:
     from scrapy import Request
     from scrapy.utils.test import get_crawler
 
-    from crawler.bounded import TooLarge
-    from crawler.handlers import BoundedDataHandler
+    from crawler.limits.files import TooLarge
+    from crawler.limits.handlers import BoundedDataHandler
 
     handler = BoundedDataHandler(get_crawler(settings_dict={"DOWNLOAD_MAXSIZE": 100}))
     small = asyncio.run(handler.download_request(Request("data:text/plain,hello")))
@@ -252,7 +252,7 @@ def test_data_urls_are_held_to_download_maxsize() -> None:
 HOSTILE = """
 import sys
 sys.path.insert(0, {repo!r})
-from crawler.feeds import parse_feed
+from crawler.feeds.parse import parse_feed
 from pipelines._body import BodyCleaner
 cleaner = BodyCleaner()
 for body in ("<base " * 200_000, "<a " * 200_000, "<div " * 200_000):

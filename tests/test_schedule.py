@@ -10,8 +10,8 @@ import pytest
 
 from archive import ConfigError
 from crawler.config import parse_config
-from crawler.freshness import MAX_POSTPONE, cache_expiry, feed_hints, retry_after
-from crawler.schedule import Schedule, next_poll, parse_duration
+from crawler.schedule.freshness import MAX_POSTPONE, cache_expiry, feed_hints, retry_after
+from crawler.schedule.rules import Schedule, next_poll, parse_duration
 
 NOW = datetime(2024, 3, 4, 10, 30, tzinfo=UTC)  # a Monday
 

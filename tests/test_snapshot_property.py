@@ -10,10 +10,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from archive import Article
-from archive._text import side, word_diff
 from archive.diff import diff_archive
 from archive.presets import HEXO
 from archive.snapshots import Snapshots
+from archive.text import side, word_diff
 
 WORDS = st.sampled_from(["alpha", "beta", "gamma", "新闻", "天气", "{{ tag }}", "a&b", "x: y", "—"])
 TEXT = st.lists(WORDS, min_size=1, max_size=6).map(" ".join)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from crawler.feeds import parse_feed
+from crawler.feeds.parse import parse_feed
 from tests.conftest import CORPORA, REPO, LocalSite, archive_files, feedvault, report_scenario, write_config
 
 ATTACKS = sorted((CORPORA / "feeds" / "xml-attacks").glob("*.xml"))
@@ -17,7 +17,7 @@ ATTACKS = sorted((CORPORA / "feeds" / "xml-attacks").glob("*.xml"))
 MEASURE = """
 import json, resource, sys
 sys.path.insert(0, {repo!r})
-from crawler.feeds import parse_feed
+from crawler.feeds.parse import parse_feed
 before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 feed = parse_feed(open(sys.argv[1], "rb").read(), "http://127.0.0.1/feed.xml")
 after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss

@@ -14,10 +14,10 @@ from dateutil import parser as dateparser
 from lxml import html as lxml_html
 
 from crawler.backfill.window import aware
-from crawler.encoding import decode
 from crawler.extract.rules import compile_selector
-from crawler.feeds import defuse
-from crawler.nesting import bound_depth
+from crawler.feeds.encoding import decode
+from crawler.feeds.parse import defuse
+from crawler.limits.nesting import bound_depth
 
 logger = logging.getLogger(__name__)
 

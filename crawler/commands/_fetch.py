@@ -8,9 +8,9 @@ from urllib.request import url2pathname
 
 from archive.errors import ExtractError
 from crawler import __version__
-from crawler.bounded import TooLarge, read_file
 from crawler.egress import EgressPolicy, EgressRefused
 from crawler.egress.blocking import open_url
+from crawler.limits.files import TooLarge, read_file
 
 USER_AGENT = f"feedvault/{__version__} (feed archiver; +https://pypi.org/project/feedvault/)"
 TIMEOUT = 30

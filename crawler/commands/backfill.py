@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from archive import HIDDEN, Archive, ArchiveLock, ConfigError
 from crawler.commands.exit import EXIT_FAILED, EXIT_OK
 from crawler.config import Config
-from crawler.report import format_summary, summarize
+from crawler.outcome.report import format_summary, summarize
 
 if TYPE_CHECKING:  # imported when the command runs: every other command starts faster
     from crawler.backfill.progress import Tally

@@ -9,13 +9,13 @@ from pathlib import Path
 from typing import Any
 
 from archive import HIDDEN, Archive, ArchiveLock
-from crawler import jsonreport
 from crawler.commands.exit import EXIT_FAILED, EXIT_OK
 from crawler.config import Config
-from crawler.due import plan
-from crawler.report import DEADLINE, format_summary, summarize
-from crawler.schedule import parse_duration
-from crawler.state import HttpState
+from crawler.outcome import json_report
+from crawler.outcome.report import DEADLINE, format_summary, summarize
+from crawler.schedule.due import plan
+from crawler.schedule.http_state import HttpState
+from crawler.schedule.rules import parse_duration
 
 
 def register(commands: Any, common: argparse.ArgumentParser) -> None:
@@ -60,7 +60,7 @@ def run(args: argparse.Namespace, config: Config) -> int:
     started = datetime.now(UTC)
     selected = config.select(args.source)
     if args.report:
-        jsonreport.check_writable(args.report)
+        json_report.check_writable(args.report)
     if config.distributed is not None:  # issue 9: the workers crawl, the writer archives
         return _enqueue(config, [s.name for s in selected], args.verbose)
     # Lock first: opening an Archive sweeps temporary files, which may be another crawl's.
@@ -90,7 +90,7 @@ def run(args: argparse.Namespace, config: Config) -> int:
         print(f"feedvault: crawl stopped: {deadline}; {left} URLs of {len(cut)} sources "
               f"({', '.join(cut)}) are left for the next crawl", file=sys.stderr)
     if args.report:
-        jsonreport.write(args.report, jsonreport.build(
+        json_report.write(args.report, json_report.build(
             summaries, started=started, finished=datetime.now(UTC),
             archive=config.archive_path, exit_status=status, stopped=deadline or stopped))
     if args.snapshot:

@@ -38,10 +38,7 @@ def register(commands: Any, common: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace, config: Config) -> int:
     # imported here, not above: every other command starts faster
-    from archive.diff import DEFAULT_IGNORED, diff_archive
-    from archive.diff_html import render_html
-    from archive.diff_json import render_json
-    from archive.diff_text import render_stat, render_text
+    from archive.diff import DEFAULT_IGNORED, diff_archive, render_html, render_json, render_stat, render_text
 
     ignored = frozenset(args.ignore_field) | (frozenset() if args.all_fields else DEFAULT_IGNORED)
     try:

@@ -17,8 +17,8 @@ from crawler.config import Config, SourceConfig, load_config
 from crawler.egress import EgressPolicy, EgressRefused
 from crawler.extract import Extracted, extract_pages
 from crawler.extract._dom import block_text, parse_html
+from crawler.fulltext.pages import read_page, rules_for
 from crawler.items import ArticleItem
-from crawler.pages import read_page, rules_for
 
 DEFAULT_BASE = "http://localhost/"
 
@@ -109,7 +109,7 @@ def _one(arg: str, base: str | None, source: SourceConfig, clean: Cleaner, confi
     url = final or base or Path(arg).resolve().as_uri()
     rules = rules_for(source)
     if final:  # a URL: follow next_page links the way a crawl does
-        from crawler.encoding import decode
+        from crawler.feeds.encoding import decode
 
         trusted = policy.trusting([arg])  # next pages on the typed URL's host
 

@@ -32,7 +32,7 @@ def _log(message: str) -> None:
 
 
 def run(args: argparse.Namespace, config: Config) -> int:
-    from crawler.scheduler import Scheduler
+    from crawler.schedule.foreground import Scheduler
 
     return Scheduler(config, args.source, log=_log, verbosity=args.verbose,
                      max_time=args.max_time).run()

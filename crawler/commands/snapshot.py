@@ -6,8 +6,7 @@ import argparse
 from typing import Any
 
 from archive import HIDDEN, ArchiveLock
-from archive.diff import diff_states, snapshot_state
-from archive.diff_text import render_stat
+from archive.diff import diff_states, render_stat, snapshot_state
 from archive.snapshots import Snapshot, Snapshots
 from crawler.commands.exit import EXIT_OK
 from crawler.config import Config

@@ -11,12 +11,12 @@ from archive import FeedvaultError
 from crawler.commands._fetch import fetch
 from crawler.commands.exit import EXIT_FAILED, EXIT_OK
 from crawler.config import Config, SourceConfig
-from crawler.drift import DriftHistory
 from crawler.egress import EgressPolicy, EgressRefused
-from crawler.encoding import decode
 from crawler.extract import Extracted, extract_pages
-from crawler.feeds import Entry, parse_feed
-from crawler.pages import page_problems, rules_for
+from crawler.feeds.encoding import decode
+from crawler.feeds.parse import Entry, parse_feed
+from crawler.fulltext.pages import page_problems, rules_for
+from crawler.outcome.drift import DriftHistory
 
 
 def register(commands: Any, common: argparse.ArgumentParser) -> None:

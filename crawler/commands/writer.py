@@ -7,7 +7,7 @@ from typing import Any
 
 from crawler.commands.exit import EXIT_FAILED, EXIT_OK
 from crawler.config import Config
-from crawler.report import format_summary, summarize
+from crawler.outcome.report import format_summary, summarize
 
 
 def register(commands: Any, common: argparse.ArgumentParser) -> None:

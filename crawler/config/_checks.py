@@ -10,7 +10,7 @@ from cssselect import GenericTranslator, SelectorError
 
 from archive import ConfigError
 from crawler.config.model import HOST_PATTERN
-from crawler.schedule import Schedule, check_cron, parse_duration
+from crawler.schedule.rules import Schedule, check_cron, parse_duration
 
 
 class Checks:

@@ -11,7 +11,7 @@ from typing import Any
 
 from archive import ConfigError, Preset, get_preset
 from crawler.backfill.config import BackfillConfig
-from crawler.schedule import Schedule
+from crawler.schedule.rules import Schedule
 
 DEFAULT_NAME = "feedvault.toml"
 ENV_VAR = "FEEDVAULT_CONFIG"

@@ -8,7 +8,7 @@ from typing import Any
 from crawler.distributed import _tagged
 from crawler.distributed._typed import MAX_ENTRY, MAX_STRING, build
 from crawler.items import ArticleItem
-from crawler.report import STATUSES
+from crawler.outcome.report import STATUSES
 
 ARTICLE = "article"
 EVENTS = ("count", "problem", "broken")

@@ -12,7 +12,7 @@ from crawler.config import config_from_settings
 from crawler.distributed.codec import event_entry
 from crawler.distributed.keys import Keys, connect
 from crawler.distributed.outage import OutageLog, outage_errors
-from crawler.report import STATUSES
+from crawler.outcome.report import STATUSES
 
 logger = logging.getLogger(__name__)
 
@@ -20,7 +20,7 @@ _REPORT_KEY = re.compile(r"^feedvault/(?P<source>[^/]+)/(?P<what>[a-z_]+)$")
 
 
 class StreamStats(MemoryStatsCollector):
-    """A worker's failures and problems (crawler.report) reach the writer's summary."""
+    """A worker's failures and problems (crawler.outcome.report) reach the writer's summary."""
 
     def __init__(self, crawler: Any) -> None:
         super().__init__(crawler)

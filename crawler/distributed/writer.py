@@ -26,7 +26,7 @@ from archive import ArchiveError
 from crawler.distributed.codec import ARTICLE, decode
 from crawler.distributed.intake import Intake
 from crawler.distributed.keys import GROUP, Keys
-from crawler.report import problem
+from crawler.outcome.report import problem
 from pipelines.store import StorePipeline
 
 logger = logging.getLogger(__name__)
@@ -36,7 +36,7 @@ REJECTED_FIELD_MAX = 1024 * 1024  # bytes of each of a rejected entry's fields k
 
 
 class Tally:
-    """Report counters with the part of Scrapy's stats API that crawler.report uses."""
+    """Report counters with the part of Scrapy's stats API that crawler.outcome.report uses."""
 
     def __init__(self) -> None:
         self.values: dict[str, Any] = {}

@@ -9,7 +9,7 @@ from lxml import html as lxml_html
 from lxml.html import HtmlElement
 
 from archive.errors import ExtractError
-from crawler.nesting import bound_depth
+from crawler.limits.nesting import bound_depth
 
 __all__ = ["BLOCKS", "INLINE", "HtmlElement", "parse_html"]
 

@@ -12,7 +12,7 @@ from urllib.parse import urljoin
 from lxml import etree
 
 from crawler.extract._dom import HtmlElement
-from crawler.feeds import clean_text, parse_date
+from crawler.feeds.parse import clean_text, parse_date
 
 _ARTICLE_TYPES = re.compile(r"Article|Posting|Report|Blog|NewsArticle|WebPage", re.I)
 _BYLINE = etree.XPath('//*[@rel="author" or @itemprop="author" or contains(@class, "byline")'

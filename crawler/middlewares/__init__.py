@@ -1,9 +1,9 @@
 """feedvault's downloader middlewares: conditional requests, backoff retries, source policy,
 HTTP settings, the crawl deadline and host health."""
 
+from crawler.health.middleware import HostHealthMiddleware
+from crawler.limits.deadline import Deadline, DeadlineMiddleware
 from crawler.middlewares.conditional import ConditionalMiddleware, NotModified
-from crawler.middlewares.deadline import Deadline, DeadlineMiddleware
-from crawler.middlewares.health import HostHealthMiddleware
 from crawler.middlewares.http import SourceHttpMiddleware
 from crawler.middlewares.retry import BackoffRetryMiddleware
 from crawler.middlewares.robots import SourcePolicyMiddleware

@@ -14,10 +14,10 @@ from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 
 from crawler.config import config_from_settings
-from crawler.freshness import cache_expiry, feed_hints, retry_after
-from crawler.health import HostDown
-from crawler.report import count, mark
-from crawler.state import HttpState, Poll, Validators
+from crawler.health.failures import HostDown
+from crawler.outcome.report import count, mark
+from crawler.schedule.freshness import cache_expiry, feed_hints, retry_after
+from crawler.schedule.http_state import HttpState, Poll, Validators
 
 logger = logging.getLogger(__name__)
 

@@ -13,7 +13,7 @@ from scrapy.settings import BaseSettings
 from scrapy.utils.asyncio import sleep
 from scrapy.utils.response import response_status_message
 
-from crawler.freshness import retry_after
+from crawler.schedule.freshness import retry_after
 
 
 class BackoffRetryMiddleware(RetryMiddleware):

@@ -12,9 +12,9 @@ import scrapy
 from scrapy.http import Response
 from twisted.python.failure import Failure
 
-from crawler.health import host_down, unreachable
+from crawler.health.failures import host_down, unreachable
 from crawler.items import ArticleItem
-from crawler.report import count, failed_url, mark, problem
+from crawler.outcome.report import count, failed_url, mark, problem
 
 
 class ArticleSteps:

@@ -22,10 +22,10 @@ from crawler.backfill.state import BackfillState, state_path
 from crawler.backfill.window import Window, parse_bound
 from crawler.config import Config, config_from_settings
 from crawler.egress.middleware import RequestRefused
-from crawler.feeds import parse_feed, too_many
-from crawler.fulltext import FullText
+from crawler.feeds.parse import parse_feed, too_many
+from crawler.fulltext.follow import FullText
 from crawler.items import ArticleItem
-from crawler.report import failed_url, mark, problem
+from crawler.outcome.report import failed_url, mark, problem
 from crawler.spiders._articles import ArticleSteps
 from pipelines.normalize import canonical_link
 

@@ -11,13 +11,13 @@ from scrapy.http import Response
 from twisted.python.failure import Failure
 
 from crawler.config import Config, SourceConfig, config_from_settings
-from crawler.feeds import Entry, parse_feed, too_many
-from crawler.fulltext import FullText
-from crawler.health import host_down
+from crawler.feeds.parse import Entry, parse_feed, too_many
+from crawler.fulltext.follow import FullText
+from crawler.health.failures import host_down
 from crawler.items import ArticleItem
+from crawler.limits.deadline import Deadline
 from crawler.middlewares.conditional import NotModified
-from crawler.middlewares.deadline import Deadline
-from crawler.report import count, failed_url, left, mark, problem
+from crawler.outcome.report import count, failed_url, left, mark, problem
 
 
 class FeedSpider(scrapy.Spider):

@@ -18,9 +18,9 @@ from twisted.internet.defer import Deferred
 
 from archive import HIDDEN, LedgerError
 from crawler.config import config_from_settings
-from crawler.health import DNS, TIMEOUT, HostDown, network_failure, report_unreachable
-from crawler.middlewares.deadline import Deadline, passed
-from crawler.state import FILE_NAME, HttpState
+from crawler.health.failures import DNS, TIMEOUT, HostDown, network_failure, report_unreachable
+from crawler.limits.deadline import Deadline, passed
+from crawler.schedule.http_state import FILE_NAME, HttpState
 
 logger = logging.getLogger(__name__)
 

@@ -17,8 +17,8 @@ from pathlib import Path
 from types import FrameType
 
 from crawler.config import Config
-from crawler.due import next_poll_of
-from crawler.state import HttpState
+from crawler.schedule.due import next_poll_of
+from crawler.schedule.http_state import HttpState
 
 logger = logging.getLogger(__name__)
 

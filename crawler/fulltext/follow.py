@@ -14,13 +14,13 @@ from twisted.python.failure import Failure
 
 from archive.errors import ExtractError
 from crawler.config import SourceConfig, config_from_settings
-from crawler.drift import DriftHistory
 from crawler.extract import MAX_PAGES, Extracted, join
-from crawler.health import host_down, unreachable
+from crawler.fulltext.pages import fill, page_problems, read_page, rules_for, wants_page
+from crawler.health.failures import host_down, unreachable
 from crawler.items import ArticleItem
-from crawler.middlewares.deadline import Deadline
-from crawler.pages import fill, page_problems, read_page, rules_for, wants_page
-from crawler.report import left, problem
+from crawler.limits.deadline import Deadline
+from crawler.outcome.drift import DriftHistory
+from crawler.outcome.report import left, problem
 
 logger = logging.getLogger(__name__)
 

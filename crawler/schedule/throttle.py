@@ -13,7 +13,7 @@ from scrapy.http import Response
 
 from archive import LedgerError
 from crawler.config import config_from_settings
-from crawler.state import HttpState
+from crawler.schedule.http_state import HttpState
 
 logger = logging.getLogger(__name__)
 

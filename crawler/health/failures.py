@@ -13,7 +13,7 @@ from scrapy.exceptions import (
 )
 from twisted.internet import error
 
-from crawler.report import problem
+from crawler.outcome.report import problem
 
 DNS = "DNS lookup failed"
 REFUSED = "connection refused"

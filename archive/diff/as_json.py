@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from archive._states import State
-from archive.diff import Diff
+from archive.diff.compare import Diff
+from archive.diff.states import State
 
 SCHEMA_VERSION = 1
 

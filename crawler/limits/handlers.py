@@ -14,7 +14,7 @@ from scrapy.responsetypes import responsetypes
 from scrapy.utils.asyncio import run_in_thread
 from w3lib.url import file_uri_to_path
 
-from crawler.bounded import TooLarge, read_file, too_large
+from crawler.limits.files import TooLarge, read_file, too_large
 
 if TYPE_CHECKING:
     from scrapy import Request

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from archive._text import Segment
-from archive.diff import STATUSES, ArticleChange, Diff
+from archive.diff.compare import STATUSES, ArticleChange, Diff
+from archive.text import Segment
 
 CONTEXT = 60  # characters of unchanged text kept on each side of a change
 _COLOURS = {"added": "32", "removed": "31", "moved": "36", "changed": "33",

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin
 
 if TYPE_CHECKING:
-    from crawler.feeds import ParsedFeed
+    from crawler.feeds.parse import ParsedFeed
 
 
 def looks_like_json(body: bytes, content_type: str) -> bool:
@@ -17,7 +17,7 @@ def looks_like_json(body: bytes, content_type: str) -> bool:
 
 
 def parse(body: bytes, url: str, max_items: int) -> ParsedFeed:
-    from crawler.feeds import Entry, ParsedFeed, clean_text, parse_date, text_to_html
+    from crawler.feeds.parse import Entry, ParsedFeed, clean_text, parse_date, text_to_html
 
     try:
         data = json.loads(body.decode("utf-8-sig"), strict=False)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
-from archive.diff import STATUSES, ArticleChange, Diff
-from archive.diff_text import summary_line
+from archive.diff.as_text import summary_line
+from archive.diff.compare import STATUSES, ArticleChange, Diff
 
 # Nothing outside this file may load: the page stays readable offline and as an attachment.
 _CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"

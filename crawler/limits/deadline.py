@@ -10,7 +10,7 @@ from typing import Any
 from scrapy import Request, signals
 from scrapy.exceptions import IgnoreRequest
 
-from crawler.report import DEADLINE
+from crawler.outcome.report import DEADLINE
 
 logger = logging.getLogger(__name__)
 

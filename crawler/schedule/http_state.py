@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from archive import HIDDEN, LedgerError
-from archive._busy import immediate, retry_busy
+from archive.transactions import immediate, retry_busy
 
 FILE_NAME = "http.sqlite"
 

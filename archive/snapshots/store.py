@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from archive._git import Git
 from archive.errors import DocumentError, SnapshotError
 from archive.presets import Preset, get_preset
+from archive.snapshots._git import Git
 from archive.store import HIDDEN
 
 log = logging.getLogger(__name__)

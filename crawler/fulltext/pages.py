@@ -5,11 +5,11 @@ from __future__ import annotations
 import re
 
 from crawler.config import SourceConfig
-from crawler.drift import DriftHistory
-from crawler.encoding import decode
 from crawler.extract import Extracted, Rules, extract_article
-from crawler.feeds import html_to_text
+from crawler.feeds.encoding import decode
+from crawler.feeds.parse import html_to_text
 from crawler.items import ArticleItem
+from crawler.outcome.drift import DriftHistory
 
 SUMMARY_CHARS = 500  # feed text shorter than this, with no full-content element, is a summary
 _TEASER_END = re.compile(

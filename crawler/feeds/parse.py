@@ -14,8 +14,8 @@ from dateutil import parser as dateparser
 from lxml import html as lxml_html
 
 from archive.errors import ExtractError
-from crawler import encoding, jsonfeed
-from crawler.nesting import bound_depth
+from crawler.feeds import encoding, jsonfeed
+from crawler.limits.nesting import bound_depth
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
 _SPACE = re.compile(r"\s+")

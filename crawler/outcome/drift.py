@@ -7,7 +7,7 @@ import logging
 import statistics
 from pathlib import Path
 
-from archive._atomic import atomic_write
+from archive.atomic import atomic_write
 
 logger = logging.getLogger(__name__)
 

@@ -7,12 +7,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from archive._states import NOW, State, changed_paths, read_both, resolve, snapshot_state
-from archive._text import Segment, html_to_text, squash_whitespace, word_diff
+from archive.diff.states import NOW, State, changed_paths, read_both, resolve, snapshot_state
 from archive.document import Article
 from archive.errors import DocumentError
 from archive.presets import Preset, get_preset
-from archive.snapshots import Snapshots
+from archive.snapshots.store import Snapshots
+from archive.text import Segment, html_to_text, squash_whitespace, word_diff
 
 STATUSES = ("added", "removed", "moved", "changed")
 DEFAULT_IGNORED = frozenset({"updated"})

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Literal
 
 from archive.errors import ArchiveError, SnapshotError
-from archive.snapshots import Snapshot, Snapshots
+from archive.snapshots.store import Snapshot, Snapshots
 from archive.store import HIDDEN
 
 Kind = Literal["snapshot", "archive", "directory"]

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from archive import FeedvaultError
-from crawler.report import SourceSummary
+from crawler.outcome.report import SourceSummary
 
 SCHEMA = "feedvault-crawl-report/1"
 

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from crawler.config import Config, SourceConfig
-from crawler.schedule import next_poll
-from crawler.state import HttpState
+from crawler.schedule.http_state import HttpState
+from crawler.schedule.rules import next_poll
 
 
 @dataclass(frozen=True)

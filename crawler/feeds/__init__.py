@@ -1,0 +1,1 @@
+"""Feed readers: bytes to text, then entries (RSS and Atom through feedparser, JSON Feed); no Scrapy."""

@@ -1,0 +1,1 @@
+"""Host health: which failures mean a host is down, and the middleware that stops asking it."""

@@ -1,0 +1,1 @@
+"""A crawl's outcome: per-source counters and summary, the JSON report, selector drift."""

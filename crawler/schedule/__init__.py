@@ -1,0 +1,1 @@
+"""When to crawl: schedules, due sources, site hints, HTTP state between crawls, pacing, the scheduler."""
