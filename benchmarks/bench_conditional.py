@@ -11,7 +11,7 @@ figures and the medians.
     PYTHONPATH=. python benchmarks/bench_conditional.py [--rounds 3] [--feeds 200] [--items 20]
                                                         [--check]
 
-Goals (issue 5): second crawl >= 10x faster, writes 0 files, >= 95% of its feed
+Goals: second crawl >= 10x faster, writes 0 files, >= 95% of its feed
 requests answered 304.
 """
 
@@ -136,7 +136,7 @@ def one_round(server: Server, feeds: int) -> tuple[float, float, int, float, flo
         folder = Path(tmp)
         lines = ['[archive]', 'path = "posts"', '']
         for n in range(feeds):
-            # the items carry whole articles: no article-page fetches (issue 4's teaser rule)
+            # the items carry whole articles: no article-page fetches (the teaser rule)
             lines += ["[[sources]]", f'name = "feed{n}"', f'url = "{server.base}/feed/{n}.xml"',
                       "full_text = false", ""]
         config = folder / "feedvault.toml"

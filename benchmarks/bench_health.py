@@ -1,4 +1,4 @@
-"""Benchmark: crawls that meet unreachable hosts (issue 14).
+"""Benchmark: crawls that meet unreachable hosts.
 
 1. Dead article hosts: the real feeds of ../shared/corpora/feeds/netnewswire, every host
    in them renamed to `<host>.invalid` (RFC 6761: never resolves; feedvault's resolver

@@ -178,8 +178,7 @@ def test_is_private_host_uses_the_same_check() -> None:
         assert not is_private_host(host)
 
 
-# --- the resolver: the address checked is the address connected to -----------------------
-
+# The resolver: the address checked is the address connected to.
 class _StubNames:
     """Name resolution stubbed: answers from a dict, counts lookups."""
 
@@ -263,8 +262,7 @@ def test_resolver_checks_literals_the_way_twisted_passes_them() -> None:
     assert _connect_to(resolver, "127.0.0.1") == []
 
 
-# --- the blocking fetch's connection guard (extract, sources check) -----------------------
-
+# The blocking fetch's connection guard (extract, sources check).
 def test_blocking_fetch_never_connects_to_a_refused_address(monkeypatch: pytest.MonkeyPatch
                                                             ) -> None:
     answers = {"inside.example": "10.0.0.8", "meta.example": "169.254.169.254"}

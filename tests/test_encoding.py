@@ -80,7 +80,7 @@ def test_feed_in_undeclared_encoding_parses(name: str) -> None:
         assert [e.title for e in feed.entries][:1] == [expected]
 
 
-# Issue 14: Latin-script text with no charset anywhere, written by windows-1252 software.
+# Latin-script text with no charset anywhere, written by windows-1252 software.
 LATIN = {
     "portuguese": "Os muçulmanos da região celebraram a festa; a comunicação social não "
                   "esteve presente. «Ações e opiniões» – disse o João – custaram 30 €.",

@@ -27,7 +27,7 @@ MIN_KEPT = 0.99
 CLEANER = BodyCleaner()
 
 READABILITY = CORPORA / "pages" / "readability"
-# Readability kept these widgets in its output; issue 3 says they are furniture, so they are
+# Readability kept these widgets in its output; feedvault treats them as furniture, so they are
 # not part of what must survive.
 FURNITURE_IN_GOLD = {"firefox-nightly-blog": "#comments"}
 CHINESE = CORPORA / "pages" / "chinese-web"

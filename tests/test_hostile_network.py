@@ -1,4 +1,4 @@
-"""A hostile feed cannot make feedvault fetch internal addresses or local files (issue 13).
+"""A hostile feed cannot make feedvault fetch internal addresses or local files.
 
 The attacker's server is the feed's own host (127.0.0.1, trusted because the owner wrote its
 URL). "Internal" servers stand for hosts on the owner's network: one on 127.0.0.2 (reached by

@@ -136,8 +136,7 @@ def test_cover_falls_back_to_media_then_default(tmp_path: Path) -> None:
     assert default.process_item(bare).cover == "/img/default.jpg"
 
 
-# --- [images] mode = "download", end to end ---------------------------------------------
-
+# [images] mode = "download", end to end.
 class _Handler(SimpleHTTPRequestHandler):
     """Serves files; /protected/ answers 403 unless the Referer is weibo's; counts hits."""
 
@@ -236,8 +235,7 @@ def test_download_mode_without_the_header_reports_the_403(
     assert f'src="{base}/protected/b.png"' in frontmatter.load(post).content
 
 
-# --- only genuine raster images are saved ------------------------------------------------
-
+# Only genuine raster images are saved.
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00\xff\xd9"
 GIF_BYTES = bytes.fromhex("47494638396101000100800000000000ffffff21f90401000000002c0000000001"
                           "0001000002024401003b")

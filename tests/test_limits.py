@@ -34,7 +34,7 @@ def _bodies(root: Path) -> dict[str, str]:
     return {(post := frontmatter.load(p))["title"]: post.content for p in archive_files(root)}
 
 
-# -- items per feed ----------------------------------------------------------------------------
+# Items per feed.
 def test_a_100000_item_feed_reads_its_first_items_and_says_so(site: LocalSite,
                                                                tmp_path: Path) -> None:
     url = site.write("f.xml", rss_feed([rss_item(n) for n in range(DEEP)]))
@@ -77,7 +77,7 @@ def test_limits_are_validated(tmp_path: Path, extra: str, message: str) -> None:
         load_config(config)
 
 
-# -- nesting depth -----------------------------------------------------------------------------
+# Nesting depth.
 def test_a_body_1000_deep_keeps_its_text() -> None:
     body = BodyCleaner().clean(_nested(1000, "<p>the words <a href='/x'>linked</a></p>"),
                                "http://127.0.0.1/a")
@@ -131,7 +131,7 @@ def test_full_text_of_a_100000_deep_page_keeps_the_article(site: LocalSite,
     assert "enough words to be the content" in _bodies(tmp_path / "posts")["Article 1"]
 
 
-# -- file:// and data: sizes -------------------------------------------------------------------
+# file:// and data: sizes.
 def test_special_and_oversized_files_as_feed_urls_are_refused(tmp_path: Path) -> None:
     fifo = tmp_path / "fifo"
     os.mkfifo(fifo)
@@ -170,7 +170,7 @@ def test_a_file_feed_within_the_limit_is_read(tmp_path: Path) -> None:
     assert len(archive_files(tmp_path / "posts")) == 3
 
 
-# -- backfill ----------------------------------------------------------------------------------
+# Backfill.
 def test_a_sitemap_index_chain_stops_at_max_depth(site: LocalSite, tmp_path: Path) -> None:
     for n in range(10):  # index n lists itself, index n+1 and a sitemap with article n
         site.write(f"posts/{n}.html", article_page(n))

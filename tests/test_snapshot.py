@@ -243,7 +243,7 @@ def test_crawl_snapshot_records_only_crawls_that_changed_something(
 
 
 def test_verify_checks_the_snapshot_store(tmp_path: Path) -> None:
-    """A damaged snapshot object is a problem `feedvault verify` reports (issue 8)."""
+    """A damaged snapshot object is a problem `feedvault verify` reports."""
     feeds = tmp_path / "feeds"
     feeds.mkdir()
     (feeds / "f.xml").write_text(rss_feed([{"title": "One", "guid": "g1",

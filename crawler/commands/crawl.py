@@ -61,7 +61,7 @@ def run(args: argparse.Namespace, config: Config) -> int:
     selected = config.select(args.source)
     if args.report:
         json_report.check_writable(args.report)
-    if config.distributed is not None:  # issue 9: the workers crawl, the writer archives
+    if config.distributed is not None:  # the workers crawl, the writer archives
         return _enqueue(config, [s.name for s in selected], args.verbose)
     # Lock first: opening an Archive sweeps temporary files, which may be another crawl's.
     with ArchiveLock(config.archive_path / HIDDEN, "feedvault crawl").acquire(wait=args.wait):

@@ -129,4 +129,4 @@ class Checks:
             return Schedule(interval=seconds)
         return None
 
-    # -- [distributed] (issue 9) --
+    # [distributed].

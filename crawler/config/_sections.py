@@ -143,7 +143,7 @@ class SourcesSection(HttpSection):
                 self.fail(f"{key}.robots", f"expected true or false, got {robots!r}",
                           section="sources", index=i)
             backfill = None
-            if "backfill" in entry:  # issue 6: crawler/backfill/config.py
+            if "backfill" in entry:  # crawler/backfill/config.py
                 backfill = validate_backfill(self, entry["backfill"], f"{key}.backfill",
                                              backfills, i, url, policy)
                 backfills += 1

@@ -73,7 +73,7 @@ class Validator(ImagesSection, SourcesSection):
         jitter = self.duration(crawl.get("jitter", "1m"), "crawl.jitter", "crawl", 0)
         max_items = self.whole(crawl.get("max_items", Config.max_items), "crawl.max_items",
                                "crawl", 1)
-        max_time = None  # [crawl] max_time (issue 14): a deadline for each crawl
+        max_time = None  # [crawl] max_time: a deadline for each crawl
         if "max_time" in crawl:
             max_time = self.duration(crawl["max_time"], "crawl.max_time", "crawl", 0)
             if max_time <= 0:
@@ -167,4 +167,3 @@ class Validator(ImagesSection, SourcesSection):
             self.fail(f"distributed.{key}", f"expected a number of seconds > 0, got {value!r}",
                       section="distributed")
         return float(value)
-    # -- end [distributed] --

@@ -54,7 +54,7 @@ class CleanConfig:
 
 @dataclass(frozen=True)
 class HttpConfig:
-    """How a source's requests look (issue 14): `[crawl]` defaults merged with a source's keys."""
+    """How a source's requests look: `[crawl]` defaults merged with a source's keys."""
 
     # (name, value) pairs, not dicts: a SourceConfig stays hashable
     headers: tuple[tuple[str, str], ...] = ()  # names as written, the source's win
@@ -72,7 +72,7 @@ class SourceConfig:
     categories: tuple[str, ...] = ()
     author: str | None = None
     remove: tuple[str, ...] = ()
-    # full text from the article's page (issue 4); full_text None: follow teasers only
+    # full text from the article's page; full_text None: follow teasers only
     full_text: bool | None = None
     content_selector: str | None = None
     next_page: str | None = None
@@ -81,13 +81,13 @@ class SourceConfig:
     schedule: Schedule | None = None  # None: the `[crawl]` default
     id: str = "auto"  # identity policy: auto | guid | link | title+date
     robots: bool = True  # obey robots.txt
-    backfill: BackfillConfig | None = None  # [sources.backfill] (issue 6)
-    http: HttpConfig = HttpConfig()  # headers, cookies, user_agent, proxy (issue 14)
+    backfill: BackfillConfig | None = None  # [sources.backfill]
+    http: HttpConfig = HttpConfig()  # headers, cookies, user_agent, proxy
 
 
 @dataclass(frozen=True)
 class DistributedConfig:
-    """`[distributed]`: the Redis server that workers and the writer share (issue 9)."""
+    """`[distributed]`: the Redis server that workers and the writer share."""
 
     redis: str
     prefix: str = "feedvault"
@@ -117,7 +117,7 @@ class Config:
     allow_hosts: tuple[str, ...] = ()
     allow_networks: tuple[IPv4Network | IPv6Network, ...] = ()
     max_items: int = 2000  # `[crawl] max_items`: entries read from one feed document
-    http: HttpConfig = HttpConfig()  # [crawl] headers, cookies, user_agent, proxy (issue 14)
+    http: HttpConfig = HttpConfig()  # [crawl] headers, cookies, user_agent, proxy
     max_time: float | None = None  # seconds a crawl may take; None: no deadline
 
     def schedule_of(self, source: SourceConfig) -> Schedule:

@@ -188,8 +188,8 @@ def _latin(sample: bytes, results: CharsetMatches) -> str | None:
     bytes show otherwise: a byte it leaves undefined, a symbol inside a word (Polish ł
     read as ³), or another Windows Latin code page that charset-normalizer finds less
     messy or clearly more like a language (Czech, Turkish). Rarer code pages (Mac,
-    DOS, ISO-8859-13...) never win over windows-1252 here: that was issue 14's
-    "muçulmanos" archived as "muēulmanos".
+    DOS, ISO-8859-13...) never win over windows-1252 here: otherwise Portuguese
+    "muçulmanos" is archived as "muēulmanos".
     """
     runs = _HIGH_RUN.findall(sample)
     high = sum(len(r) for r in runs)

@@ -1,4 +1,4 @@
-"""Per-source HTTP settings on the wire: headers, cookies, User-Agent and proxy (issue 14)."""
+"""Per-source HTTP settings on the wire: headers, cookies, User-Agent and proxy."""
 
 from __future__ import annotations
 

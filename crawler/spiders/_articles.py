@@ -140,7 +140,7 @@ class ArticleSteps:
             return None
         return item
 
-    # -- outcomes (signals) -----------------------------------------------------------------
+    # Outcomes (signals).
     def item_scraped(self, item: ArticleItem) -> None:
         self.tally.archived += 1
         if item.link:

@@ -83,7 +83,7 @@ class BackfillSpider(ArticleSteps, scrapy.Spider):
         crawler.signals.connect(spider.closed_, signal=signals.spider_closed)
         return spider  # type: ignore[no-any-return]
 
-    # -- listing ----------------------------------------------------------------------------
+    # Listing.
     async def start(self) -> AsyncIterator[scrapy.Request | ArticleItem]:
         if self.methods is None:
             return

@@ -24,7 +24,7 @@ class FeedSpider(scrapy.Spider):
     """Crawls every configured source's feed; `-a source=a,b` limits it to some."""
 
     name = "feeds"
-    fulltext: FullText  # set in from_crawler: teasers → article pages (issue 4)
+    fulltext: FullText  # set in from_crawler: teasers → article pages
 
     def __init__(self, config: Config, source: str | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -36,7 +36,7 @@ class FeedSpider(scrapy.Spider):
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> FeedSpider:
         kwargs.setdefault("config", config_from_settings(crawler.settings))
         spider = super().from_crawler(crawler, *args, **kwargs)
-        spider.fulltext = FullText.from_crawler(crawler)  # issue 4: teasers → article pages
+        spider.fulltext = FullText.from_crawler(crawler)  # teasers → article pages
         crawler.signals.connect(spider._spider_error, signal=signals.spider_error)
         crawler.signals.connect(spider._item_error, signal=signals.item_error)
         return spider  # type: ignore[no-any-return]
