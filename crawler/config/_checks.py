@@ -128,5 +128,3 @@ class Checks:
                           section=section, index=index)
             return Schedule(interval=seconds)
         return None
-
-    # [distributed].
