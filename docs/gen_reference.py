@@ -10,11 +10,12 @@ import argparse
 import os
 import sys
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGE = ROOT / "docs" / "reference" / "commands.md"
-WIDTH = "100"  # argparse wraps usage lines at $COLUMNS: fixed, so the page is the same everywhere
+WIDTH = "100"  # columns of the usage lines
 
 # Meanings for arguments whose parser gives no help= text, by (command, argument label).
 # Better still: give the argument a help= text in crawler/commands/, then drop its line here.
@@ -43,12 +44,26 @@ commands do, with examples, is in the topic pages; exit statuses are under
 
 
 def parser() -> argparse.ArgumentParser:
-    """The real `feedvault` parser, with a fixed line width."""
-    os.environ["COLUMNS"] = WIDTH
-    sys.path.insert(0, str(ROOT))
+    """The real `feedvault` parser (crawler/cli.py builds it from each command's register)."""
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
     from crawler.cli import _parser
 
     return _parser()
+
+
+@contextmanager
+def fixed_width() -> Iterator[None]:
+    """argparse wraps usage at $COLUMNS when it formats: fixed, so the page is the same anywhere."""
+    saved = os.environ.get("COLUMNS")
+    os.environ["COLUMNS"] = WIDTH
+    try:
+        yield
+    finally:
+        if saved is None:
+            del os.environ["COLUMNS"]
+        else:
+            os.environ["COLUMNS"] = saved
 
 
 def subcommands(parser: argparse.ArgumentParser, prefix: str = ""
@@ -132,7 +147,9 @@ def render() -> str:
             out += [_cell(summary[0].upper() + summary[1:]) + ".", ""]
         if sub.description and sub.description != summary:
             out += [" ".join(sub.description.split()), ""]
-        out += ["```text", sub.format_usage().strip(), "```", ""]
+        with fixed_width():
+            usage = sub.format_usage().strip()
+        out += ["```text", usage, "```", ""]
         out += table(name, documented_actions(sub, common))
     return "\n".join(out).rstrip() + "\n"
 

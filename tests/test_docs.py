@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import importlib.util
 import re
@@ -58,9 +59,9 @@ def accepted_keys(tmp_path: Path) -> dict[str, str]:
     """Every key the validator accepts, as `section.key` (sources[].x), with the table it is in.
 
     Validates configurations and records each `allowed` set the validator's table check
-    is given; each key found is then set to an empty table (and a list of one) to reach
-    tables inside it, until nothing new turns up. So a key or a section added to the
-    validator is found without this test knowing its name."""
+    is given; each key found is then set to an empty table (and a list of one), in the
+    configuration that reached it, to reach tables inside it, until nothing new turns up.
+    So a key or a section added to the validator is found without this test knowing its name."""
     found: dict[str, str] = {}
     seen_tables: set[str] = set()
     original = Checks.table
@@ -79,10 +80,9 @@ def accepted_keys(tmp_path: Path) -> dict[str, str]:
         while queue:
             data = queue.pop()
             calls.clear()
-            try:
+            # an empty table is often not a valid value: its allowed keys are known by then
+            with contextlib.suppress(FeedvaultError):
                 parse_config(tomli_w.dumps(data), path, environ={})
-            except FeedvaultError:
-                pass  # an empty table is often not a valid value: its allowed keys are known
             for key, allowed in calls:
                 table = re.sub(r"\[\d+\]", "[]", key)
                 seen_tables.add(table)
@@ -94,7 +94,9 @@ def accepted_keys(tmp_path: Path) -> dict[str, str]:
                         probe = f"{concrete}={value!r}"
                         if probe not in tried:
                             tried.add(probe)
-                            queue.append(_set(BASE, concrete, value))
+                            # not through a value an earlier probe replaced
+                            with contextlib.suppress(KeyError, IndexError, TypeError):
+                                queue.append(_set(data, concrete, value))
     finally:
         Checks.table = original  # type: ignore[method-assign]
     return found
@@ -122,9 +124,18 @@ def test_every_configuration_key_is_in_the_reference(tmp_path: Path) -> None:
                and not any(d.startswith((f"{key}.", f"{key}[")) for d in documented)]
     assert not missing, (
         "configuration keys the validator accepts that docs/reference/configuration.md does not "
-        "document; add one row for each there: "
-        + "; ".join(f"`{key}` in the section of `{accepted[key] or key}` as "
-                    f"| `{key}` | type | default | meaning |" for key in missing))
+        "document; add one row for each there, `| `key` | type | default | meaning |`: "
+        + "; ".join(f"`{key}` to the table under {_heading(accepted[key], key)}"
+                    for key in missing))
+
+
+def _heading(table: str, key: str) -> str:
+    """The reference's heading for a table: `## [crawl]`, `## [[sources]]`, `## [sources.backfill]`."""
+    if not table:
+        return f"a new heading `## [{key}]`"
+    if table == "sources[]":
+        return "`## [[sources]]`"
+    return f"`## [{table.replace('[]', '')}]`"
 
 
 def test_the_reference_documents_no_key_the_validator_refuses(tmp_path: Path) -> None:
