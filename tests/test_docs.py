@@ -6,6 +6,7 @@ import contextlib
 import copy
 import importlib.util
 import re
+import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -213,3 +214,26 @@ def test_paths_the_docs_cite_exist(page: str) -> None:
     missing = [path for path in sorted(cited) if not (ROOT / path).exists()
                and not path.startswith("tests/.node")]  # made by .ci/run
     assert not missing, f"docs/{page} cites paths that do not exist: {', '.join(missing)}"
+
+
+def _toml_blocks() -> list[tuple[str, str]]:
+    blocks = []
+    for page in [ROOT / "README.md", *sorted(DOCS.rglob("*.md"))]:
+        if "_incoming" in page.parts:
+            continue
+        text = page.read_text(encoding="utf-8")
+        for number, match in enumerate(re.finditer(r"```toml\n(.*?)```", text, re.S)):
+            blocks.append((f"{page.relative_to(ROOT)}#{number + 1}", match.group(1)))
+    return blocks
+
+
+@pytest.mark.parametrize(("where", "block"), _toml_blocks(), ids=[w for w, _ in _toml_blocks()])
+def test_configuration_examples_in_the_docs_are_valid(where: str, block: str, tmp_path: Path
+                                                      ) -> None:
+    """Every ```toml example is accepted by the validator (a fragment with a minimal archive
+    and source added), so an example cannot go stale when a key is renamed."""
+    data = tomllib.loads(block)
+    data.setdefault("archive", {}).setdefault("path", "posts")
+    data.setdefault("sources", [{"name": "base", "url": "https://base.example/feed.xml"}])
+    environ = {name: "x" for name in re.findall(r"\$\{(\w+)\}", block)}
+    parse_config(tomli_w.dumps(data), tmp_path / "feedvault.toml", environ=environ)
