@@ -237,3 +237,18 @@ def test_configuration_examples_in_the_docs_are_valid(where: str, block: str, tm
     data.setdefault("sources", [{"name": "base", "url": "https://base.example/feed.xml"}])
     environ = {name: "x" for name in re.findall(r"\$\{(\w+)\}", block)}
     parse_config(tomli_w.dumps(data), tmp_path / "feedvault.toml", environ=environ)
+
+
+def test_the_retried_answers_the_docs_list_are_the_ones_retried() -> None:
+    """The docs once said every 5xx is retried; 501 and 505 are not. They list the codes."""
+    from scrapy.settings import Settings
+
+    settings = Settings()
+    settings.setmodule("crawler.settings", priority="project")
+    retried = {int(code) for code in settings.getlist("RETRY_HTTP_CODES")}
+    text = " ".join((DOCS / "schedules.md").read_text(encoding="utf-8").split())
+    match = re.search(r"`RETRY_HTTP_CODES` \(([\d, and]+)\)", text)
+    assert match, "docs/schedules.md no longer lists the retried HTTP codes"
+    listed = {int(code) for code in re.findall(r"\d+", match.group(1))}
+    assert listed == retried, f"docs/schedules.md lists {sorted(listed)}; retried: {sorted(retried)}"
+    assert "5xx answers, 408, 429 and timeouts are retried" not in text
