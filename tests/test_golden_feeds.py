@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from archive import Archive
 from crawler.feeds.parse import parse_feed
 from tests._golden import cases, check, expected_path
+from tests.conftest import SITE, LocalSite, archive_files, feedvault, write_config
 
 FEEDS = cases("feeds", "*.*")
 CONTENT_TYPES = {".xml": "application/xml", ".json": "application/feed+json",
@@ -73,3 +76,32 @@ def test_an_rss_author_with_a_short_top_level_domain_keeps_its_name() -> None:
     "suite's filterwarnings = error; the fallback goes away in a later feedparser)"))
 def test_an_item_whose_date_does_not_parse_has_no_date() -> None:
     assert _one_item("<pubDate>not a date</pubDate>").date is None
+
+
+@pytest.fixture
+def golden_site() -> Iterator[LocalSite]:
+    """tests/site/ served as it is on 127.0.0.1 (read only: nothing is written there)."""
+    local = LocalSite(SITE)
+    local.thread.start()
+    yield local
+    local.server.shutdown()
+    local.server.server_close()
+
+
+@pytest.mark.parametrize("name", ["rss2-cdata-enclosure.xml", "atom-xml-base-html-title.xml",
+                                  "rss1-rdf.xml"])
+def test_a_crawl_of_a_golden_feed_archives_its_golden_entries(
+        name: str, golden_site: LocalSite, tmp_path: Path) -> None:
+    config = write_config(tmp_path, [{"name": "golden", "url": golden_site.url(f"feeds/{name}")}])
+    result = feedvault("crawl", "--config", config)
+    assert result.returncode == 0, result.stdout + result.stderr
+    golden = json.loads(expected_path(SITE / "feeds" / name, ".json").read_text(encoding="utf-8"))
+    root = tmp_path / "posts"
+    with Archive(root) as archive:
+        archived = sorted(
+            (a.guid, a.title, a.original_url, a.author, a.date.isoformat() if a.date else None)
+            for a in (archive.load(p.relative_to(root).as_posix()) for p in archive_files(root)))
+    # an entry without an author is credited to the feed (pipelines/normalize.py)
+    assert archived == sorted(
+        (e["guid"], e["title"], e["link"], e["author"] or golden["title"], e["date"])
+        for e in golden["entries"])
