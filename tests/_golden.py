@@ -32,7 +32,7 @@ def check(expected: Path, actual: str) -> None:
     if UPDATE:
         expected.write_bytes(actual.encode("utf-8"))
     if not expected.exists():
-        pytest.fail(f"{expected.relative_to(SITE.parent)} is missing: write it with {REGENERATE}")
+        pytest.fail(f"{expected.relative_to(SITE.parent.parent)} is missing: write it with {REGENERATE}")
     assert actual == expected.read_bytes().decode("utf-8"), (
-        f"{expected.relative_to(SITE.parent)} differs; if the change is intended, "
+        f"{expected.relative_to(SITE.parent.parent)} differs; if the change is intended, "
         f"regenerate with {REGENERATE} and review the diff")
