@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from archive import HIDDEN, Archive, ArchiveError, Article, LedgerError
+from archive.verify import repair, verify
 from tests.conftest import archive_files
 
 START = datetime(2024, 3, 1, 12, 0, tzinfo=UTC)
@@ -238,3 +239,35 @@ def test_a_ledger_that_fails_to_record_is_reported_as_a_ledger_error(
         with pytest.raises(LedgerError, match=r"ledger\.sqlite: cannot record "
                                               r"blog/2024/2024-01-02-post-2\.md"):
             archive.put(article(2))
+
+
+def _move(archive: Archive, old: str, new: str) -> None:
+    target = archive.root / new
+    target.parent.mkdir(parents=True, exist_ok=True)
+    (archive.root / old).rename(target)
+
+
+def test_a_file_moved_by_hand_is_followed_once_the_ledger_is_repaired(archive: Archive) -> None:
+    first = archive.put(article())
+    moved = "blog/favourites/post-1.md"
+    _move(archive, first.path, moved)
+    found = verify(archive)
+    assert sorted((f.kind, f.path) for f in found.findings) == [
+        ("missing", first.path), ("orphan", moved)]
+    repair(archive)
+    assert archive.ledger.get("blog", "urn:1").path == moved  # type: ignore[union-attr]
+    assert verify(archive).findings == []
+    again = archive.put(article())
+    assert (again.status, again.path) == ("unchanged", moved)
+    assert archive_files(archive.root) == [archive.root / moved]
+
+
+def test_a_file_moved_without_repair_is_written_again_where_the_ledger_says(
+        archive: Archive) -> None:
+    first = archive.put(article())
+    _move(archive, first.path, "blog/favourites/post-1.md")
+    again = archive.put(article())
+    assert (again.status, again.path) == ("updated", first.path)
+    # the moved copy is left as it is; verify names it so the user can repair or delete it
+    assert [(f.kind, f.path) for f in verify(archive).findings] == [
+        ("orphan", "blog/favourites/post-1.md")]
