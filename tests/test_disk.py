@@ -9,6 +9,7 @@ import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
+import frontmatter
 import pytest
 
 from tests.conftest import LocalSite, archive_files, feedvault, report_scenario, rss_feed, write_config
@@ -40,6 +41,15 @@ def _snapshot(root: Path) -> dict[Path, bytes]:
     return {p: p.read_bytes() for p in archive_files(root)}
 
 
+def _guid(data: bytes) -> str:
+    return str(frontmatter.loads(data.decode("utf-8")).get("guid"))
+
+
+def _reported(result: subprocess.CompletedProcess[str], words: str) -> int:
+    """1 when the output tells the user about the fault (the one fault each test makes), else 0."""
+    return int(any(words in line for line in (result.stdout + result.stderr).splitlines()))
+
+
 def test_full_disk_stops_with_a_clear_message(site: LocalSite, small_fs: Path) -> None:
     url = site.write("f.xml", rss_feed(_items(5, 1000)))
     config = write_config(small_fs, [{"name": "t", "url": url}])
@@ -55,13 +65,30 @@ def test_full_disk_stops_with_a_clear_message(site: LocalSite, small_fs: Path) -
     assert "No space left on device" in second.stdout + second.stderr
     assert "stopped early" in second.stderr
     after = _snapshot(small_fs / "posts")
-    for path, data in before.items():  # already-archived articles are intact (or updated whole)
-        assert path in after
-        assert after[path] == data or after[path].decode().count("x" * 20_000) == 1
+    # already-archived articles are intact (or updated whole)
+    intact = sum(1 for path, data in before.items() if path in after and (
+        after[path] == data or after[path].decode().count("x" * 20_000) == 1))
+    guids = [_guid(data) for data in after.values()]
+    report_scenario("full disk (1 MB tmpfs)", faults=_reported(second, "No space left on device"),
+                    expected=len(before), archived=intact, lost=len(before) - intact,
+                    duplicates=len(guids) - len(set(guids)), unsafe=0)
+    assert (intact, len(guids) - len(set(guids))) == (len(before), 0)
     assert not list((small_fs / "posts" / ".feedvault" / "tmp").iterdir())
-    intact = sum(1 for path in before if path in after)
-    report_scenario("full disk (1 MB tmpfs)", faults=1, expected=len(before), archived=intact,
-                    lost=len(before) - intact, duplicates=0, unsafe=0)
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "bug: once the first write fails for lack of space the crawl stops, but every item "
+    "already in flight is dropped with that same error, which names the first article's "
+    "path: 80 identical `t: not archived: ...article-19.md: No space left on device` lines "
+    "in the summary (and twice as many log warnings) instead of one (pipelines/store.py)"))
+def test_a_full_disk_is_reported_once(site: LocalSite, small_fs: Path) -> None:
+    url = site.write("f.xml", rss_feed(_items(100, 20_000)))
+    config = write_config(small_fs, [{"name": "t", "url": url}])
+    result = feedvault("crawl", "--config", config)
+    assert result.returncode == 1
+    told = [line for line in result.stdout.splitlines()
+            if line.startswith("  t: ") and "No space left on device" in line]
+    assert len(told) == 1, f"{len(told)} summary lines about the full disk"
 
 
 def test_read_only_disk_fails_cleanly(site: LocalSite, small_fs: Path) -> None:
@@ -75,9 +102,12 @@ def test_read_only_disk_fails_cleanly(site: LocalSite, small_fs: Path) -> None:
         result = feedvault("crawl", "--config", config)
     finally:
         subprocess.run(["mount", "-o", "remount,rw", str(small_fs)], check=True)
-    assert result.returncode != 0
-    assert "Read-only file system" in result.stdout + result.stderr
     after = _snapshot(small_fs / "posts")
-    assert after == before
-    report_scenario("read-only disk", faults=1, expected=len(before), archived=len(after),
-                    lost=len(before) - len(after), duplicates=0, unsafe=0)
+    intact = sum(1 for path, data in before.items() if after.get(path) == data)
+    guids = [_guid(data) for data in after.values()]
+    report_scenario("read-only disk", faults=_reported(result, "Read-only file system"),
+                    expected=len(before), archived=intact, lost=len(before) - intact,
+                    duplicates=len(guids) - len(set(guids)), unsafe=0)
+    assert result.returncode != 0
+    assert _reported(result, "Read-only file system") == 1
+    assert after == before  # nothing lost, nothing half-written, nothing added

@@ -137,8 +137,9 @@ def test_a_host_that_answers_again_is_up(site: LocalSite, tmp_path: Path) -> Non
         state.save_hosts({host: "timed out"}, (), datetime.now(UTC))
     result = feedvault("crawl", "--config", config)
     assert result.returncode == 0, result.stderr
-    assert all("Full text." in frontmatter.load(f).content
-               for f in archive_files(tmp_path / "posts"))
+    files = archive_files(tmp_path / "posts")
+    assert len(files) == 3
+    assert all("Full text." in frontmatter.load(f).content for f in files)
     with HttpState(tmp_path / "posts") as state:
         assert state.hosts_down() == {}
 

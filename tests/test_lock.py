@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
+import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
-from archive import HIDDEN, ArchiveLock
+import pytest
+
+from archive import HIDDEN, ArchiveLock, ArchiveLocked
 from tests.conftest import REPO, LocalSite, archive_files, feedvault, rss_feed, write_config
 
 HOLD = """
@@ -54,17 +57,25 @@ def test_second_writer_exits_2_naming_the_holder(site: LocalSite, tmp_path: Path
 def test_wait_blocks_until_the_holder_is_gone(site: LocalSite, tmp_path: Path) -> None:
     config = write_config(tmp_path, [{"name": "t", "url": site.write(
         "f.xml", rss_feed([{"title": "x", "guid": "g", "description": "<p>x</p>"}]))}])
-    holder = _hold(tmp_path / "posts" / HIDDEN, 2)
-    started = time.monotonic()
+    holder = _hold(tmp_path / "posts" / HIDDEN, 4)  # longer than a one-item crawl
     result = feedvault("crawl", "--config", config, "--wait")
+    ended_first = holder.poll() is not None  # the crawl could only go on once the holder left
     _stop(holder)
     assert result.returncode == 0, result.stderr
-    assert time.monotonic() - started >= 1.5
+    assert ended_first
     assert len(archive_files(tmp_path / "posts")) == 1
 
 
 def test_lock_of_a_killed_holder_is_free(tmp_path: Path) -> None:
     holder = _hold(tmp_path, 60)
+    with pytest.raises(ArchiveLocked, match=f"in use by pid {holder.pid} on .* \\(test holder"):
+        ArchiveLock(tmp_path, "before kill").acquire()  # held while the holder lives
     _stop(holder)  # SIGKILL: no cleanup ran
-    with ArchiveLock(tmp_path, "after kill").acquire():
-        pass
+    assert json.loads((tmp_path / "lock").read_text(encoding="utf-8"))["pid"] == holder.pid
+    with ArchiveLock(tmp_path, "after kill").acquire() as lock:
+        info = json.loads(lock.path.read_text(encoding="utf-8"))
+        assert (info["pid"], info["purpose"]) == (os.getpid(), "after kill")
+        assert lock.holder().startswith(f"pid {os.getpid()} on ")
+        with pytest.raises(ArchiveLocked):  # and it is really ours now
+            ArchiveLock(tmp_path, "third").acquire()
+    assert (tmp_path / "lock").read_text(encoding="utf-8") == ""  # released: no holder named
