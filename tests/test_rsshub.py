@@ -247,3 +247,21 @@ def test_identity_holds_when_another_instance_serves_the_feed(
     assert (source["new"], source["updated"], source["unchanged"]) == (0, 0, 2)
     assert archive_files(tmp_path / "posts") == files
     assert {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in files} == before
+
+
+def test_a_fallen_over_request_travels_through_the_distributed_queue(tmp_path: Path) -> None:
+    from crawler.distributed.queue import RequestCodec  # needs the distributed extra
+    from crawler.spiders.feeds import FeedSpider
+
+    config = _config(tmp_path, '[archive]\npath = "posts"\n'
+                     '[rsshub]\ninstances = ["https://a.example", "https://b.example"]\n'
+                     '[[sources]]\nname = "pm"\nrsshub = "/woshipm/latest"\n')
+    spider = FeedSpider(config)
+    source = config.sources[0]  # type: ignore[attr-defined]
+    codec = RequestCodec(spider, {source.name: source})
+    first = spider._attempt(source, spider._feed_request(source).meta)
+    assert first is not None and first.next() is not None
+    second = spider._feed_request(source, first.next())
+    back = codec.decode(codec.encode(second))
+    assert back.url == "https://b.example/woshipm/latest"
+    assert spider._attempt(source, back.meta).shown_url == back.url  # type: ignore[union-attr]

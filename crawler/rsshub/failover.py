@@ -10,7 +10,9 @@ from crawler.rsshub.urls import instance_url
 if TYPE_CHECKING:
     from crawler.config.model import Config, RsshubConfig, SourceConfig
 
-RSSHUB_META = "feedvault_rsshub"  # request.meta key holding the Attempt of an RSSHub feed request
+# request.meta key of an RSSHub feed request: the index of its instance (a plain int, so
+# the request can travel through distributed mode's JSON queue)
+RSSHUB_META = "feedvault_rsshub"
 _FEED_STARTS = (b"<?xml", b"<rss", b"<feed", b"<rdf", b"{")
 _HTML_STARTS = (b"<!doctype html", b"<html")
 
@@ -52,13 +54,14 @@ class Attempt:
         return url
 
 
-def attempt(rsshub: RsshubConfig, route: str) -> Attempt:
-    """The first attempt of an encoded route: on the first instance."""
+def attempt(rsshub: RsshubConfig, route: str, index: int = 0) -> Attempt:
+    """An encoded route on the index-th instance (the first by default)."""
     bases = rsshub.instances
     return Attempt(
         instances=bases,
         urls=tuple(instance_url(b, route, rsshub.access_key, rsshub.access_mode) for b in bases),
         shown=tuple(instance_url(b, route) for b in bases),
+        index=min(max(index, 0), len(bases) - 1),
     )
 
 

@@ -52,11 +52,18 @@ class FeedSpider(scrapy.Spider):
         url, meta = source.url, {"feedvault_source": source.name}
         if source.rsshub is not None and self.config.rsshub is not None:
             tried = tried or attempt(self.config.rsshub, source.rsshub)
-            url, meta[RSSHUB_META] = tried.url, tried
+            url, meta[RSSHUB_META] = tried.url, tried.index
             if not tried.last:
                 meta["max_retry_times"] = 0  # the next instance is the retry
         return scrapy.Request(url, callback=self.parse_feed, errback=self.feed_failed,
                               cb_kwargs={"source": source}, meta=meta, dont_filter=True)
+
+    def _attempt(self, source: SourceConfig, meta: Any) -> Attempt | None:
+        """The RSSHub attempt a feed request made, or None for a feed URL."""
+        index = meta.get(RSSHUB_META)
+        if index is None or source.rsshub is None or self.config.rsshub is None:
+            return None
+        return attempt(self.config.rsshub, source.rsshub, index)
 
     def _fall_over(self, source: SourceConfig, tried: Attempt, why: str
                    ) -> Iterator[scrapy.Request]:
@@ -77,7 +84,7 @@ class FeedSpider(scrapy.Spider):
             k.decode("latin-1"): b",".join(v).decode("latin-1")
             for k, v in response.headers.items()
         }
-        tried: Attempt | None = response.meta.get(RSSHUB_META)
+        tried = self._attempt(source, response.meta)
         why = tried and failed_answer(response.status, headers.get("Content-Type", ""),
                                       response.body)
         if tried and why:
@@ -162,7 +169,7 @@ class FeedSpider(scrapy.Spider):
             return  # a 304: counted as "not modified" by ConditionalMiddleware
         request = failure.request  # type: ignore[attr-defined]
         source = request.meta["feedvault_source"]
-        tried: Attempt | None = request.meta.get(RSSHUB_META)
+        tried = self._attempt(request.cb_kwargs["source"], request.meta)
         url = tried.shown_url if tried else request.url  # without an RSSHub access key
         if failure.check(Deadline):
             left(self.crawler.stats, source, url)
