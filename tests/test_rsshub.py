@@ -29,6 +29,7 @@ class Instance:
         self.mode = "feed"  # feed | 429 | 503 | html
         self.paths: list[str] = []
         self.items = [rss_item(1), rss_item(2)]
+        self.headers: list[tuple[str, str]] = []  # extra headers on every answer
         instance = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -46,7 +47,8 @@ class Instance:
                 elif instance.mode == "html":
                     answer(self, 200, [("Content-Type", "text/html")], HTML_ERROR)
                 else:
-                    answer(self, int(instance.mode), [("Content-Type", "text/html")], HTML_ERROR)
+                    answer(self, int(instance.mode),
+                           [("Content-Type", "text/html"), *instance.headers], HTML_ERROR)
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.base = f"http://127.0.0.1:{self.server.server_address[1]}"
@@ -265,3 +267,15 @@ def test_a_fallen_over_request_travels_through_the_distributed_queue(tmp_path: P
     back = codec.decode(codec.encode(second))
     assert back.url == "https://b.example/woshipm/latest"
     assert spider._attempt(source, back.meta).shown_url == back.url  # type: ignore[union-attr]
+
+
+def test_a_failed_instance_asking_to_wait_does_not_postpone_the_source(
+        tmp_path: Path, instances: list[Instance]) -> None:
+    busy, healthy, _ = instances
+    busy.mode, busy.headers = "429", [("Retry-After", "7200")]
+    config = write_config(tmp_path, [{"name": "pm", "rsshub": "/woshipm/latest"}],
+                          extra=_rsshub([busy.base, healthy.base]))
+    status, source = _crawl(config, tmp_path)
+    assert status == 0, source
+    assert source["status"] == "ok" and source["new"] == 2
+    assert source["not_before"] is None  # the instance that served the feed asked nothing

@@ -76,6 +76,8 @@ class FeedSpider(scrapy.Spider):
         problem(self.crawler.stats, source.name,
                 f"RSSHub instance {tried.instances[tried.index]} failed ({why}); "
                 f"trying {following.instances[following.index]}")
+        # a Retry-After of the failed instance is no reason to wait for the next one
+        mark(self.crawler.stats, source.name, "not_before", None)
         yield self._feed_request(source, following)
 
     def parse_feed(self, response: Response, source: SourceConfig
