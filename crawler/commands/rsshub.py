@@ -63,6 +63,8 @@ def run(args: argparse.Namespace, config: Config) -> int:
         known.add(route)
         fresh.append(entry)
     instances = [] if config.rsshub else args.instance
+    if config.rsshub and args.instance:
+        print(f"note: {config.file} has [rsshub] instances already; --instance ignored")
     if fresh and not config.rsshub and not instances:
         raise ConfigError(f"{config.file}: RSSHub sources need [rsshub] instances = "
                           "[\"https://...\"]: add it, or pass --instance URL")
