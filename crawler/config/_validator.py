@@ -7,6 +7,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from archive import get_preset
+from crawler.config._rsshub import RsshubSection, with_routes
 from crawler.config._sections import ImagesSection, SourcesSection
 from crawler.config.model import (
     DEFAULT_SCHEDULE,
@@ -21,12 +22,12 @@ from crawler.config.model import (
 )
 
 
-class Validator(ImagesSection, SourcesSection):
+class Validator(ImagesSection, SourcesSection, RsshubSection):
     """Every section of feedvault.toml; `config(data)` is the whole check."""
 
     def config(self, data: dict[str, Any]) -> Config:
         self.table(data, "", {"archive", "images", "sources", "crawl", "scrapy", "clean",
-                              "distributed"})
+                              "distributed", "rsshub"})
         archive = self.table(data.get("archive", {}), "archive",
                              {"path", "preset", "front_matter", "default_cover", "body",
                               "front_matter_format"},
@@ -79,6 +80,8 @@ class Validator(ImagesSection, SourcesSection):
             if max_time <= 0:
                 self.fail("crawl.max_time", "expected a duration above zero, e.g. \"30m\"",
                           section="crawl")
+        rsshub = self.rsshub(data.get("rsshub"))
+        entries, routes = self.rsshub_sources(data.get("sources", []), rsshub)
         return Config(
             file=self.path,
             archive_path=archive_path.resolve(),
@@ -87,7 +90,7 @@ class Validator(ImagesSection, SourcesSection):
             front_matter_format=preset_obj.front_matter_format,
             front_matter=dict(constants),
             images=self.images(data.get("images", {}), archive_path),
-            sources=self.sources(data.get("sources", []), http),
+            sources=with_routes(self.sources(entries, http), routes),
             contact=contact,
             scrapy=self.scrapy(data.get("scrapy", {})),
             clean=self.clean(data.get("clean", {})),
@@ -100,6 +103,7 @@ class Validator(ImagesSection, SourcesSection):
             http=http,
             max_time=max_time,
             distributed=self.distributed(data.get("distributed")),
+            rsshub=rsshub,
         )
 
     def networks(self, value: Any) -> tuple[IPv4Network | IPv6Network, ...]:

@@ -83,6 +83,16 @@ class SourceConfig:
     robots: bool = True  # obey robots.txt
     backfill: BackfillConfig | None = None  # [sources.backfill]
     http: HttpConfig = HttpConfig()  # headers, cookies, user_agent, proxy
+    rsshub: str | None = None  # an RSSHub route, encoded; url is then it on the first instance
+
+
+@dataclass(frozen=True)
+class RsshubConfig:
+    """`[rsshub]`: the instances a route is fetched from, in order, and the access key."""
+
+    instances: tuple[str, ...]
+    access_key: str | None = None
+    access_mode: str = "key"  # "key": ?key=KEY; "code": ?code=md5(route path + KEY)
 
 
 @dataclass(frozen=True)
@@ -119,6 +129,7 @@ class Config:
     max_items: int = 2000  # `[crawl] max_items`: entries read from one feed document
     http: HttpConfig = HttpConfig()  # [crawl] headers, cookies, user_agent, proxy
     max_time: float | None = None  # seconds a crawl may take; None: no deadline
+    rsshub: RsshubConfig | None = None  # [rsshub]: instances for `rsshub = "/route"` sources
 
     def schedule_of(self, source: SourceConfig) -> Schedule:
         return source.schedule or self.schedule

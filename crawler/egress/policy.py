@@ -45,6 +45,8 @@ def owner_urls(config: Config) -> list[str]:
     urls = [config.http.proxy or ""]  # the proxies the owner set are reached like feeds
     for source in config.sources:
         urls += [*source_urls(source), source.http.proxy or ""]
+    if config.rsshub is not None:  # RSSHub instances: written by the owner, fetched as feeds
+        urls += config.rsshub.instances
     return [u for u in urls if u]
 
 

@@ -16,6 +16,7 @@ from scrapy.http import Response
 from crawler.config import config_from_settings
 from crawler.health.failures import HostDown
 from crawler.outcome.report import count, mark
+from crawler.rsshub import feed_urls
 from crawler.schedule.freshness import cache_expiry, feed_hints, retry_after
 from crawler.schedule.http_state import HttpState, Poll, Validators
 
@@ -57,7 +58,8 @@ class ConditionalMiddleware:
     @classmethod
     def from_crawler(cls, crawler: Any) -> ConditionalMiddleware:
         config = config_from_settings(crawler.settings)
-        middleware = cls(HttpState(config.archive_path), {s.url: s.name for s in config.sources},
+        feeds = {url: s.name for s in config.sources for url in feed_urls(config, s)}
+        middleware = cls(HttpState(config.archive_path), feeds,
                          crawler.stats, force=crawler.settings.getbool("FEEDVAULT_FORCE"))
         crawler.signals.connect(middleware.spider_closed, signal=signals.spider_closed)
         return middleware

@@ -18,6 +18,7 @@ from crawler.items import ArticleItem
 from crawler.limits.deadline import Deadline
 from crawler.middlewares.conditional import NotModified
 from crawler.outcome.report import count, failed_url, left, mark, problem
+from crawler.rsshub import RSSHUB_META, Attempt, attempt, failed_answer
 
 
 class FeedSpider(scrapy.Spider):
@@ -43,14 +44,41 @@ class FeedSpider(scrapy.Spider):
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         for source in self.sources:
-            yield scrapy.Request(
-                source.url,
-                callback=self.parse_feed,
-                errback=self.feed_failed,
-                cb_kwargs={"source": source},
-                meta={"feedvault_source": source.name},
-                dont_filter=True,
-            )
+            yield self._feed_request(source)
+
+    def _feed_request(self, source: SourceConfig, tried: Attempt | None = None
+                      ) -> scrapy.Request:
+        """The source's feed request; for an RSSHub route, on the instance tried now."""
+        url, meta = source.url, {"feedvault_source": source.name}
+        if source.rsshub is not None and self.config.rsshub is not None:
+            tried = tried or attempt(self.config.rsshub, source.rsshub)
+            url, meta[RSSHUB_META] = tried.url, tried.index
+            if not tried.last:
+                meta["max_retry_times"] = 0  # the next instance is the retry
+        return scrapy.Request(url, callback=self.parse_feed, errback=self.feed_failed,
+                              cb_kwargs={"source": source}, meta=meta, dont_filter=True)
+
+    def _attempt(self, source: SourceConfig, meta: Any) -> Attempt | None:
+        """The RSSHub attempt a feed request made, or None for a feed URL."""
+        index = meta.get(RSSHUB_META)
+        if index is None or source.rsshub is None or self.config.rsshub is None:
+            return None
+        return attempt(self.config.rsshub, source.rsshub, index)
+
+    def _fall_over(self, source: SourceConfig, tried: Attempt, why: str
+                   ) -> Iterator[scrapy.Request]:
+        """An RSSHub instance failed: the same route on the next one, or the source failed."""
+        following = tried.next()
+        if following is None:
+            failed_url(self.crawler.stats, source.name, tried.shown_url,
+                       f"feed not fetched ({why}); no RSSHub instance left to try", fatal=True)
+            return
+        problem(self.crawler.stats, source.name,
+                f"RSSHub instance {tried.instances[tried.index]} failed ({why}); "
+                f"trying {following.instances[following.index]}")
+        # a Retry-After of the failed instance is no reason to wait for the next one
+        mark(self.crawler.stats, source.name, "not_before", None)
+        yield self._feed_request(source, following)
 
     def parse_feed(self, response: Response, source: SourceConfig
                    ) -> Iterator[ArticleItem | scrapy.Request]:
@@ -58,13 +86,23 @@ class FeedSpider(scrapy.Spider):
             k.decode("latin-1"): b",".join(v).decode("latin-1")
             for k, v in response.headers.items()
         }
+        tried = self._attempt(source, response.meta)
+        why = tried and failed_answer(response.status, headers.get("Content-Type", ""),
+                                      response.body)
+        if tried and why:
+            yield from self._fall_over(source, tried, why)
+            return
         feed = parse_feed(response.body, response.url, headers, self.config.max_items)
+        shown = tried.shown_url if tried else response.url  # without an RSSHub access key
+        if tried and feed.problem and feed.unusable:
+            yield from self._fall_over(source, tried, feed.problem)
+            return
         if feed.problem and feed.unusable:
-            failed_url(self.crawler.stats, source.name, response.url, feed.problem, fatal=True)
+            failed_url(self.crawler.stats, source.name, shown, feed.problem, fatal=True)
         elif feed.problem:
-            problem(self.crawler.stats, source.name, f"{response.url}: {feed.problem}")
+            problem(self.crawler.stats, source.name, f"{shown}: {feed.problem}")
         if feed.total is not None:
-            problem(self.crawler.stats, source.name, too_many(response.url, feed))
+            problem(self.crawler.stats, source.name, too_many(shown, feed))
         seen: set[str] = set()
         repeats = 0
         for entry in feed.entries:
@@ -76,11 +114,11 @@ class FeedSpider(scrapy.Spider):
                 seen.add(key)
             item = ArticleItem(
                 source=source.name,
-                feed_url=response.url,
+                feed_url=source.url if tried else response.url,  # any instance: the first's
                 title=entry.title,
                 content=entry.content,
-                link=entry.link,
-                guid=entry.guid,
+                link=tried.rebase(entry.link) if tried else entry.link,
+                guid=tried.rebase(entry.guid) if tried else entry.guid,
                 author=entry.author,
                 date=entry.date,
                 feed_title=feed.title,
@@ -89,7 +127,7 @@ class FeedSpider(scrapy.Spider):
             yield self._own(self.fulltext.follow(item, entry.summary_only))  # item, or page
         if repeats:
             problem(self.crawler.stats, source.name,
-                    f"{response.url}: {repeats} entries repeat an earlier entry's identity "
+                    f"{shown}: {repeats} entries repeat an earlier entry's identity "
                     f"(id = {source.id!r}); kept the first of each")
 
     def parse_page(self, response: Response, item: ArticleItem, done: Any,
@@ -128,21 +166,27 @@ class FeedSpider(scrapy.Spider):
             failed_url(self.crawler.stats, name, getattr(item, "link", None) or "",
                        f"internal error: {reason}")
 
-    def feed_failed(self, failure: Failure) -> None:
+    def feed_failed(self, failure: Failure) -> Iterator[scrapy.Request]:
         if failure.check(NotModified):
             return  # a 304: counted as "not modified" by ConditionalMiddleware
         request = failure.request  # type: ignore[attr-defined]
         source = request.meta["feedvault_source"]
+        tried = self._attempt(request.cb_kwargs["source"], request.meta)
+        url = tried.shown_url if tried else request.url  # without an RSSHub access key
         if failure.check(Deadline):
-            left(self.crawler.stats, source, request.url)
+            left(self.crawler.stats, source, url)
             return
         down = host_down(failure)
         reason = str(down) if down else failure.getErrorMessage() or failure.type.__name__
         response = getattr(failure.value, "response", None)
         if response is not None:
             reason = f"HTTP {response.status}"
-        failed_url(self.crawler.stats, source, request.url, f"feed not fetched ({reason})",
-                   fatal=True)
+        if tried and (response is None or failed_answer(
+                response.status, response.headers.get("Content-Type", b"").decode("latin-1"),
+                response.body)):
+            yield from self._fall_over(request.cb_kwargs["source"], tried, reason)
+            return
+        failed_url(self.crawler.stats, source, url, f"feed not fetched ({reason})", fatal=True)
 
 
 def _dedup_key(entry: Entry, policy: str) -> str | None:
