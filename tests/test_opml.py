@@ -62,10 +62,14 @@ def test_miniflux_export(tmp_path: Path) -> None:
 def test_freshrss_export(tmp_path: Path) -> None:
     config = _config(tmp_path)
     out, sources = _import(tmp_path, FRESHRSS, "freshrss.xml", config)
-    assert [(s["name"], s.get("categories")) for s in sources[1:]] == [
-        ("le-monde-fr-actualites-et-infos-en-france-et-dans-le-monde", ["Sans catégorie"]),
-        ("lwn-net", ["Tech", "Linux"]),
+    assert sources[1:] == [
+        {"name": "le-monde-fr-actualites-et-infos-en-france-et-dans-le-monde",
+         "url": "https://www.lemonde.fr/rss/une.xml", "categories": ["Sans catégorie"],
+         "full_text": True, "content_selector": "article"},  # FreshRSS's full-content selector
+        {"name": "lwn-net", "url": "https://lwn.net/headlines/rss", "categories": ["Tech", "Linux"]},
     ]
+    assert "note: " in out and "frss:cssFullContent 'div[' is not a CSS selector; imported " \
+        "without it" in out
     assert 'outline "Site only": no xmlUrl (only the site https://nofeed.example/)' in out
     assert "imported 2 sources" in out and "1 not imported" in out
 
@@ -236,3 +240,11 @@ def test_the_format_is_named_when_it_cannot_be_told(tmp_path: Path) -> None:
     assert result.returncode == 2 and "name the format with --from (opml)" in result.stderr
     result = feedvault("sources", "import", path, "--from", "nope", "--config", config)
     assert result.returncode == 2 and "--from nope: unknown format" in result.stderr
+
+
+def test_a_feed_located_by_another_key_keeps_xmlurl_for_readers_only() -> None:
+    # an RSSHub route (`rsshub = "/x"`) travels as feedvault:rsshub; readers get a real URL
+    found = read_opml(b'<opml xmlns:feedvault="https://feedvault.dev/opml/1"><body>'
+                      b'<outline text="r" xmlUrl="https://rsshub.app/woshipm/latest" '
+                      b'feedvault:rsshub="&quot;/woshipm/latest&quot;"/></body></opml>', "x")
+    assert [s.table for s in found.sources] == [{"rsshub": "/woshipm/latest"}]

@@ -10,7 +10,9 @@ import tomllib
 from pathlib import Path
 
 from crawler.config import load_config
+from crawler.sources import derive_name
 from crawler.sources.blocks import source_blocks
+from crawler.sources.discover import feed_links
 from tests.conftest import REPO, LocalSite, feedvault, rss_feed, rss_item
 
 CONFIG = """\
@@ -197,3 +199,27 @@ def test_the_new_block_goes_after_the_last_source(site: LocalSite, tmp_path: Pat
     blocks = source_blocks(text)
     assert text[blocks[-1].start:blocks[-1].end] == f'[[sources]]\nname = "first-2"\nurl = "{url}"\n\n'
     assert [s.name for s in load_config(config).sources] == ["first", "first-2"]
+
+
+def test_feed_links_resolve_against_base_and_skip_non_feeds() -> None:
+    page = (b'<html><head><base href="https://cdn.example/blog/">'
+            b'<link rel="alternate" type="application/rss+xml" href="rss.xml" title="RSS">'
+            b'<link rel="alternate" type="application/atom+xml" href="rss.xml">'  # the same
+            b'<link rel="alternate" type="text/html" href="/fr/" hreflang="fr">'
+            b'<link rel="alternate" type="application/json" href="/api.json">'  # not said a feed
+            b'<link rel="alternate feed" type="application/json" href="/feed.json">'
+            b'<link rel="stylesheet" type="text/css" href="/s.css">'
+            b'<link rel="alternate" type="application/rss+xml" href="javascript:alert(1)">'
+            b"</head></html>")
+    assert feed_links(page, "text/html", "https://www.example/post/1") == [
+        ("https://cdn.example/blog/rss.xml", "RSS"), ("https://cdn.example/feed.json", None)]
+
+
+def test_names_are_slugs_made_unique() -> None:
+    assert derive_name("Hacker News: Front Page", None, []) == "hacker-news-front-page"
+    assert derive_name("Blog", None, ["blog", "BLOG-2"]) == "blog-3"
+    assert derive_name("", "https://www.Example.org/feed", []) == "www-example-org"
+    assert derive_name("🚀", None, []) == "feed"
+    long = derive_name("word " * 40, None, [])
+    assert len(long) <= 64 and not long.endswith("-")
+    assert len(derive_name("word " * 40, None, [long])) <= 64

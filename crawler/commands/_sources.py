@@ -147,7 +147,10 @@ def _choose(feeds: list[Candidate], yes: bool) -> Candidate:
         print("taking the first (1)")
         return feeds[0]
     while True:
-        answer = input(f"which one? [1-{len(feeds)}, default 1] ").strip()
+        try:
+            answer = input(f"which one? [1-{len(feeds)}, default 1] ").strip()
+        except EOFError:  # the terminal closed: the default
+            answer = ""
         if not answer:
             return feeds[0]
         if answer.isdigit() and 1 <= int(answer) <= len(feeds):
@@ -219,7 +222,7 @@ def run_import(args: argparse.Namespace, config: Config) -> int:
              [*existing, *merged.tables])
     for line in [*found.problems, *merged.problems]:
         print(f"  {line}")
-    for line in merged.notes:
+    for line in [*found.notes, *merged.notes]:
         print(f"  note: {line}")
     problems = len(found.problems) + len(merged.problems)
     print(f"imported {len(merged.tables)} sources from {path}; "

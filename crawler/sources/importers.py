@@ -26,10 +26,11 @@ class Proposed:
 
 @dataclass
 class Found:
-    """An importer's result: the sources, and one line per entry it could not use."""
+    """An importer's result: the sources, one line per entry it could not use, notes."""
 
     sources: list[Proposed] = field(default_factory=list)
-    problems: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)  # entries left out, and why
+    notes: list[str] = field(default_factory=list)  # entries taken, with something to know
 
 
 Importer = Callable[[bytes, str], Found]

@@ -74,9 +74,9 @@ def merge(existing: Sequence[Mapping[str, Any]], proposed: Iterable[Proposed],
             result.problems.append(f"{label}: not imported: {url}: {why}")
             continue
         given = table.get("name") if isinstance(table.get("name"), str) else None
-        name = given
-        if not (given and SOURCE_NAME.match(given)) or \
-                given.lower() in {n.lower() for n in names}:
+        if given and SOURCE_NAME.match(given) and given.lower() not in {n.lower() for n in names}:
+            name = given
+        else:
             name = derive_name(given or item.title, url if isinstance(url, str) else None, names)
         table = {"name": name, **{k: v for k, v in table.items() if k != "name"}}
         names.append(name)

@@ -28,6 +28,8 @@ MAX_BYTES = 16 * 1024 * 1024
 MAX_DEPTH = 32  # outline levels: readers nest categories two or three deep
 _OWN = f"{{{NAMESPACE}}}"
 NATIVE_KEYS = ("name", "url", "categories")  # written as OPML's own attributes and nesting
+LOCATORS = ("rsshub",)  # keys that locate a feed instead of `url`: xmlUrl is then for readers
+FRESHRSS = "https://freshrss.org/opml"
 
 
 def read_opml(data: bytes, where: str) -> Found:
@@ -58,9 +60,10 @@ def _joined(sources: list[Proposed]) -> list[Proposed]:
     """One source per feed URL: a feed filed under two folders gets both as categories."""
     first: dict[str, Proposed] = {}
     for item in sources:
-        seen = first.get(item.table["url"])
+        key = str(item.table.get("url") or item.table)
+        seen = first.get(key)
         if seen is None:
-            first[item.table["url"]] = item
+            first[key] = item
             continue
         categories = list(seen.table.get("categories", []))
         categories += [c for c in item.table.get("categories", []) if c not in categories]
@@ -79,24 +82,43 @@ def _walk(parent: Element, path: tuple[str, ...], found: Found, where: str, dept
         title = (attrs.get("title") or attrs.get("text") or "").strip() or None
         url = (attrs.get("xmlurl") or (attrs.get("url") if attrs.get("type") in ("rss", "atom")
                                        else None) or "").strip()
-        if not url:
-            if len(outline):
-                _walk(outline, (*path, title or "untitled"), found, where, depth + 1)
-            elif attrs.get("htmlurl"):
-                found.problems.append(f'{where}: outline "{title}": no xmlUrl (only the site '
-                                      f"{attrs['htmlurl']}); add it with `feedvault sources add`")
-            continue
         label = f'outline "{title or url}"'
         try:
             settings = own_settings(outline)
         except ValueError as exc:
             found.problems.append(f"{where}: {label}: not imported: {exc}")
             continue
-        table: dict[str, Any] = {"url": url}
+        if not url and not settings:
+            if len(outline):
+                _walk(outline, (*path, title or "untitled"), found, where, depth + 1)
+            elif attrs.get("htmlurl"):
+                found.problems.append(f'{where}: outline "{title}": no xmlUrl (only the site '
+                                      f"{attrs['htmlurl']}); add it with `feedvault sources add`")
+            continue
+        table: dict[str, Any] = {}
+        if url and not any(key in settings for key in LOCATORS):
+            table["url"] = url
         if path:
             table["categories"] = list(path)
+        table.update(_freshrss(outline, found, f"{where}: {label}"))
         table.update(settings)
         found.sources.append(Proposed(table, title, label))
+
+
+def _freshrss(outline: Element, found: Found, label: str) -> dict[str, Any]:
+    """FreshRSS's full-content selector (frss:cssFullContent) as content_selector."""
+    from crawler.extract.rules import compile_selector
+
+    css = (outline.get(f"{{{FRESHRSS}}}cssFullContent") or "").strip()
+    if not css:
+        return {}
+    try:
+        compile_selector(css)
+    except ValueError:
+        found.notes.append(f"{label}: frss:cssFullContent {css!r} is not a CSS selector; "
+                              "imported without it")
+        return {}
+    return {"full_text": True, "content_selector": css}
 
 
 def own_settings(outline: Element) -> dict[str, Any]:
@@ -129,7 +151,8 @@ def write_opml(sources: Sequence[Mapping[str, Any]], title: str = "feedvault sou
         name = str(source.get("name", ""))
         outline.set("text", name)
         outline.set("title", name)
-        outline.set("xmlUrl", str(source.get("url", "")))
+        if source.get("url"):
+            outline.set("xmlUrl", str(source["url"]))
         if categories:
             outline.set("category", "/" + "/".join(categories))
         outline.set(f"{_OWN}name", toml_value(name))
