@@ -41,7 +41,8 @@ def purge_source(archive: Archive, source: str) -> int:
         finally:
             os.close(folder)
         for depth in range(len(parts) - 1, 0, -1):
-            folders.add(tuple(parts[:depth]))
+            if source in parts[:depth]:  # the source's folders, not a shared `_posts`
+                folders.add(tuple(parts[:depth]))
     for parts in sorted(folders, key=len, reverse=True):  # deepest first
         with contextlib.suppress(OSError):  # not empty, or gone: left as it is
             parent = open_folder(archive.root, parts[:-1])

@@ -115,7 +115,6 @@ def test_several_feeds_on_a_terminal_ask_which(site: LocalSite, tmp_path: Path) 
 
 def test_a_site_with_only_the_usual_path(site: LocalSite, tmp_path: Path) -> None:
     site.write("feed/index.html", rss_feed([rss_item(1)], title="WordPress"))
-    site.headers["/feed/"] = {}
     page = site.write("index.html", "<html><head><title>No links</title></head></html>")
     config = _config(tmp_path)
     result = feedvault("sources", "add", page, "--yes", "--config", config)
@@ -131,7 +130,7 @@ def test_no_feed_anywhere_adds_nothing(site: LocalSite, tmp_path: Path) -> None:
     result = feedvault("sources", "add", page, "--config", config)
     assert result.returncode == 1
     assert "no usable feed found" in result.stderr and "/index.rss" in result.stderr
-    assert config.read_text(encoding="utf-8") == _config(tmp_path / "..").read_text()
+    assert config.read_text(encoding="utf-8") == CONFIG
 
 
 def test_a_broken_advertised_feed_is_reported_not_added(site: LocalSite, tmp_path: Path) -> None:
@@ -223,3 +222,12 @@ def test_names_are_slugs_made_unique() -> None:
     long = derive_name("word " * 40, None, [])
     assert len(long) <= 64 and not long.endswith("-")
     assert len(derive_name("word " * 40, None, [long])) <= 64
+
+
+def test_an_unreachable_url_is_one_line(site: LocalSite, tmp_path: Path) -> None:
+    config = _config(tmp_path)
+    result = feedvault("sources", "add", site.url("nothing-here"), "--config", config)
+    assert result.returncode == 1
+    assert result.stderr == f"feedvault: {site.url('nothing-here')}: not fetched (HTTP 404)\n"
+    result = feedvault("sources", "add", "ftp://x.example/feed", "--config", config)
+    assert result.returncode == 2 and "expected an http:// or https:// URL" in result.stderr

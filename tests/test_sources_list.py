@@ -76,3 +76,15 @@ def test_purge_of_a_source_no_longer_configured(site: LocalSite, tmp_path: Path)
     assert result.returncode == 0, result.stderr
     assert "purged 'alpha': 2 archived files deleted" in result.stdout
     assert len(archive_files(tmp_path / "posts")) == 1
+
+
+def test_purge_keeps_folders_shared_by_all_sources(site: LocalSite, tmp_path: Path) -> None:
+    site.write("a.xml", rss_feed([rss_item(1)], title="A"))
+    config = write_config(tmp_path, [{"name": "alpha", "url": site.url("a.xml")}])
+    config.write_text(config.read_text().replace('preset = "hexo"', 'preset = "jekyll"'))
+    assert feedvault("crawl", "--config", config).returncode == 0
+    posts = tmp_path / "posts" / "_posts"
+    assert len(list((posts / "alpha").iterdir())) == 1
+    result = feedvault("sources", "remove", "alpha", "--purge", "--config", config)
+    assert result.returncode == 0, result.stderr
+    assert posts.is_dir() and not (posts / "alpha").exists()  # Jekyll's own folder stays

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from archive import HIDDEN, Archive, ArchiveLock, ConfigError
+from archive import HIDDEN, Archive, ArchiveLock, ConfigError, FeedvaultError
 from crawler.commands._fetch import fetch
 from crawler.commands.exit import EXIT_FAILED, EXIT_OK
 from crawler.config import Config
@@ -33,6 +33,7 @@ from crawler.sources import (
 )
 from crawler.sources.discover import USUAL_PATHS, Fetch
 from crawler.sources.edit import read_text
+from crawler.sources.status import LEDGER
 
 MAX_IMPORT_BYTES = 16 * 1024 * 1024 + 1
 
@@ -100,7 +101,11 @@ def run_add(args: argparse.Namespace, config: Config) -> int:
     text = read_text(config.file)
     existing = raw_sources(text, config.file)
     _refuse_duplicate({"url": url}, args.name, existing, config)
-    found = discover(url, fetcher(config, url))
+    try:
+        found = discover(url, fetcher(config, url))
+    except FeedvaultError as exc:  # the typed URL itself: down, refused, not found
+        print(f"feedvault: {exc}", file=sys.stderr)
+        return EXIT_FAILED
     for line in found.problems:
         print(f"  {line}")
     if not found.feeds:
@@ -159,7 +164,7 @@ def _choose(feeds: list[Candidate], yes: bool) -> Candidate:
 
 
 def run_list(args: argparse.Namespace, config: Config) -> int:
-    from crawler.sources.status import statuses
+    from crawler.sources.status import statuses  # opens SQLite files: only when listing
 
     rows = statuses(config)
     if args.json:
@@ -191,10 +196,14 @@ def run_remove(args: argparse.Namespace, config: Config) -> int:
             from crawler.config import parse_config
 
             parse_config(new, config.file)
-        with ArchiveLock(config.archive_path / HIDDEN, "feedvault sources remove --purge"
-                         ).acquire(), \
-                Archive(config.archive_path, config.preset_object(), config.front_matter) as archive:
-            deleted = purge_source(archive, args.name)
+        if (config.archive_path / HIDDEN / LEDGER).is_file():
+            with ArchiveLock(config.archive_path / HIDDEN, "feedvault sources remove --purge"
+                             ).acquire(), \
+                    Archive(config.archive_path, config.preset_object(),
+                            config.front_matter) as archive:
+                deleted = purge_source(archive, args.name)
+        else:
+            deleted = 0  # nothing archived yet: no archive to create
         print(f"purged {args.name!r}: {deleted} archived files deleted")
     if configured:
         save(config.file, text, new, expect)
