@@ -7,9 +7,11 @@ import tomllib
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from crawler.config import load_config
-from crawler.sources import read_opml
+from crawler.sources import read_opml, write_opml
 from tests.conftest import feedvault
 
 OPML = Path(__file__).resolve().parent / "opml"  # exports in the shapes of three readers
@@ -248,3 +250,33 @@ def test_a_feed_located_by_another_key_keeps_xmlurl_for_readers_only() -> None:
                       b'<outline text="r" xmlUrl="https://rsshub.app/woshipm/latest" '
                       b'feedvault:rsshub="&quot;/woshipm/latest&quot;"/></body></opml>', "x")
     assert [s.table for s in found.sources] == [{"rsshub": "/woshipm/latest"}]
+
+
+_TEXT = st.text(st.characters(codec="utf-8", exclude_categories=("Cc", "Cs")), min_size=1,
+                max_size=20)
+_SOURCE = st.fixed_dictionaries(
+    {"name": st.from_regex(r"[A-Za-z0-9_-]{1,64}", fullmatch=True),
+     "url": st.builds("https://{}.example/{}".format, st.from_regex(r"[a-z]{1,10}", fullmatch=True),
+                      st.from_regex(r"[A-Za-z0-9/?&=%._~-]{0,30}", fullmatch=True))},
+    optional={"categories": st.lists(_TEXT.filter(lambda t: t.strip() == t), max_size=3),
+              "content_selector": _TEXT, "full_text": st.booleans(),
+              "remove": st.lists(_TEXT, max_size=3),
+              "headers": st.dictionaries(st.from_regex(r"[A-Za-z-]{1,10}", fullmatch=True), _TEXT,
+                                         max_size=2)})
+
+
+@given(st.lists(_SOURCE, max_size=6, unique_by=(lambda s: s["name"], lambda s: s["url"])))
+def test_written_opml_reads_back_as_the_same_tables(sources: list[dict]) -> None:
+    found = read_opml(write_opml(sources), "x")
+    assert not found.problems
+    tables = {s.table["name"]: s.table for s in found.sources}
+    # no categories: no folder, and no categories key read back
+    assert tables == {s["name"]: {k: v for k, v in s.items() if v or k != "categories"}
+                      for s in sources}
+
+
+def test_a_character_xml_cannot_carry_is_one_error(tmp_path: Path) -> None:
+    config = _config(tmp_path, BASE + 'categories = ["a\\u0001b"]\n')
+    result = feedvault("sources", "export", "--config", config)
+    assert result.returncode == 2
+    assert "source 'known': cannot be written as OPML" in result.stderr

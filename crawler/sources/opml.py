@@ -57,10 +57,11 @@ def read_opml(data: bytes, where: str) -> Found:
 
 
 def _joined(sources: list[Proposed]) -> list[Proposed]:
-    """One source per feed URL: a feed filed under two folders gets both as categories."""
+    """One source per feed URL: a feed filed under two folders gets both as categories
+    (two sources of ours on one feed, named apart, stay two)."""
     first: dict[str, Proposed] = {}
     for item in sources:
-        key = str(item.table.get("url") or item.table)
+        key = repr((item.table.get("url") or item.table, item.table.get("name")))
         seen = first.get(key)
         if seen is None:
             first[key] = item
@@ -90,7 +91,9 @@ def _walk(parent: Element, path: tuple[str, ...], found: Found, where: str, dept
             continue
         if not url and not settings:
             if len(outline):
-                _walk(outline, (*path, title or "untitled"), found, where, depth + 1)
+                folder = attrs.get("title") or attrs.get("text") or ""
+                _walk(outline, (*path, folder if folder.strip() else "untitled"), found, where,
+                      depth + 1)
             elif attrs.get("htmlurl"):
                 found.problems.append(f'{where}: outline "{title}": no xmlUrl (only the site '
                                       f"{attrs['htmlurl']}); add it with `feedvault sources add`")
@@ -145,21 +148,29 @@ def write_opml(sources: Sequence[Mapping[str, Any]], title: str = "feedvault sou
     body = etree.SubElement(root, "body")
     folders: dict[tuple[str, ...], Any] = {(): body}
     for source in sources:
-        categories = tuple(str(c) for c in source.get("categories") or ())
-        parent = _folder(folders, categories)
-        outline = etree.SubElement(parent, "outline", type="rss")
-        name = str(source.get("name", ""))
-        outline.set("text", name)
-        outline.set("title", name)
-        if source.get("url"):
-            outline.set("xmlUrl", str(source["url"]))
-        if categories:
-            outline.set("category", "/" + "/".join(categories))
-        outline.set(f"{_OWN}name", toml_value(name))
-        for key, value in source.items():
-            if key not in NATIVE_KEYS:
-                outline.set(f"{_OWN}{key}", toml_value(value))
+        try:
+            _outline(folders, source)
+        except ValueError as exc:  # lxml: a control character XML cannot carry
+            raise ConfigError(f"source {source.get('name')!r}: cannot be written as OPML "
+                              f"({exc})") from None
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+
+
+def _outline(folders: dict[tuple[str, ...], Any], source: Mapping[str, Any]) -> None:
+    categories = tuple(str(c) for c in source.get("categories") or ())
+    parent = _folder(folders, categories)
+    outline = etree.SubElement(parent, "outline", type="rss")
+    name = str(source.get("name", ""))
+    outline.set("text", name)
+    outline.set("title", name)
+    if source.get("url"):
+        outline.set("xmlUrl", str(source["url"]))
+    if categories:
+        outline.set("category", "/" + "/".join(categories))
+    outline.set(f"{_OWN}name", toml_value(name))
+    for key, value in source.items():
+        if key not in NATIVE_KEYS:
+            outline.set(f"{_OWN}{key}", toml_value(value))
 
 
 def _folder(folders: dict[tuple[str, ...], Any], path: tuple[str, ...]) -> Any:
