@@ -95,14 +95,19 @@ def _comments_above(text: str, offset: int) -> int:
     """offset moved up over the comments that belong to the header there: those right above
     it, and those after a blank line below the previous table's last key (a comment glued
     under a key, then a blank line, stays with that key: it may be a commented-out one)."""
-    lines = text[:offset].splitlines(keepends=True)
     run: list[str] = []  # the comment and blank lines above the header, nearest last
-    while lines and (_COMMENT_LINE.fullmatch(lines[-1]) or _BLANK_LINE.fullmatch(lines[-1])):
-        run.insert(0, lines.pop())
+    top = offset
+    while top > 0:
+        begin = text.rfind("\n", 0, top - 1) + 1
+        line = text[begin:top]
+        if not (_COMMENT_LINE.fullmatch(line) or _BLANK_LINE.fullmatch(line)):
+            break
+        run.insert(0, line)
+        top = begin
     if not any(_COMMENT_LINE.fullmatch(line) for line in run):
         return offset
     start = 0
-    glued = bool(lines) and _COMMENT_LINE.fullmatch(run[0])
+    glued = top > 0 and _COMMENT_LINE.fullmatch(run[0])
     if glued and any(_BLANK_LINE.fullmatch(line) for line in run):
         while start < len(run) and _COMMENT_LINE.fullmatch(run[start]):
             start += 1  # the first paragraph, under the previous key, stays there
