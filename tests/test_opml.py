@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from crawler.config import load_config
 from crawler.sources import read_opml, write_opml
-from tests.conftest import feedvault
+from tests.conftest import corpus, feedvault
 
 OPML = Path(__file__).resolve().parent / "opml"  # exports in the shapes of three readers
 
@@ -280,3 +280,17 @@ def test_a_character_xml_cannot_carry_is_one_error(tmp_path: Path) -> None:
     result = feedvault("sources", "export", "--config", config)
     assert result.returncode == 2
     assert "source 'known': cannot be written as OPML" in result.stderr
+
+
+@pytest.mark.parametrize("name", ["Subs.opml", "SubsNoTitleAttributes.opml"])
+def test_netnewswire_subscription_lists(tmp_path: Path, name: str) -> None:
+    path = corpus("feeds", "netnewswire") / name
+    config = _config(tmp_path)
+    result = feedvault("sources", "import", path, "--config", config)
+    assert result.returncode == 0, result.stderr
+    # one feed is there twice, written with and without a slash after the host
+    assert "imported 206 sources" in result.stdout and "1 listed twice, 0 not imported" \
+        in result.stdout
+    sources = load_config(config).sources
+    assert len({s.name.lower() for s in sources}) == len(sources) == 207
+    assert sources[1].name == "daring-fireball" and sources[1].url.startswith("http")

@@ -9,11 +9,13 @@ import sys
 import tomllib
 from pathlib import Path
 
+import pytest
+
 from crawler.config import load_config
 from crawler.sources import derive_name
 from crawler.sources.blocks import source_blocks
 from crawler.sources.discover import feed_links
-from tests.conftest import REPO, LocalSite, feedvault, rss_feed, rss_item
+from tests.conftest import REPO, LocalSite, corpus, feedvault, rss_feed, rss_item
 
 CONFIG = """\
 # feedvault for my blogroll
@@ -231,3 +233,18 @@ def test_an_unreachable_url_is_one_line(site: LocalSite, tmp_path: Path) -> None
     assert result.stderr == f"feedvault: {site.url('nothing-here')}: not fetched (HTTP 404)\n"
     result = feedvault("sources", "add", "ftp://x.example/feed", "--config", config)
     assert result.returncode == 2 and "expected an http:// or https:// URL" in result.stderr
+
+
+@pytest.mark.parametrize(("page", "expected"), [
+    ("DaringFireball.html", [("https://site.example/feeds/main", None)]),
+    ("coco.html", [("https://site.example/feed/all/", "The Atlantic"),
+                   ("https://site.example/feed/best-of/", "Best of The Atlantic")]),
+    ("YouTubeTheVolvoRocks.html",  # four other rel=alternate links: mobile site, apps
+     [("https://www.youtube.com/feeds/videos.xml?channel_id=UCct7QF2jcWRY6dhXWMSq9LQ", "RSS")]),
+    ("furbo.html", [("http://furbo.org/feed/", "Iconfactory News Feed")]),
+    ("inessential.html", [("http://inessential.com/xml/rss.xml", "RSS")]),
+    ("sixcolors.html", [("http://feedpress.me/sixcolors", "RSS")]),
+])
+def test_feed_links_of_real_pages(page: str, expected: list[tuple[str, str | None]]) -> None:
+    body = (corpus("feeds", "netnewswire") / page).read_bytes()
+    assert feed_links(body, "text/html", "https://site.example/post/1") == expected

@@ -229,13 +229,14 @@ def run_import(args: argparse.Namespace, config: Config) -> int:
     if merged.tables:
         save(config.file, text, with_sources(text, config.file, merged.tables),
              [*existing, *merged.tables])
-    for line in [*found.problems, *merged.problems]:
+    for line in [*found.problems, *merged.problems, *merged.twice]:
         print(f"  {line}")
     for line in [*found.notes, *merged.notes]:
         print(f"  note: {line}")
     problems = len(found.problems) + len(merged.problems)
+    twice = f", {len(merged.twice)} listed twice" if merged.twice else ""
     print(f"imported {len(merged.tables)} sources from {path}; "
-          f"{len(merged.duplicates)} already configured, {problems} not imported")
+          f"{len(merged.duplicates)} already configured{twice}, {problems} not imported")
     return EXIT_OK
 
 

@@ -27,6 +27,7 @@ class Merge:
 
     tables: list[dict[str, Any]] = field(default_factory=list)
     duplicates: list[str] = field(default_factory=list)  # feeds already configured
+    twice: list[str] = field(default_factory=list)  # feeds the file lists again
     problems: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
@@ -58,6 +59,7 @@ def merge(existing: Sequence[Mapping[str, Any]], proposed: Iterable[Proposed],
     result = Merge()
     names = [str(s.get("name")) for s in existing]
     known = {k: str(s.get("name")) for s in existing if (k := feed_key(s))}
+    configured = set(known)
     for item in proposed:
         table = dict(item.table)
         key = feed_key(table)
@@ -66,7 +68,10 @@ def merge(existing: Sequence[Mapping[str, Any]], proposed: Iterable[Proposed],
             result.problems.append(f"{label}: not imported: no feed URL")
             continue
         if key in known:
-            result.duplicates.append(f"{label}: already configured as {known[key]!r}")
+            if key in configured:
+                result.duplicates.append(f"{label}: already configured as {known[key]!r}")
+            else:
+                result.twice.append(f"{label}: the same feed as {known[key]!r}, listed before")
             continue
         url = table.get("url")
         why = policy.check_url(url) if policy is not None and isinstance(url, str) else None
