@@ -248,3 +248,12 @@ def test_an_unreachable_url_is_one_line(site: LocalSite, tmp_path: Path) -> None
 def test_feed_links_of_real_pages(page: str, expected: list[tuple[str, str | None]]) -> None:
     body = (corpus("feeds", "netnewswire") / page).read_bytes()
     assert feed_links(body, "text/html", "https://site.example/post/1") == expected
+
+
+def test_a_json_feed_typed_directly(site: LocalSite, tmp_path: Path) -> None:
+    url = site.write("feed.json", JSON_FEED)
+    config = _config(tmp_path)
+    result = feedvault("sources", "add", url, "--config", config)
+    assert result.returncode == 0, result.stderr
+    assert "JSON Feed, 1 items" in result.stdout
+    assert _added(config) == {"name": "json-side", "url": url}
