@@ -141,6 +141,27 @@ class Ledger:
             (source, identity),
         ).fetchall()
 
+    def counts(self) -> dict[str, int]:
+        """Articles per source."""
+        return dict(self._db.execute("SELECT source, COUNT(*) FROM articles GROUP BY source"))
+
+    def of_source(self, source: str) -> list[Entry]:
+        return [Entry(*row) for row in self._db.execute(
+            "SELECT * FROM articles WHERE source = ? ORDER BY path", (source,))]
+
+    def forget(self, source: str) -> None:
+        """Delete a source's rows and revisions, in one transaction (`sources remove --purge`)."""
+        try:
+            self._forget(source)
+        except sqlite3.Error as exc:
+            raise LedgerError(f"{self.path}: cannot forget {source}: {_reason(exc)}") from exc
+
+    @retry_busy
+    def _forget(self, source: str) -> None:
+        with immediate(self._db):
+            self._db.execute("DELETE FROM articles WHERE source = ?", (source,))
+            self._db.execute("DELETE FROM revisions WHERE source = ?", (source,))
+
     def entries(self) -> list[Entry]:
         return [Entry(*row) for row in self._db.execute("SELECT * FROM articles ORDER BY path")]
 

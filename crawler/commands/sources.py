@@ -9,6 +9,7 @@ from typing import Any
 
 from archive import FeedvaultError
 from crawler.commands._fetch import fetch
+from crawler.commands._sources import register_actions
 from crawler.commands.exit import EXIT_FAILED, EXIT_OK
 from crawler.config import Config, SourceConfig
 from crawler.egress import EgressPolicy, EgressRefused
@@ -20,8 +21,9 @@ from crawler.outcome.drift import DriftHistory
 
 
 def register(commands: Any, common: argparse.ArgumentParser) -> None:
-    parser = commands.add_parser("sources", parents=[common], help="inspect the sources",
-                                 description="Inspect the configured sources.")
+    parser = commands.add_parser("sources", parents=[common], help="add, list, check, remove, "
+                                 "import and export sources",
+                                 description="Manage the configured sources.")
     actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
     check = actions.add_parser(
         "check", parents=[common], help="fetch each feed and extract its newest article",
@@ -31,6 +33,7 @@ def register(commands: Any, common: argparse.ArgumentParser) -> None:
     )
     check.add_argument("names", nargs="*", metavar="NAME")
     check.set_defaults(func=run, needs_config=True)
+    register_actions(actions, common)
 
 
 @dataclass

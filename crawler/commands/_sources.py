@@ -1,0 +1,254 @@
+"""`feedvault sources add | list | remove | import | export`: the command-line side of
+crawler/sources/ (discovery, OPML, editing feedvault.toml)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from archive import HIDDEN, Archive, ArchiveLock, ConfigError, FeedvaultError
+from crawler.commands._fetch import fetch
+from crawler.commands.exit import EXIT_FAILED, EXIT_OK
+from crawler.config import Config
+from crawler.config.model import SOURCE_NAME
+from crawler.egress import EgressPolicy
+from crawler.sources import (
+    Candidate,
+    Proposed,
+    check_each,
+    detect,
+    discover,
+    feed_key,
+    importer,
+    merge,
+    raw_sources,
+    save,
+    with_sources,
+    without_source,
+    write_opml,
+)
+from crawler.sources.discover import USUAL_PATHS, Fetch
+from crawler.sources.edit import read_text
+from crawler.sources.status import LEDGER
+
+MAX_IMPORT_BYTES = 16 * 1024 * 1024 + 1
+
+
+def register_actions(actions: Any, common: argparse.ArgumentParser) -> None:
+    add = actions.add_parser(
+        "add", parents=[common], help="add a feed, or the feed of a site, to feedvault.toml",
+        description="Add a source from a feed URL or any page of a site: the page's advertised "
+                    "feeds (<link rel=alternate>) or the usual feed paths are tried, each kept "
+                    "only if it parses and has items. With several, you are asked which one "
+                    "(the first with --yes or without a terminal).")
+    add.add_argument("url", metavar="URL")
+    add.add_argument("--name", help="source name (default: derived from the feed's title)")
+    add.add_argument("--category", action="append", default=[], metavar="C",
+                     help="a category of the source's articles (repeatable)")
+    add.add_argument("--yes", "-y", action="store_true",
+                     help="take the first feed found without asking")
+    add.set_defaults(func=run_add, needs_config=True)
+
+    listing = actions.add_parser(
+        "list", parents=[common], help="list the sources with their last crawl and article count",
+        description="Each source: name, feed URL, last crawl and its outcome, articles archived.")
+    listing.add_argument("--json", action="store_true", help="a JSON array instead of a table")
+    listing.set_defaults(func=run_list, needs_config=True)
+
+    remove = actions.add_parser(
+        "remove", parents=[common], help="remove a source from feedvault.toml",
+        description="Remove the source's [[sources]] block (the rest of the file is kept as it "
+                    "is). Its archived files stay unless --purge.")
+    remove.add_argument("name", metavar="NAME")
+    remove.add_argument("--purge", action="store_true",
+                        help="also delete the source's archived files and ledger rows")
+    remove.set_defaults(func=run_remove, needs_config=True)
+
+    imports = actions.add_parser(
+        "import", parents=[common], help="add the sources of a subscription list (OPML)",
+        description="Every feed of the file becomes a source (folders become categories); "
+                    "feeds already configured are skipped and counted.")
+    imports.add_argument("file", metavar="FILE", type=Path)
+    imports.add_argument("--from", dest="format", metavar="FORMAT",
+                         help="the file's format (default: by extension and content; opml)")
+    imports.set_defaults(func=run_import, needs_config=True)
+
+    export = actions.add_parser(
+        "export", parents=[common], help="write the sources as OPML 2.0",
+        description="OPML 2.0 that feed readers import; feedvault's own settings of each "
+                    "source travel in the feedvault: namespace, so `sources import` gives "
+                    "them back.")
+    export.add_argument("-o", "--output", metavar="FILE.opml", type=Path,
+                        help="write here (default: standard output)")
+    export.set_defaults(func=run_export, needs_config=True)
+
+
+def fetcher(config: Config, typed: str) -> Fetch:
+    """The one place `sources add` downloads: outside a crawl, under the crawl's egress policy,
+    with the typed URL's host trusted (as `feedvault extract URL` trusts it)."""
+    policy = EgressPolicy.from_config(config).trusting([typed])
+    return lambda url: fetch(url, policy)
+
+
+def run_add(args: argparse.Namespace, config: Config) -> int:
+    url = args.url.strip()
+    if urlsplit(url).scheme.lower() not in ("http", "https") or not urlsplit(url).netloc:
+        raise ConfigError(f"{url}: expected an http:// or https:// URL")
+    text = read_text(config.file)
+    existing = raw_sources(text, config.file)
+    _refuse_duplicate({"url": url}, args.name, existing, config)
+    try:
+        found = discover(url, fetcher(config, url))
+    except FeedvaultError as exc:  # the typed URL itself: down, refused, not found
+        print(f"feedvault: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    for line in found.problems:
+        print(f"  {line}")
+    if not found.feeds:
+        where = (f"; none at the usual paths ({', '.join(USUAL_PATHS)})" if found.tried_usual
+                 else "")
+        print(f"feedvault: no usable feed found at {url}{where}", file=sys.stderr)
+        return EXIT_FAILED
+    chosen = _choose(found.feeds, args.yes)
+    table: dict[str, Any] = {"url": chosen.url}
+    if args.name:
+        table["name"] = args.name
+    if args.category:
+        table["categories"] = list(args.category)
+    _refuse_duplicate(table, args.name, existing, config)
+    merged = merge(existing, [Proposed(table, chosen.title)])
+    new = with_sources(text, config.file, merged.tables)
+    save(config.file, text, new, [*existing, *merged.tables])
+    added = merged.tables[0]
+    print(f"added source {added['name']!r}: {chosen.describe()}")
+    return EXIT_OK
+
+
+def _refuse_duplicate(table: dict[str, Any], name: str | None, existing: list[dict[str, Any]],
+                      config: Config) -> None:
+    key = feed_key(table)
+    for source in existing:
+        if name and str(source.get("name", "")).lower() == name.lower():
+            raise ConfigError(f"{config.file}: a source named {source.get('name')!r} exists; "
+                              "choose another --name")
+        if key and feed_key(source) == key:
+            raise ConfigError(f"{config.file}: {table['url']} is already the feed of source "
+                              f"{source.get('name')!r}")
+    if name and not SOURCE_NAME.match(name):
+        raise ConfigError(f"--name {name!r}: use 1-64 letters, digits, - and _")
+
+
+def _choose(feeds: list[Candidate], yes: bool) -> Candidate:
+    if len(feeds) == 1:
+        return feeds[0]
+    print(f"{len(feeds)} feeds found:")
+    for number, feed in enumerate(feeds, 1):
+        print(f"  {number}. {feed.describe()}")
+    if yes or not sys.stdin.isatty():
+        print("taking the first (1)")
+        return feeds[0]
+    while True:
+        try:
+            answer = input(f"which one? [1-{len(feeds)}, default 1] ").strip()
+        except EOFError:  # the terminal closed: the default
+            answer = ""
+        if not answer:
+            return feeds[0]
+        if answer.isdigit() and 1 <= int(answer) <= len(feeds):
+            return feeds[int(answer) - 1]
+        print(f"  type a number from 1 to {len(feeds)}")
+
+
+def run_list(args: argparse.Namespace, config: Config) -> int:
+    from crawler.sources.status import statuses  # opens SQLite files: only when listing
+
+    rows = statuses(config)
+    if args.json:
+        print(json.dumps([row.as_json() for row in rows], indent=2, ensure_ascii=False))
+        return EXIT_OK
+    if not rows:
+        print(f"no sources in {config.file}; add one with `feedvault sources add URL`")
+        return EXIT_OK
+    width = max(len(row.name) for row in rows)
+    for row in rows:
+        crawled = f"{row.last_crawl} {row.outcome or ''}".strip() if row.last_crawl \
+            else "never crawled"
+        print(f"{row.name:<{width}}  {row.articles:>6} articles  {crawled}  {row.url}")
+    return EXIT_OK
+
+
+def run_remove(args: argparse.Namespace, config: Config) -> int:
+    from archive.purge import purge_source
+
+    text = read_text(config.file)
+    existing = raw_sources(text, config.file)
+    configured = any(s.get("name") == args.name for s in existing)
+    if not configured and not args.purge:
+        config.source(args.name)  # ConfigError naming the sources there are
+    new = without_source(text, config.file, args.name) if configured else text
+    expect = [s for s in existing if s.get("name") != args.name]
+    if args.purge:
+        if configured:  # the remaining configuration must validate before anything is deleted
+            from crawler.config import parse_config
+
+            parse_config(new, config.file)
+        if (config.archive_path / HIDDEN / LEDGER).is_file():
+            with ArchiveLock(config.archive_path / HIDDEN, "feedvault sources remove --purge"
+                             ).acquire(), \
+                    Archive(config.archive_path, config.preset_object(),
+                            config.front_matter) as archive:
+                deleted = purge_source(archive, args.name)
+        else:
+            deleted = 0  # nothing archived yet: no archive to create
+        print(f"purged {args.name!r}: {deleted} archived files deleted")
+    if configured:
+        save(config.file, text, new, expect)
+        kept = "" if args.purge else " (its archived files are kept; --purge deletes them)"
+        print(f"removed source {args.name!r} from {config.file}{kept}")
+    return EXIT_OK
+
+
+def run_import(args: argparse.Namespace, config: Config) -> int:
+    path: Path = args.file
+    try:
+        with path.open("rb") as handle:
+            data = handle.read(MAX_IMPORT_BYTES)
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from exc
+    name = args.format or detect(data, path.name)
+    found = importer(name)(data, str(path))
+    text = read_text(config.file)
+    existing = raw_sources(text, config.file)
+    policy = EgressPolicy(allow_hosts=config.allow_hosts, allow_networks=config.allow_networks)
+    merged = merge(existing, found.sources, policy)
+    check_each(text, config.file, merged)
+    if merged.tables:
+        save(config.file, text, with_sources(text, config.file, merged.tables),
+             [*existing, *merged.tables])
+    for line in [*found.problems, *merged.problems, *merged.twice]:
+        print(f"  {line}")
+    for line in [*found.notes, *merged.notes]:
+        print(f"  note: {line}")
+    problems = len(found.problems) + len(merged.problems)
+    twice = f", {len(merged.twice)} listed twice" if merged.twice else ""
+    print(f"imported {len(merged.tables)} sources from {path}; "
+          f"{len(merged.duplicates)} already configured{twice}, {problems} not imported")
+    return EXIT_OK
+
+
+def run_export(args: argparse.Namespace, config: Config) -> int:
+    data = write_opml(raw_sources(read_text(config.file), config.file))
+    if args.output is None:
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+        return EXIT_OK
+    try:
+        args.output.write_bytes(data)
+    except OSError as exc:
+        raise ConfigError(f"{args.output}: cannot write: {exc.strerror or exc}") from exc
+    print(f"exported {len(config.sources)} sources to {args.output}", file=sys.stderr)
+    return EXIT_OK
