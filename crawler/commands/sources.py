@@ -15,6 +15,7 @@ from crawler.egress import EgressPolicy, EgressRefused
 from crawler.extract import Extracted, extract_pages
 from crawler.feeds.encoding import decode
 from crawler.feeds.parse import Entry, parse_feed
+from crawler.filters import preview
 from crawler.fulltext.pages import page_problems, rules_for
 from crawler.outcome.drift import DriftHistory
 
@@ -69,6 +70,7 @@ def check_source(source: SourceConfig, history: DriftHistory, policy: EgressPoli
     newest_date = max(dated, key=_utc) if dated else None
     verdict.lines.append(f"feed: {len(feed.entries)} items, newest "
                          f"{newest_date.isoformat() if newest_date else 'undated'}")
+    verdict.lines.extend(preview(source, feed.entries, final, feed.title))  # filter rules
     newest = _newest(feed.entries)
     if newest is None or not newest.link:
         return verdict

@@ -26,7 +26,7 @@ class Validator(ImagesSection, SourcesSection):
 
     def config(self, data: dict[str, Any]) -> Config:
         self.table(data, "", {"archive", "images", "sources", "crawl", "scrapy", "clean",
-                              "distributed"})
+                              "distributed", "filters"})
         archive = self.table(data.get("archive", {}), "archive",
                              {"path", "preset", "front_matter", "default_cover", "body",
                               "front_matter_format"},
@@ -79,6 +79,7 @@ class Validator(ImagesSection, SourcesSection):
             if max_time <= 0:
                 self.fail("crawl.max_time", "expected a duration above zero, e.g. \"30m\"",
                           section="crawl")
+        filters = self.filters(data.get("filters", {}))  # before the sources, which extend them
         return Config(
             file=self.path,
             archive_path=archive_path.resolve(),
@@ -100,6 +101,7 @@ class Validator(ImagesSection, SourcesSection):
             http=http,
             max_time=max_time,
             distributed=self.distributed(data.get("distributed")),
+            filters=filters,
         )
 
     def networks(self, value: Any) -> tuple[IPv4Network | IPv6Network, ...]:

@@ -11,6 +11,7 @@ from typing import Any
 
 from archive import ConfigError, Preset, get_preset
 from crawler.backfill.config import BackfillConfig
+from crawler.filters import Filters
 from crawler.schedule.rules import Schedule
 
 DEFAULT_NAME = "feedvault.toml"
@@ -83,6 +84,9 @@ class SourceConfig:
     robots: bool = True  # obey robots.txt
     backfill: BackfillConfig | None = None  # [sources.backfill]
     http: HttpConfig = HttpConfig()  # headers, cookies, user_agent, proxy
+    filters: Filters = Filters()  # [filters] defaults (unless default_filters = false), then its own
+    default_filters: bool = True
+    cross_source: str = "merge"  # merge: an article another source archived gains this source
 
 
 @dataclass(frozen=True)
@@ -119,6 +123,7 @@ class Config:
     max_items: int = 2000  # `[crawl] max_items`: entries read from one feed document
     http: HttpConfig = HttpConfig()  # [crawl] headers, cookies, user_agent, proxy
     max_time: float | None = None  # seconds a crawl may take; None: no deadline
+    filters: Filters = Filters()  # [filters]: the default include / exclude rules
 
     def schedule_of(self, source: SourceConfig) -> Schedule:
         return source.schedule or self.schedule
