@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import unicodedata
 from collections.abc import Iterable
@@ -132,10 +133,8 @@ def fields_of(item: Any, author: str | None = None) -> Fields:
     sets one, else the entry's, else the feed's title (what the archive writes)."""
     link = item.link or ""
     if link and item.feed_url:
-        try:
+        with contextlib.suppress(ValueError):  # a link that does not parse stays as it is
             link = urljoin(item.feed_url, link)
-        except ValueError:
-            pass
     return Fields(
         title=clean_text(item.title),
         body=html_to_text(item.content) if item.content else "",

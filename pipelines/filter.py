@@ -1,4 +1,4 @@
-"""Step 1½, after identity and before cleaning: drop the items a source's include / exclude rules reject, on their final text."""
+"""Step 1½, between identity and cleaning: drop what a source's include / exclude rules reject."""
 
 from __future__ import annotations
 

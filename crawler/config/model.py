@@ -84,7 +84,8 @@ class SourceConfig:
     robots: bool = True  # obey robots.txt
     backfill: BackfillConfig | None = None  # [sources.backfill]
     http: HttpConfig = HttpConfig()  # headers, cookies, user_agent, proxy
-    filters: Filters = Filters()  # [filters] defaults (unless default_filters = false), then its own
+    # [filters] defaults (unless default_filters = false), then its own rules
+    filters: Filters = field(default_factory=Filters)
     default_filters: bool = True
     cross_source: str = "merge"  # merge: an article another source archived gains this source
 
@@ -123,7 +124,7 @@ class Config:
     max_items: int = 2000  # `[crawl] max_items`: entries read from one feed document
     http: HttpConfig = HttpConfig()  # [crawl] headers, cookies, user_agent, proxy
     max_time: float | None = None  # seconds a crawl may take; None: no deadline
-    filters: Filters = Filters()  # [filters]: the default include / exclude rules
+    filters: Filters = field(default_factory=Filters)  # [filters]: the default rules
 
     def schedule_of(self, source: SourceConfig) -> Schedule:
         return source.schedule or self.schedule
