@@ -12,6 +12,7 @@ from typing import Any
 from urllib.parse import urljoin
 
 import regex
+from scrapy.exceptions import DropItem
 
 from crawler.feeds.parse import clean_text, html_to_text
 from crawler.outcome.report import count, problem
@@ -24,6 +25,10 @@ FIELDS = ("title", "body", "author", "categories", "link", "any")
 MATCH_TIMEOUT = 0.1
 _FLAGS = regex.IGNORECASE | regex.FULLCASE
 PREVIEW_LINES = 20  # items `sources check` lists by name
+
+
+class Filtered(DropItem):
+    """An item a rule dropped after its page was fetched: not a failure (counted as filtered)."""
 
 
 @lru_cache(maxsize=1024)

@@ -184,3 +184,16 @@ def test_a_bad_default_rule_stops_the_crawl_before_it_starts(tmp_path: Path) -> 
     assert result.returncode == 2
     assert f"{config}:5: filters.exclude[0]" in result.stderr
     assert not (tmp_path / "posts").exists()
+
+
+def test_backfill_drops_filtered_articles_without_failing(site: LocalSite, tmp_path: Path
+                                                          ) -> None:
+    from tests.test_backfill import _archived, _blog, _config, _titles, _window
+
+    _blog(site)
+    config = _config(tmp_path, site, {"sitemap": site.url("sitemap.xml")},
+                     exclude=["re:title:^Post 1[24]$"])
+    result = feedvault("backfill", "blog", "--config", config, *_window(10, 19))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert _archived(tmp_path) == sorted({*_titles(range(10, 20))} - {"Post 12", "Post 14"})
+    assert "0 failed" in result.stdout
