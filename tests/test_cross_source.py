@@ -102,3 +102,37 @@ def test_separate_sources_keep_their_own_copies(site: LocalSite, tmp_path: Path)
     shared = [p for p in files if p["title"] == "Shared story"]
     assert sorted(p["source"] for p in shared) == ["a", "b"]
     assert all("sources" not in p.metadata for p in files)
+
+
+@pytest.mark.parametrize("preset", ["hexo", "hugo", "jekyll"])
+def test_archive_joins_only_the_same_link_and_stays_verifiable(tmp_path: Path,
+                                                               preset: str) -> None:
+    from datetime import UTC, datetime
+
+    from archive import Archive, Article
+    from archive.verify import verify
+    from pipelines.normalize import same_article_link
+
+    date = datetime(2024, 1, 1, tzinfo=UTC)
+
+    def article(source: str, link: str, guid: str) -> Article:
+        return Article(source=source, title=f"From {source}", body=f"<p>{source}</p>",
+                       date=date, original_url=link, guid=guid)
+
+    with Archive(tmp_path, preset, link_key=same_article_link) as archive:
+        first = archive.put(article("a", "http://e.org/s?utm_source=x&id=1", "a1"), merge=True)
+        joined = archive.put(article("b", "https://e.org/s?id=1&fbclid=y", "b1"), merge=True)
+        assert (joined.status, joined.path) == ("updated", first.path)
+        # another fragment or query is another article; a separate source is never joined
+        assert archive.put(article("c", "https://e.org/s?id=2", "c1"), merge=True).status == "new"
+        assert archive.put(article("c", "https://e.org/s?id=1#part-2", "c2"),
+                           merge=True).status == "new"
+        assert archive.put(article("d", "https://e.org/s?id=1", "d1"), merge=True,
+                           apart={"a"}).status == "new"
+        assert archive.put(article("e", "https://e.org/s?id=1", "e1")).status == "new"
+        loaded = archive.load(first.path)
+        assert (loaded.source, loaded.extra["sources"], loaded.title) == ("a", ["a", "b"],
+                                                                          "From a")
+        assert archive.put(article("a", "http://e.org/s?utm_source=x&id=1", "a1"),
+                           merge=True).status == "unchanged"
+        assert verify(archive).clean
