@@ -70,10 +70,12 @@ def test_table_form_and_defaults_extend_unless_a_source_opts_out(site: LocalSite
                                                                   tmp_path: Path) -> None:
     url = site.write("feed.xml", rss_feed(ITEMS))
     extra = ('[filters]\nexclude = [{field = "title", contains = ["sponsored", "digest"]}]\n')
+    apart = {"cross_source": "separate"}  # one feed, three sources: each its own copies
     config = write_config(tmp_path, [
-        {"name": "keeps", "url": url},  # the defaults only
-        {"name": "adds", "url": url, "exclude": ["re:link:/ads/"]},  # defaults and its own
-        {"name": "own", "url": url, "default_filters": False, "exclude": ["author:李雷"]},
+        {"name": "keeps", "url": url, **apart},  # the defaults only
+        {"name": "adds", "url": url, "exclude": ["re:link:/ads/"], **apart},  # and its own
+        {"name": "own", "url": url, "default_filters": False, "exclude": ["author:李雷"],
+         **apart},
     ], extra=extra)
     _crawl(config, "--report", str(tmp_path / "report.json"))
     by_source: dict[str, set[str]] = {}

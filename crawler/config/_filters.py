@@ -60,14 +60,14 @@ class FiltersSection(Checks):
                      for n, raw in enumerate(value))
 
     def _rule(self, raw: Any, key: str, section: str, index: int) -> Rule:
+        fields: dict[str, Any]
         if isinstance(raw, str):
             kind, _, rest = raw.partition(":") if raw.startswith("re:") else ("", "", raw)
-            name, colon, text = rest.partition(":")
+            field, colon, text = rest.partition(":")
             if not colon or not text:
                 self.fail(key, f"{raw!r}: expected field:keyword or re:field:pattern, e.g. "
                           f"{_FORMS}", section=section, index=index)
-            written = raw
-            fields = {"field": name, "regex" if kind else "contains": text}
+            fields = {"field": field, "regex" if kind else "contains": text}
         elif isinstance(raw, dict):
             unknown = set(raw) - {"field", "contains", "regex"}
             if unknown or ("contains" in raw) == ("regex" in raw):
@@ -75,26 +75,25 @@ class FiltersSection(Checks):
                           section=section, index=index)
             fields = raw
             kind = "re" if "regex" in raw else ""
-            written = (f"re:{raw.get('field')}:{raw['regex']}" if kind
-                       else f"{raw.get('field')}:{raw['contains']}")
         else:
             self.fail(key, f"expected a rule such as {_FORMS}", section=section, index=index)
-        name = fields.get("field")
+        name: Any = fields.get("field")
         if name not in FIELDS:
             self.fail(key, f"unknown field {name!r}; expected one of {', '.join(FIELDS)}",
                       section=section, index=index)
         if kind:
             pattern = self.string(fields["regex"], key, section, index)
             self._check_pattern(pattern, key, section, index)
-            return Rule(field=name, pattern=pattern, written=written)
-        words = fields["contains"]
+            return Rule(field=name, pattern=pattern,
+                        written=raw if isinstance(raw, str) else f"re:{name}:{pattern}")
+        words: Any = fields["contains"]
         words = [words] if isinstance(words, str) else words
         if not isinstance(words, list) or not words or not all(
                 isinstance(w, str) and w.strip() for w in words):
             self.fail(key, f"contains: expected a keyword or a list of keywords, got {words!r}",
                       section=section, index=index)
         return Rule(field=name, contains=tuple(folded(w.strip()) for w in words),
-                    written=written if isinstance(raw, str)
+                    written=raw if isinstance(raw, str)
                     else f"{name}:{' | '.join(w.strip() for w in words)}")
 
     def _check_pattern(self, pattern: str, key: str, section: str, index: int) -> None:
