@@ -199,3 +199,16 @@ def test_backfill_drops_filtered_articles_without_failing(site: LocalSite, tmp_p
     assert result.returncode == 0, result.stdout + result.stderr
     assert _archived(tmp_path) == sorted({*_titles(range(10, 20))} - {"Post 12", "Post 14"})
     assert "0 failed" in result.stdout
+
+
+def test_a_regex_that_backtracks_at_crawl_time_is_given_up_and_reported_once(
+        site: LocalSite, tmp_path: Path) -> None:
+    # (x+x+)+y passes the load-time probes but explodes on a long run of x without a y
+    items = [{"title": f"X {n}", "guid": f"urn:x:{n}", "link": f"http://example.invalid/x/{n}",
+              "description": "<p>" + "x" * 3000 + "</p>"} for n in range(2)]
+    url = site.write("feed.xml", rss_feed(items))
+    config = write_config(tmp_path, [{"name": "t", "url": url,
+                                      "exclude": ["re:body:(x+x+)+y"]}])
+    out = _crawl(config)
+    assert _titles(tmp_path / "posts") == {"X 0", "X 1"}  # kept: not matched, not lost
+    assert out.count("filter rule 're:body:(x+x+)+y' took over") == 1
