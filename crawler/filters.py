@@ -12,7 +12,6 @@ from typing import Any
 from urllib.parse import urljoin
 
 import regex
-from scrapy.exceptions import DropItem
 
 from crawler.feeds.parse import clean_text, html_to_text
 from crawler.outcome.report import count, problem
@@ -24,11 +23,6 @@ FIELDS = ("title", "body", "author", "categories", "link", "any")
 # module's timeout): a pattern with nested quantifiers cannot stall the crawl.
 MATCH_TIMEOUT = 0.1
 _FLAGS = regex.IGNORECASE | regex.FULLCASE
-PREVIEW_LINES = 20  # items `sources check` lists by name
-
-
-class Filtered(DropItem):
-    """An item a rule dropped after its page was fetched: not a failure (counted as filtered)."""
 
 
 @lru_cache(maxsize=1024)
@@ -169,28 +163,3 @@ def drops(stats: Any, source: Any, item: Any, *, body_final: bool = True) -> str
         logger.debug("%s: filtered %s (%s)", source.name, item.link or item.title, reason)
     return reason
 
-
-def preview(source: Any, entries: Iterable[Any], feed_url: str, feed_title: str | None
-            ) -> list[str]:
-    """`sources check` lines: which of a feed's entries the source's rules would drop, on
-    the feed's text (an include rule on the body of a teaser is left to the page)."""
-    from crawler.fulltext.pages import wants_page
-    from crawler.items import ArticleItem
-
-    if not source.filters:
-        return []
-    entries = list(entries)
-    dropped = []
-    for entry in entries:
-        item = ArticleItem(source=source.name, feed_url=feed_url, title=entry.title,
-                           content=entry.content, link=entry.link, author=entry.author,
-                           feed_title=feed_title, feed_categories=entry.categories)
-        reason = source.filters.rejects(
-            fields_of(item, source.author),
-            body_final=not wants_page(item, source, entry.summary_only))
-        if reason is not None:
-            dropped.append(f"  {item.title or item.link or 'untitled'!r} ({reason})")
-    shown = dropped[:PREVIEW_LINES]
-    if len(dropped) > len(shown):
-        shown.append(f"  ... and {len(dropped) - len(shown)} more")
-    return [f"filters: {len(dropped)} of {len(entries)} recent items would be dropped", *shown]

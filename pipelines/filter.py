@@ -5,9 +5,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from scrapy.exceptions import DropItem
+
 from crawler.config import SourceConfig, config_from_settings
-from crawler.filters import Filtered, drops
+from crawler.filters import drops
 from crawler.items import ArticleItem
+
+
+class Filtered(DropItem):
+    """An item a rule dropped after its page was fetched: not a failure (counted as filtered)."""
 
 
 class FilterPipeline:

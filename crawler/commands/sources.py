@@ -9,13 +9,13 @@ from typing import Any
 
 from archive import FeedvaultError
 from crawler.commands._fetch import fetch
+from crawler.commands._filter_check import preview
 from crawler.commands.exit import EXIT_FAILED, EXIT_OK
 from crawler.config import Config, SourceConfig
 from crawler.egress import EgressPolicy, EgressRefused
 from crawler.extract import Extracted, extract_pages
 from crawler.feeds.encoding import decode
 from crawler.feeds.parse import Entry, parse_feed
-from crawler.filters import preview
 from crawler.fulltext.pages import page_problems, rules_for
 from crawler.outcome.drift import DriftHistory
 

@@ -12,10 +12,10 @@ import scrapy
 from scrapy.http import Response
 from twisted.python.failure import Failure
 
-from crawler.filters import Filtered
 from crawler.health.failures import host_down, unreachable
 from crawler.items import ArticleItem
 from crawler.outcome.report import count, failed_url, mark, problem
+from pipelines.filter import Filtered
 
 
 class ArticleSteps:
