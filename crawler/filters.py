@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import logging
 import unicodedata
 from collections.abc import Iterable
@@ -42,9 +43,13 @@ class Rule:
     """One rule: a keyword (`contains`, any of several) or a regular expression on one field."""
 
     field: str
-    contains: tuple[str, ...] = ()  # keywords, folded: any one found in the field matches
+    contains: tuple[str, ...] = ()  # keywords as written: any one found in the field matches
     pattern: str | None = None  # a regular expression (the `regex` module's syntax)
     written: str = ""  # the rule as the configuration wrote it, for messages
+    _folded: tuple[str, ...] = dataclasses.field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_folded", tuple(folded(w) for w in self.contains))
 
     def matches(self, values: Iterable[str]) -> bool:
         """True when the rule finds its keyword or pattern in any of the field's values.
@@ -57,9 +62,17 @@ class Rule:
                     return True
             else:
                 text = folded(value)
-                if any(word in text for word in self.contains):
+                if any(word in text for word in self._folded):
                     return True
         return False
+
+    def as_config(self) -> str | dict[str, Any]:
+        """The rule as feedvault.toml writes it (what an export writes back)."""
+        if self.pattern is not None:
+            return f"re:{self.field}:{self.pattern}"
+        if len(self.contains) == 1:
+            return f"{self.field}:{self.contains[0]}"
+        return {"field": self.field, "contains": list(self.contains)}
 
     def __str__(self) -> str:
         return self.written

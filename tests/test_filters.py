@@ -212,3 +212,22 @@ def test_a_regex_that_backtracks_at_crawl_time_is_given_up_and_reported_once(
     out = _crawl(config)
     assert _titles(tmp_path / "posts") == {"X 0", "X 1"}  # kept: not matched, not lost
     assert out.count("filter rule 're:body:(x+x+)+y' took over") == 1
+
+
+def test_rules_written_back_read_the_same(tmp_path: Path) -> None:
+    """What an export (OPML, a config rewrite) gets from Rule.as_config reads back as is."""
+    import tomli_w
+
+    text = (BASE + 'exclude = ["title:Sponsored", "re:link:/ads/\\\\d+", '
+            '{field = "categories", contains = ["Promo", "广告"]}, '
+            '{field = "any", regex = "(?-i)^AD$"}]\ninclude = ["author:李雷"]\n')
+    path = tmp_path / "feedvault.toml"
+    source = parse_config(text, path).sources[0]
+    again = tomli_w.dumps({"archive": {"path": "posts"}, "sources": [{
+        "name": "a", "url": "https://e.org/f",
+        "exclude": [r.as_config() for r in source.filters.exclude],
+        "include": [r.as_config() for r in source.filters.include]}]})
+    rules = parse_config(again, path).sources[0].filters
+    assert [(r.field, r.contains, r.pattern) for r in rules.exclude + rules.include] == [
+        (r.field, r.contains, r.pattern) for r in source.filters.exclude + source.filters.include]
+    assert rules.exclude[1].pattern == "/ads/\\d+" and rules.exclude[2].contains == ("Promo", "广告")

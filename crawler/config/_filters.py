@@ -7,7 +7,7 @@ from typing import Any
 import regex
 
 from crawler.config._checks import Checks
-from crawler.filters import FIELDS, Filters, Rule, compiled, folded
+from crawler.filters import FIELDS, Filters, Rule, compiled
 
 FILTER_KEYS = ("include", "exclude", "default_filters", "cross_source")  # in [[sources]]
 CROSS_SOURCE = ("merge", "separate")
@@ -92,7 +92,7 @@ class FiltersSection(Checks):
                 isinstance(w, str) and w.strip() for w in words):
             self.fail(key, f"contains: expected a keyword or a list of keywords, got {words!r}",
                       section=section, index=index)
-        return Rule(field=name, contains=tuple(folded(w.strip()) for w in words),
+        return Rule(field=name, contains=tuple(w.strip() for w in words),
                     written=raw if isinstance(raw, str)
                     else f"{name}:{' | '.join(w.strip() for w in words)}")
 
