@@ -136,3 +136,37 @@ def test_archive_joins_only_the_same_link_and_stays_verifiable(tmp_path: Path,
         assert archive.put(article("a", "http://e.org/s?utm_source=x&id=1", "a1"),
                            merge=True).status == "unchanged"
         assert verify(archive).clean
+
+
+def test_a_join_cut_off_before_its_ledger_row_is_redone_by_the_next_crawl(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The file is written first, the ledger after: a failed ledger write leaves a file that
+    already lists the second source, and that source's next put completes the join."""
+    import sqlite3
+    from datetime import UTC, datetime
+
+    from archive import Archive, Article, LedgerError
+    from archive.ledger import Ledger
+    from archive.verify import verify
+
+    def article(source: str, guid: str) -> Article:
+        return Article(source=source, title="Shared", body=f"<p>{source}</p>",
+                       date=datetime(2024, 1, 1, tzinfo=UTC),
+                       original_url="https://e.org/s", guid=guid)
+
+    def full_disk(*_: object) -> None:
+        raise sqlite3.OperationalError("database or disk is full")
+
+    with Archive(tmp_path) as archive:
+        path = archive.put(article("a", "a1"), merge=True).path
+        with monkeypatch.context() as patch:
+            patch.setattr(Ledger, "_record_join", full_disk)
+            with pytest.raises(LedgerError):
+                archive.put(article("b", "b1"), merge=True)
+        assert archive.load(path).extra["sources"] == ["a", "b"]  # the file went first
+        assert archive.put(article("b", "b1"), merge=True).path == path
+        assert archive.put(article("b", "b1"), merge=True).status == "unchanged"
+        assert archive.put(article("a", "a1"), merge=True).status == "unchanged"
+        assert archive.load(path).extra["sources"] == ["a", "b"]
+        assert verify(archive).clean
+        assert len(archive.ledger.entries()) == 1
