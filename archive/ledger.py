@@ -29,7 +29,18 @@ CREATE TABLE IF NOT EXISTS revisions (
     seen         TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS revisions_identity ON revisions (source, identity);
+CREATE INDEX IF NOT EXISTS articles_any_link ON articles (link);
+CREATE TABLE IF NOT EXISTS joined (
+    source       TEXT NOT NULL,
+    identity     TEXT NOT NULL,
+    path         TEXT NOT NULL,
+    seen         TEXT NOT NULL,
+    PRIMARY KEY (source, identity)
+);
+CREATE INDEX IF NOT EXISTS joined_path ON joined (path);
 """
+# `joined`: a further source that delivered an article another source archived first
+# (cross_source = "merge"): its identity for it, and the file it joined.
 
 
 @dataclass(frozen=True)
@@ -84,6 +95,46 @@ class Ledger:
             "SELECT * FROM articles WHERE source = ? AND link = ? LIMIT 2", (source, link)
         ).fetchall()
         return [Entry(*row) for row in rows]
+
+    def near_link(self, stem: str) -> list[Entry]:
+        """Every source's rows whose link is stem, or stem followed by a query or fragment."""
+        rows = self._db.execute(
+            "SELECT * FROM articles WHERE link = ? OR (link >= ? AND link < ?) "
+            "OR (link >= ? AND link < ?) ORDER BY first_seen LIMIT 100",
+            (stem, stem + "?", stem + "?\U0010ffff", stem + "#", stem + "#\U0010ffff"),
+        ).fetchall()
+        return [Entry(*row) for row in rows]
+
+    def joined(self, source: str, identity: str) -> str | None:
+        """The path of the article that source's identity joined, if it joined one."""
+        row = self._db.execute("SELECT path FROM joined WHERE source = ? AND identity = ?",
+                               (source, identity)).fetchone()
+        return row[0] if row else None
+
+    def joined_sources(self, path: str) -> list[str]:
+        """The sources that joined the article at path, in the order they came."""
+        rows = self._db.execute("SELECT source FROM joined WHERE path = ? ORDER BY rowid",
+                                (path,)).fetchall()
+        return list(dict.fromkeys(row[0] for row in rows))
+
+    def record_join(self, source: str, identity: str, owner: Entry, seen: str) -> None:
+        """source's identity joins owner's article, whose file now lists it (owner's new
+        content hash): both in one transaction, after the file was written."""
+        try:
+            self._record_join(source, identity, owner, seen)
+        except sqlite3.Error as exc:
+            raise LedgerError(f"{self.path}: cannot record {source} on {owner.path}: "
+                              f"{_reason(exc)}") from exc
+
+    @retry_busy
+    def _record_join(self, source: str, identity: str, owner: Entry, seen: str) -> None:
+        with immediate(self._db):
+            self._db.execute("INSERT OR REPLACE INTO joined VALUES (?, ?, ?, ?)",
+                             (source, identity, owner.path, seen))
+            self._db.execute("INSERT OR REPLACE INTO articles VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                             _row(owner))
+            self._db.execute("INSERT INTO revisions VALUES (?, ?, ?, ?)",
+                             (owner.source, owner.identity, owner.content_hash, seen))
 
     def record(self, entry: Entry, seen: str) -> None:
         """Insert or replace the article's row and add a revision, in one transaction."""

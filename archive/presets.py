@@ -15,6 +15,10 @@ from archive.document import Article
 from archive.errors import DocumentError
 from archive.layout import BY_SOURCE_AND_YEAR, JEKYLL_POSTS, Layout
 
+# Every source an article came from, when more than its first `source` delivered it
+# (cross_source = "merge"): an `extra` key the archive sets, written after `source`.
+SOURCES_KEY = "sources"
+
 # Kept for callers of the first version: the archive's body normalization.
 normalize_body = _protect.normalize
 
@@ -88,7 +92,7 @@ class Preset:
     def reserved_keys(self) -> frozenset[str]:
         """Keys the preset writes itself; constants may not override them."""
         keys = {"title", "date", "categories", "author", "original_url", "guid", "source",
-                self.updated_key, *self.cover_keys, *self.fixed}
+                SOURCES_KEY, self.updated_key, *self.cover_keys, *self.fixed}
         if self.cover_list_key:
             keys.add(self.cover_list_key)
         for style in self.styles.values():
@@ -114,10 +118,13 @@ class Preset:
                 meta[key] = article.cover
             if self.cover_list_key:
                 meta[self.cover_list_key] = [article.cover]
-        meta.update(article.extra)
+        extra = dict(article.extra)
+        sources = extra.pop(SOURCES_KEY, None)
+        meta.update(extra)
         meta["original_url"] = article.original_url
         meta["guid"] = article.guid
         meta["source"] = article.source
+        meta[SOURCES_KEY] = sources
         return {k: v for k, v in meta.items() if v is not None}
 
     def dumps(self, article: Article) -> str:

@@ -6,8 +6,8 @@ import errno
 import re
 import stat
 import tempfile
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Collection, Mapping
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 from typing import Any, Literal
@@ -23,7 +23,7 @@ from archive.errors import ArchiveError, DocumentError
 from archive.identity import LinkClaims, identity_of
 from archive.layout import article_path
 from archive.ledger import Entry, Ledger
-from archive.presets import Preset, get_preset
+from archive.presets import SOURCES_KEY, Preset, get_preset
 
 HIDDEN = ".feedvault"
 SOURCE_NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
@@ -57,10 +57,14 @@ class Archive:
         *,
         body: str | None = None,
         front_matter_format: str | None = None,
+        link_key: Callable[[str], str] | None = None,
     ) -> None:
         """`body` ("html" or "markdown") and `front_matter_format` ("yaml" or "toml")
-        override the preset's own; ValueError if the preset cannot write them."""
+        override the preset's own; ValueError if the preset cannot write them.
+        `link_key`: what two sources' links to one article have in common (e.g. the link
+        without click trackers); by default the link itself."""
         self.root = Path(root)
+        self.link_key = link_key or (lambda link: link)
         if isinstance(preset, str):
             preset = get_preset(preset)
         self.preset = preset.configured(body, front_matter_format)
@@ -91,12 +95,18 @@ class Archive:
     def close(self) -> None:
         self.ledger.close()
 
-    def put(self, article: Article, policy: str = "auto") -> PutResult:
+    def put(self, article: Article, policy: str = "auto", *, merge: bool = False,
+            apart: Collection[str] = ()) -> PutResult:
         """Archive one article: a new file, a rewrite in place, or nothing if unchanged.
 
         policy is the source's identity policy (`archive.identity`). The article's body
         is cleaned HTML. With `body = "markdown"` the archive stores (and `load`
         returns) its Markdown conversion instead.
+
+        merge: an article this source has not archived, but another source has (the
+        same link, by `link_key`), is not written again: that file's front matter lists
+        this source too (`sources`), and nothing else in it changes. Sources in apart
+        (cross_source = "separate") are never joined.
         """
         if not SOURCE_NAME.match(article.source):
             raise ArchiveError(f"invalid source name {article.source!r}: use letters, digits, - and _")
@@ -116,8 +126,16 @@ class Archive:
         entry = self.ledger.get(article.source, identity)
         if entry is None and policy == "auto":
             entry = self._known_link(article, identity)
+        if entry is None and merge:
+            joined = self._join(article, identity, apart)
+            if joined is not None:
+                return joined
         if entry is not None:
             identity = entry.identity
+            others = self.ledger.joined_sources(entry.path)
+            if others:  # the file lists every source that delivered it
+                article = article.with_(extra={**article.extra,
+                                               SOURCES_KEY: [entry.source, *others]})
         self._claims.claim(article.source, article.original_url, identity)
         now = self._clock()
         if article.date is None:
@@ -160,6 +178,50 @@ class Archive:
             seen=now.isoformat(),
         )
         return PutResult(status, path)  # type: ignore[arg-type]
+
+    def _join(self, article: Article, identity: str, apart: Collection[str]
+              ) -> PutResult | None:
+        """This source's copy of an article another source archived: that file gains this
+        source in its `sources` list (written, then the ledger); None when there is none."""
+        path = self.ledger.joined(article.source, identity)
+        if path is not None and self.ledger.by_path(path) is not None:
+            return PutResult("unchanged", path)
+        owner = self._same_article(article, apart)
+        if owner is None:
+            return None
+        try:
+            current = self.load(owner.path)
+        except DocumentError as exc:
+            raise ArchiveError(f"cannot add source {article.source!r} to the article another "
+                               f"source archived: {exc}") from exc
+        sources = list(dict.fromkeys([owner.source, *self.ledger.joined_sources(owner.path),
+                                      article.source]))
+        current = current.with_(extra={**current.extra, SOURCES_KEY: sources})
+        self._write(owner.path, self.preset.dumps(current))  # its own `updated` stays
+        digest = content_hash(current.with_(updated=None))
+        self.ledger.record_join(article.source, identity,
+                                replace(owner, content_hash=digest),
+                                seen=self._clock().isoformat())
+        return PutResult("updated", owner.path)
+
+    def _same_article(self, article: Article, apart: Collection[str]) -> Entry | None:
+        """Another source's ledger row for this article's link, by link_key."""
+        link = article.original_url
+        if not link:
+            return None
+        key = self.link_key(link)
+        stem = re.split(r"[?#]", link, maxsplit=1)[0]
+        scheme, colon, rest = stem.partition(":")
+        stems = [stem]  # then the other scheme's spelling, if link_key folds them
+        if colon and scheme.lower() in ("http", "https"):
+            stems.append(f"{'https' if scheme.lower() == 'http' else 'http'}:{rest}")
+        for candidate in stems:
+            for row in self.ledger.near_link(candidate):
+                if row.source != article.source and row.source not in apart and row.link \
+                        and PurePosixPath(row.path).suffix == self.preset.extension \
+                        and self.link_key(row.link) == key:
+                    return row
+        return None
 
     def load(self, path: str) -> Article:
         """Read one archive file (a path relative to the root) back into an Article."""

@@ -20,6 +20,9 @@ class ArticleItem:
     date: datetime | None = None
     feed_title: str | None = None
     media_images: list[str] = field(default_factory=list)
+    # the entry's own categories (RSS category, Atom category, JSON Feed tags), for filters;
+    # the archive files an article under its source's `categories`
+    feed_categories: list[str] = field(default_factory=list)
     cover: str | None = None
     language: str | None = None  # from the article's page, when one was fetched
     images: dict[str, str] = field(default_factory=dict)  # original URL -> URL in the body

@@ -18,7 +18,13 @@ from crawler.middlewares import (
     SourcePolicyMiddleware,
 )
 from crawler.schedule.throttle import ConditionalAutoThrottle
-from pipelines import CleanPipeline, ImageDownloadPipeline, NormalizePipeline, StorePipeline
+from pipelines import (
+    CleanPipeline,
+    FilterPipeline,
+    ImageDownloadPipeline,
+    NormalizePipeline,
+    StorePipeline,
+)
 
 BOT_NAME = "feedvault"
 SPIDER_MODULES = ["crawler.spiders"]
@@ -88,6 +94,7 @@ LOG_LEVEL = "INFO"
 
 ITEM_PIPELINES = {
     NormalizePipeline: 100,
+    FilterPipeline: 150,  # include / exclude rules on the final text, before any cleaning
     CleanPipeline: 200,
     ImageDownloadPipeline: 300,  # only with [images] mode = "download"
     StorePipeline: 400,

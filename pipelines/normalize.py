@@ -10,6 +10,7 @@ from crawler.config import SourceConfig, config_from_settings
 from crawler.feeds.parse import clean_text, html_to_text
 from crawler.items import ArticleItem
 from pipelines._drop import drop
+from pipelines._urls import strip_tracking
 
 UNTITLED_CHARS = 60
 
@@ -31,6 +32,13 @@ def canonical_link(link: str | None, base: str, *, fragment: bool = True) -> str
         return None
     return urlunsplit((parts.scheme, parts.netloc.lower(), parts.path or "/", parts.query,
                        parts.fragment if fragment else ""))
+
+
+def same_article_link(link: str) -> str:
+    """What two sources' links to one article have in common: the link without click
+    trackers (utm_* and the like), http and https alike (cross_source = "merge")."""
+    link = strip_tracking(link)
+    return "https" + link[4:] if link[:5].lower() == "http:" else link
 
 
 class NormalizePipeline:

@@ -14,6 +14,7 @@ from crawler.config import Config, SourceConfig, config_from_settings
 from crawler.items import ArticleItem
 from crawler.outcome.report import count, mark
 from pipelines._drop import drop
+from pipelines.normalize import same_article_link
 
 logger = logging.getLogger(__name__)
 
@@ -38,6 +39,8 @@ class StorePipeline:
         self.front_matter_format = front_matter_format
         self.front_matter = front_matter
         self.sources = sources
+        # cross_source = "separate": never joined by another source's copy of an article
+        self.apart = frozenset(s.name for s in sources.values() if s.cross_source == "separate")
         self.stats = stats
         self.stop_crawl = stop_crawl
         self.archive: Archive | None = None
@@ -67,7 +70,8 @@ class StorePipeline:
         if self.lock is not None:
             self.lock.acquire()
         self.archive = Archive(self.root, self.preset, self.front_matter, body=self.body,
-                               front_matter_format=self.front_matter_format)
+                               front_matter_format=self.front_matter_format,
+                               link_key=same_article_link)
 
     def close_spider(self) -> None:
         if self.archive is not None:
@@ -91,7 +95,9 @@ class StorePipeline:
         if self.stopped:
             raise drop(self.stats, item.source, f"not archived: {self.stopped}")
         try:
-            result = self.archive.put(article, self.sources[item.source].id)
+            source = self.sources[item.source]
+            result = self.archive.put(article, source.id, merge=source.cross_source == "merge",
+                                      apart=self.apart)
         except ArchiveError as exc:
             if exc.fatal:
                 self._stop(str(exc))

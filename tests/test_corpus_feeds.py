@@ -47,7 +47,9 @@ def crawl(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str, str]:
     site.thread.start()
     try:
         for path in FEEDS:
-            sources.append({"name": _name(path), "url": site.url(path.relative_to(CORPORA).as_posix())})
+            # each feed keeps its own copies: some are one site in two formats (RSS, JSON)
+            sources.append({"name": _name(path), "url": site.url(path.relative_to(CORPORA).as_posix()),
+                            "cross_source": "separate"})
         config = write_config(tmp, sources)
         result = feedvault("crawl", "--config", config, timeout=600)
     finally:

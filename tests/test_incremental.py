@@ -173,7 +173,7 @@ def test_failed_urls_are_listed_in_the_report(site: LocalSite, tmp_path: Path) -
     assert data["schema"] == "feedvault-crawl-report/1"
     assert data["exit_status"] == 1
     assert data["totals"] == {"new": 1, "updated": 0, "unchanged": 0, "not_modified": 0,
-                              "failed": 1}
+                              "failed": 1, "filtered": 0}
     reasons = {(f["source"], f["url"]): f["reason"] for f in data["failures"]}
     assert reasons[("gone", site.url("gone.xml"))] == "feed not fetched (HTTP 404)"
     assert "neither guid nor link" in reasons[("t", site.url("f.xml"))]

@@ -10,6 +10,7 @@ from typing import Any
 from archive import FeedvaultError
 from crawler.commands._fetch import fetch
 from crawler.commands._sources import register_actions
+from crawler.commands._filter_check import preview
 from crawler.commands.exit import EXIT_FAILED, EXIT_OK
 from crawler.config import Config, SourceConfig
 from crawler.egress import EgressPolicy, EgressRefused
@@ -72,6 +73,7 @@ def check_source(source: SourceConfig, history: DriftHistory, policy: EgressPoli
     newest_date = max(dated, key=_utc) if dated else None
     verdict.lines.append(f"feed: {len(feed.entries)} items, newest "
                          f"{newest_date.isoformat() if newest_date else 'undated'}")
+    verdict.lines.extend(preview(source, feed.entries, final, feed.title))  # filter rules
     newest = _newest(feed.entries)
     if newest is None or not newest.link:
         return verdict

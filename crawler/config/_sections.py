@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 from archive import POLICIES
 from crawler.backfill.config import validate as validate_backfill
 from crawler.config._checks import Checks
+from crawler.config._filters import FILTER_KEYS, FiltersSection
 from crawler.config._http import HttpSection
 from crawler.config.model import (
     HEADER_NAME,
@@ -105,7 +106,7 @@ class ImagesSection(Checks):
                       section="images")
 
 
-class SourcesSection(HttpSection):
+class SourcesSection(HttpSection, FiltersSection):
     """`[[sources]]`: names, URLs, selectors, page keys, schedules and identity policy."""
 
     def sources(self, data: Any, http: HttpConfig | None = None) -> tuple[SourceConfig, ...]:
@@ -114,7 +115,7 @@ class SourcesSection(HttpSection):
         result: list[SourceConfig] = []
         seen: set[str] = set()
         allowed = {"name", "url", "categories", "author", "remove", "keep", *PAGE_KEYS,
-                   "interval", "cron", "id", "robots", "backfill", *HTTP_KEYS}
+                   "interval", "cron", "id", "robots", "backfill", *HTTP_KEYS, *FILTER_KEYS}
         backfills = 0
         for i, raw in enumerate(data):
             key = f"sources[{i}]"
@@ -161,6 +162,7 @@ class SourcesSection(HttpSection):
                 robots=robots,
                 backfill=backfill,
                 http=self.http(entry, key, "sources", i, http),
+                **self.source_filters(entry, key, i),
             ))
         return tuple(result)
 

@@ -28,6 +28,7 @@ class Validator(ImagesSection, SourcesSection, RsshubSection):
     def config(self, data: dict[str, Any]) -> Config:
         self.table(data, "", {"archive", "images", "sources", "crawl", "scrapy", "clean",
                               "distributed", "rsshub"})
+                              "distributed", "filters"})
         archive = self.table(data.get("archive", {}), "archive",
                              {"path", "preset", "front_matter", "default_cover", "body",
                               "front_matter_format"},
@@ -82,6 +83,7 @@ class Validator(ImagesSection, SourcesSection, RsshubSection):
                           section="crawl")
         rsshub = self.rsshub(data.get("rsshub"))
         entries, routes = self.rsshub_sources(data.get("sources", []), rsshub)
+        filters = self.filters(data.get("filters", {}))  # before the sources, which extend them
         return Config(
             file=self.path,
             archive_path=archive_path.resolve(),
@@ -104,6 +106,7 @@ class Validator(ImagesSection, SourcesSection, RsshubSection):
             max_time=max_time,
             distributed=self.distributed(data.get("distributed")),
             rsshub=rsshub,
+            filters=filters,
         )
 
     def networks(self, value: Any) -> tuple[IPv4Network | IPv6Network, ...]:

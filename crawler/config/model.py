@@ -11,6 +11,7 @@ from typing import Any
 
 from archive import ConfigError, Preset, get_preset
 from crawler.backfill.config import BackfillConfig
+from crawler.filters import Filters
 from crawler.schedule.rules import Schedule
 
 DEFAULT_NAME = "feedvault.toml"
@@ -84,6 +85,10 @@ class SourceConfig:
     backfill: BackfillConfig | None = None  # [sources.backfill]
     http: HttpConfig = HttpConfig()  # headers, cookies, user_agent, proxy
     rsshub: str | None = None  # an RSSHub route, encoded; url is then it on the first instance
+    # [filters] defaults (unless default_filters = false), then its own rules
+    filters: Filters = field(default_factory=Filters)
+    default_filters: bool = True
+    cross_source: str = "merge"  # merge: an article another source archived gains this source
 
 
 @dataclass(frozen=True)
@@ -130,6 +135,7 @@ class Config:
     http: HttpConfig = HttpConfig()  # [crawl] headers, cookies, user_agent, proxy
     max_time: float | None = None  # seconds a crawl may take; None: no deadline
     rsshub: RsshubConfig | None = None  # [rsshub]: instances for `rsshub = "/route"` sources
+    filters: Filters = field(default_factory=Filters)  # [filters]: the default rules
 
     def schedule_of(self, source: SourceConfig) -> Schedule:
         return source.schedule or self.schedule

@@ -60,6 +60,8 @@ def parse(body: bytes, url: str, max_items: int) -> ParsedFeed:
                 author=_author(item) or feed_author,
                 date=parse_date(item.get("date_published") or item.get("date_modified")),
                 media_images=[urljoin(url, i) for i in images],
+                categories=[clean_text(t) for t in item.get("tags") or []
+                            if isinstance(t, str) and clean_text(t)],
             )
         )
     version = "json" + str(data["version"]).rsplit("/", 1)[-1].replace(".", "")

@@ -45,6 +45,7 @@ class Entry:
     date: datetime | None = None
     media_images: list[str] = field(default_factory=list)
     summary_only: bool = False  # no content:encoded / Atom content: description or summary only
+    categories: list[str] = field(default_factory=list)  # RSS / Atom category, JSON Feed tags
 
 
 @dataclass
@@ -232,6 +233,8 @@ def _entry(raw: Any, feed_url: str) -> Entry:
         date=date,
         media_images=_media_images(raw, feed_url),
         summary_only=not any(c.get("value") for c in raw.get("content", [])),
+        categories=[text for tag in raw.get("tags") or []
+                    if (text := clean_text(tag.get("term") or tag.get("label")))],
     )
 
 

@@ -15,6 +15,7 @@ from twisted.python.failure import Failure
 from archive.errors import ExtractError
 from crawler.config import SourceConfig, config_from_settings
 from crawler.extract import MAX_PAGES, Extracted, join
+from crawler.filters import drops
 from crawler.fulltext.pages import fill, page_problems, read_page, rules_for, wants_page
 from crawler.health.failures import host_down, unreachable
 from crawler.items import ArticleItem
@@ -53,6 +54,13 @@ class FullText:
     def spider_closed(self) -> None:
         if self.history is not None:
             self.history.save()
+
+    def filtered(self, item: ArticleItem, summary_only: bool) -> bool:
+        """True when the source's rules drop the item before its page would be fetched
+        (counted as filtered); an include rule on the body waits for the page's text."""
+        source = self.sources[item.source]
+        return drops(self.stats, source, item,
+                     body_final=not wants_page(item, source, summary_only)) is not None
 
     def follow(self, item: ArticleItem, summary_only: bool) -> ArticleItem | scrapy.Request:
         """The item itself, or a request for its page when the feed gives only a teaser."""

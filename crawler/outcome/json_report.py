@@ -33,6 +33,7 @@ def build(summaries: list[SourceSummary], *, started: datetime, finished: dateti
             "unchanged": s.unchanged,
             "not_modified": s.not_modified,
             "failed": s.failed,
+            "filtered": s.filtered,  # items the include / exclude rules dropped
             "seconds": s.seconds,
             "not_before": s.not_before,
             "failures": [dict(f) for f in s.failures],
@@ -48,7 +49,8 @@ def build(summaries: list[SourceSummary], *, started: datetime, finished: dateti
         "exit_status": exit_status,
         "stopped": stopped,  # why the crawl stopped before its work was done, or None
         "totals": {k: sum(src[k] for src in sources)
-                   for k in ("new", "updated", "unchanged", "not_modified", "failed")},
+                   for k in ("new", "updated", "unchanged", "not_modified", "failed",
+                             "filtered")},
         "sources": sources,
         "failures": [{"source": src["name"], **f} for src in sources for f in src["failures"]],
     }

@@ -10,7 +10,7 @@ from typing import Any
 
 logger = logging.getLogger(__name__)
 
-STATUSES = ("new", "updated", "unchanged", "not_modified", "failed")
+STATUSES = ("new", "updated", "unchanged", "not_modified", "failed", "filtered")
 DEADLINE = "feedvault/deadline"  # set once the crawl deadline left work undone: which one
 
 
@@ -63,6 +63,7 @@ class SourceSummary:
     unchanged: int = 0
     not_modified: int = 0
     failed: int = 0
+    filtered: int = 0  # items the source's include / exclude rules dropped
     broken: bool = False
     seconds: float = 0.0
     problems: list[str] = field(default_factory=list)
@@ -107,8 +108,11 @@ def summarize(stats: dict[str, Any], sources: Iterable[str]) -> list[SourceSumma
 
 def format_summary(summaries: list[SourceSummary]) -> str:
     width = max([len("source"), *(len(s.name) for s in summaries)])
+    # the filtered column only when a rule dropped something: other tables keep their columns
+    filtered = any(s.filtered for s in summaries)
     lines = [f"{'source':<{width}}  {'new':>5} {'updated':>7} {'unchanged':>9} "
-             f"{'not-modified':>12} {'failed':>6} {'seconds':>7}  status"]
+             f"{'not-modified':>12} {'failed':>6}{' filtered' if filtered else ''} "
+             f"{'seconds':>7}  status"]
     for s in summaries:
         status = s.status.upper() if s.status == "failed" else s.status
         if s.skipped:
@@ -117,7 +121,8 @@ def format_summary(summaries: list[SourceSummary]) -> str:
             status += f" (next poll not before {s.not_before})"
         lines.append(
             f"{s.name:<{width}}  {s.new:>5} {s.updated:>7} {s.unchanged:>9} "
-            f"{s.not_modified:>12} {s.failed:>6} {s.seconds:>7.1f}  {status}"
+            f"{s.not_modified:>12} {s.failed:>6}{f' {s.filtered:>8}' if filtered else ''} "
+            f"{s.seconds:>7.1f}  {status}"
         )
     for s in summaries:
         lines.extend(f"  {s.name}: {p}" for p in s.problems)

@@ -15,6 +15,7 @@ from twisted.python.failure import Failure
 from crawler.health.failures import host_down, unreachable
 from crawler.items import ArticleItem
 from crawler.outcome.report import count, failed_url, mark, problem
+from pipelines.filter import Filtered
 
 
 class ArticleSteps:
@@ -147,7 +148,12 @@ class ArticleSteps:
             self._settle(self.state.article(item.link, "archived", item.date))
         self._update()
 
-    def item_dropped(self, item: ArticleItem) -> None:
+    def item_dropped(self, item: ArticleItem, exception: BaseException | None = None) -> None:
+        if isinstance(exception, Filtered):  # an include / exclude rule: settled, not failed
+            if item.link:
+                self._settle(self.state.article(item.link, "skipped", item.date))
+            self._update()
+            return
         self.tally.failed += 1  # the pipeline counted and reported it
         if item.link:
             self._settle(self.state.article(item.link, "failed", item.date))

@@ -123,7 +123,10 @@ class FeedSpider(scrapy.Spider):
                 date=entry.date,
                 feed_title=feed.title,
                 media_images=entry.media_images,
+                feed_categories=entry.categories,
             )
+            if self.fulltext.filtered(item, entry.summary_only):
+                continue  # dropped by an include / exclude rule: no page fetch, no file
             yield self._own(self.fulltext.follow(item, entry.summary_only))  # item, or page
         if repeats:
             problem(self.crawler.stats, source.name,
