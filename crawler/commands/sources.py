@@ -9,8 +9,8 @@ from typing import Any
 
 from archive import FeedvaultError
 from crawler.commands._fetch import fetch
-from crawler.commands._sources import register_actions
 from crawler.commands._filter_check import preview
+from crawler.commands._sources import register_actions
 from crawler.commands.exit import EXIT_FAILED, EXIT_OK
 from crawler.config import Config, SourceConfig
 from crawler.egress import EgressPolicy, EgressRefused

@@ -27,8 +27,7 @@ class Validator(ImagesSection, SourcesSection, RsshubSection):
 
     def config(self, data: dict[str, Any]) -> Config:
         self.table(data, "", {"archive", "images", "sources", "crawl", "scrapy", "clean",
-                              "distributed", "rsshub"})
-                              "distributed", "filters"})
+                              "distributed", "rsshub", "filters"})
         archive = self.table(data.get("archive", {}), "archive",
                              {"path", "preset", "front_matter", "default_cover", "body",
                               "front_matter_format"},
