@@ -33,7 +33,7 @@ CREATE INDEX IF NOT EXISTS revisions_identity ON revisions (source, identity);
 
 
 @dataclass(frozen=True)
-class Entry:
+class LedgerRow:
     """What the ledger knows of one article."""
 
     source: str
@@ -66,26 +66,26 @@ class Ledger:
     def close(self) -> None:
         self._db.close()
 
-    def get(self, source: str, identity: str) -> Entry | None:
+    def get(self, source: str, identity: str) -> LedgerRow | None:
         row = self._db.execute(
             "SELECT * FROM articles WHERE source = ? AND identity = ?", (source, identity)
         ).fetchone()
-        return Entry(*row) if row else None
+        return LedgerRow(*row) if row else None
 
-    def by_path(self, path: str) -> Entry | None:
+    def by_path(self, path: str) -> LedgerRow | None:
         row = self._db.execute("SELECT * FROM articles WHERE path = ?", (path,)).fetchone()
-        return Entry(*row) if row else None
+        return LedgerRow(*row) if row else None
 
     def path_taken(self, path: str) -> bool:
         return self._db.execute("SELECT 1 FROM articles WHERE path = ?", (path,)).fetchone() is not None
 
-    def by_link(self, source: str, link: str) -> list[Entry]:
+    def by_link(self, source: str, link: str) -> list[LedgerRow]:
         rows = self._db.execute(
             "SELECT * FROM articles WHERE source = ? AND link = ? LIMIT 2", (source, link)
         ).fetchall()
-        return [Entry(*row) for row in rows]
+        return [LedgerRow(*row) for row in rows]
 
-    def record(self, entry: Entry, seen: str) -> None:
+    def record(self, entry: LedgerRow, seen: str) -> None:
         """Insert or replace the article's row and add a revision, in one transaction."""
         try:
             self._record(entry, seen)
@@ -97,7 +97,7 @@ class Ledger:
                               fatal=fatal) from exc
 
     @retry_busy
-    def _record(self, entry: Entry, seen: str) -> None:
+    def _record(self, entry: LedgerRow, seen: str) -> None:
         with immediate(self._db):
             self._db.execute("INSERT OR REPLACE INTO articles VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                              _row(entry))
@@ -106,7 +106,7 @@ class Ledger:
                 (entry.source, entry.identity, entry.content_hash, seen),
             )
 
-    def rebuild(self, entries: list[Entry], seen: str) -> None:
+    def rebuild(self, entries: list[LedgerRow], seen: str) -> None:
         """Replace every article row with entries, in one transaction (`verify --repair`).
 
         Revisions are history and stay; an entry whose hash is not its latest
@@ -118,7 +118,7 @@ class Ledger:
             raise LedgerError(f"{self.path}: cannot rebuild the ledger: {exc}") from exc
 
     @retry_busy
-    def _rebuild(self, entries: list[Entry], seen: str) -> None:
+    def _rebuild(self, entries: list[LedgerRow], seen: str) -> None:
         with immediate(self._db):
             self._db.execute("DELETE FROM articles")
             for entry in entries:
@@ -141,11 +141,11 @@ class Ledger:
             (source, identity),
         ).fetchall()
 
-    def entries(self) -> list[Entry]:
-        return [Entry(*row) for row in self._db.execute("SELECT * FROM articles ORDER BY path")]
+    def entries(self) -> list[LedgerRow]:
+        return [LedgerRow(*row) for row in self._db.execute("SELECT * FROM articles ORDER BY path")]
 
 
-def _row(entry: Entry) -> tuple[str | None, ...]:
+def _row(entry: LedgerRow) -> tuple[str | None, ...]:
     return (entry.source, entry.identity, entry.path, entry.link, entry.content_hash,
             entry.date, entry.first_seen, entry.updated)
 

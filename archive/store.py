@@ -22,7 +22,7 @@ from archive.document import Article, content_hash
 from archive.errors import ArchiveError, DocumentError
 from archive.identity import LinkClaims, identity_of
 from archive.layout import article_path
-from archive.ledger import Entry, Ledger
+from archive.ledger import Ledger, LedgerRow
 from archive.presets import Preset, get_preset
 
 HIDDEN = ".feedvault"
@@ -147,7 +147,7 @@ class Archive:
         self._write(path, self.preset.dumps(article.with_(updated=now)))
         assert article.date is not None
         self.ledger.record(
-            Entry(
+            LedgerRow(
                 source=article.source,
                 identity=identity,
                 path=path,
@@ -171,7 +171,7 @@ class Archive:
             raise DocumentError(f"{full}: cannot read: {exc}") from exc
         return self.preset.loads(text, where=str(full))
 
-    def _known_link(self, article: Article, identity: str) -> Entry | None:
+    def _known_link(self, article: Article, identity: str) -> LedgerRow | None:
         """The one ledger row with this link, when the item is that article with a new guid."""
         link = article.original_url
         if not link or self._claims.held_by_other(article.source, link, identity):

@@ -1,0 +1,83 @@
+"""Reading the dates feeds and pages write: feedparser's tuple, ISO 8601, RFC 2822, free text, CJK.
+
+One parser for feed entries, backfill listings and sitemaps, and page metadata. It runs
+once per entry, so the cheap readers go first (feedparser's parsed tuple, `fromisoformat`,
+`email.utils`, dateutil) and dateparser (CJK such as `2024年1月2日 10:30`, relative dates
+such as `3 days ago` or `2小时前`) only reads what they all refused. dateparser runs with
+strict parsing, so text without a day, a month and a year (`May`, `10`, `Posted by Bob`)
+gives no date rather than a guess.
+
+A date keeps the UTC offset it was written with; one written without an offset is read
+as UTC, as feedparser reads it.
+"""
+
+from __future__ import annotations
+
+import calendar
+import email.utils
+from datetime import UTC, datetime, timezone
+from typing import Any
+
+from dateutil import parser as dateutil_parser
+
+__all__ = ["LANGUAGES", "parse_date"]
+
+# The languages dateparser tries (besides numeric formats): fewer is faster and guesses less.
+LANGUAGES = ["en", "zh", "ja", "ko"]
+_DATEPARSER_SETTINGS = {
+    "STRICT_PARSING": True,  # day, month and year must all be written (relative dates aside)
+    "TIMEZONE": "UTC",  # relative dates count from now in UTC; written offsets become UTC
+    "PREFER_DATES_FROM": "past",
+}
+_LONGEST = 200  # characters: a date is short; longer text is not read by dateparser
+
+
+def parse_date(raw: str | None, parsed: Any = None) -> datetime | None:
+    """The date raw gives, timezone-aware, or None when it gives none.
+
+    parsed is feedparser's `*_parsed` time tuple (UTC): it fixes the instant, and raw
+    then only supplies the original UTC offset when it names the same instant.
+    """
+    instant = None
+    if parsed:
+        try:
+            instant = datetime.fromtimestamp(calendar.timegm(parsed), UTC)
+        except (OverflowError, ValueError, OSError, TypeError):
+            instant = None
+    local = _read(raw.strip()) if isinstance(raw, str) and raw.strip() else None
+    offset = local.utcoffset() if local is not None else None
+    if local is not None and offset is not None:
+        local = local.replace(tzinfo=UTC if not offset else timezone(offset))
+        if instant is None or local == instant:
+            return local
+    if instant is not None:
+        return instant
+    if local is not None:
+        return local.replace(tzinfo=UTC)  # no offset given: read as UTC, as feedparser does
+    return None
+
+
+def _read(text: str) -> datetime | None:
+    for reader in (datetime.fromisoformat, email.utils.parsedate_to_datetime, _dateutil):
+        try:
+            value = reader(text)
+        except (ValueError, OverflowError, TypeError, IndexError):
+            continue
+        if value is not None:
+            return value
+    return _dateparser(text)
+
+
+def _dateutil(text: str) -> datetime:
+    return dateutil_parser.parse(text)
+
+
+def _dateparser(text: str) -> datetime | None:
+    if len(text) > _LONGEST:
+        return None
+    import dateparser  # here, not above: loading its language data takes a moment
+
+    try:
+        return dateparser.parse(text, languages=LANGUAGES, settings=_DATEPARSER_SETTINGS)
+    except (ValueError, OverflowError, TypeError):
+        return None
