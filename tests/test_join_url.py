@@ -105,8 +105,8 @@ def test_sitemap_and_listing_readers_skip_a_bad_url() -> None:
     assert [f.url for f in found] == [f"{base}/posts/0.html", f"{base}/posts/1.html"]
     assert children == [] and problem is not None and BAD in problem
     page = listing_page(1, 3, 3).replace("</main>", f'<h2><a href="{BAD}">Bad</a></h2></main>')
-    found, nxt, problem = read_listing(page.encode(), "text/html", f"{base}/page/1", "h2 a",
-                                       None, None)
+    found, _, problem = read_listing(page.encode(), "text/html", f"{base}/page/1", "h2 a",
+                                     None, None)
     assert [f.url for f in found] == [f"{base}/posts/{n}.html" for n in range(3)]
     assert problem is not None and "1 URLs skipped" in problem
 

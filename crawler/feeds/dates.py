@@ -15,10 +15,12 @@ from __future__ import annotations
 
 import calendar
 import email.utils
+import warnings
 from datetime import UTC, datetime, timezone
 from typing import Any
 
 from dateutil import parser as dateutil_parser
+from dateutil.parser import UnknownTimezoneWarning
 
 __all__ = ["LANGUAGES", "parse_date"]
 
@@ -45,16 +47,16 @@ def parse_date(raw: str | None, parsed: Any = None) -> datetime | None:
         except (OverflowError, ValueError, OSError, TypeError):
             instant = None
     local = _read(raw.strip()) if isinstance(raw, str) and raw.strip() else None
-    offset = local.utcoffset() if local is not None else None
-    if local is not None and offset is not None:
-        local = local.replace(tzinfo=UTC if not offset else timezone(offset))
-        if instant is None or local == instant:
-            return local
-    if instant is not None:
+    if local is None:
         return instant
-    if local is not None:
-        return local.replace(tzinfo=UTC)  # no offset given: read as UTC, as feedparser does
-    return None
+    offset = local.utcoffset()
+    if offset is None:
+        # No offset given: read as UTC, as feedparser does. Where the tuple disagrees, the
+        # tuple is the misreading: feedparser turns formats it does not know but that
+        # start with a year (`2024年1月2日`, `2024/01/02 10:30`) into November 1st.
+        return local.replace(tzinfo=UTC)
+    local = local.replace(tzinfo=UTC if not offset else timezone(offset))
+    return local if instant is None or local == instant else instant
 
 
 def _read(text: str) -> datetime | None:
@@ -69,7 +71,14 @@ def _read(text: str) -> datetime | None:
 
 
 def _dateutil(text: str) -> datetime:
-    return dateutil_parser.parse(text)
+    """dateutil's reading; a time zone name it does not know (`PST`) would be silently
+    dropped, so that text is left to dateparser, which knows them."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UnknownTimezoneWarning)
+        try:
+            return dateutil_parser.parse(text)
+        except UnknownTimezoneWarning as exc:
+            raise ValueError(str(exc)) from None
 
 
 def _dateparser(text: str) -> datetime | None:
