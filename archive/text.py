@@ -65,6 +65,13 @@ def _markup_text(html: str, *, images: bool) -> str:
         return unescape(_TAG.sub(" ", html))
     for node in [n for n in root.iter() if isinstance(n.tag, str) and n.tag.lower() in _HIDDEN]:
         node.drop_tree()  # its tail (the text after it) stays
+    # Line breaks in the source are blanks, as a browser shows them, except inside <pre>.
+    kept = {d for pre in root.iter("pre") for d in pre.iter()}
+    for node in root.iter():
+        if node not in kept and node.text:
+            node.text = _SPACE.sub(" ", node.text)
+        if node.getparent() not in kept and node.tail:
+            node.tail = _SPACE.sub(" ", node.tail)
     for node in root.iter():
         if not isinstance(node.tag, str):
             continue
