@@ -104,3 +104,16 @@ def test_a_listing_dated_in_chinese_gets_its_dates() -> None:
     assert problem is None
     assert [f.date for f in found] == [datetime(2024, 1, 2, tzinfo=UTC),
                                        datetime(2024, 1, 1, tzinfo=UTC)]
+
+
+def test_backfill_window_bounds_are_read_by_the_same_parser() -> None:
+    from archive.errors import ConfigError
+    from crawler.backfill.window import parse_bound
+
+    assert parse_bound("2024-01-02") == datetime(2024, 1, 2, tzinfo=UTC)
+    assert parse_bound("2024年1月2日") == datetime(2024, 1, 2, tzinfo=UTC)
+    assert parse_bound("2024-01-02", end=True) == datetime(2024, 1, 3, tzinfo=UTC) - timedelta(
+        microseconds=1)
+    assert parse_bound("2024-01-02T10:30:00+08:00") == datetime(2024, 1, 2, 10, 30, tzinfo=CST)
+    with pytest.raises(ConfigError, match="is not a date"):
+        parse_bound("nonsense")

@@ -9,7 +9,7 @@ from datetime import datetime
 
 from archive.text import clean_text
 
-__all__ = ["FeedEntry", "ParsedFeed", "clean_text", "text_to_html"]
+__all__ = ["FeedEntry", "ParsedFeed", "text_to_html", "unusable_link"]
 
 _PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
 
