@@ -98,6 +98,13 @@ def test_rss_item_with_a_bad_link_and_no_guid_is_skipped_and_reported(site: Loca
     assert "item 2 skipped: link 'http://[oops' is not a usable URL" in result.stdout
 
 
+def test_a_feed_whose_only_item_is_skipped_is_not_a_broken_feed() -> None:
+    body = rss_feed([{"title": "Broken", "link": BAD, "description": "<p>b</p>"}])
+    feed = parse_feed(body.encode(), "http://a.example/feed.xml")
+    assert feed.entries == [] and feed.skipped == 1 and not feed.unusable
+    assert feed.problem == f"item 1 skipped: link {BAD!r} is not a usable URL and it has no id"
+
+
 def test_sitemap_and_listing_readers_skip_a_bad_url() -> None:
     base = "http://a.example"
     body = sitemap(base, range(2)).replace("</urlset>", f"<url><loc>{BAD}</loc></url></urlset>")

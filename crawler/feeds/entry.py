@@ -37,11 +37,12 @@ class ParsedFeed:
     problem: str | None = None
     version: str | None = None
     total: int | None = None  # the feed's entries when more than max_items: the rest unread
+    skipped: int = 0  # entries left out (named in problem): the feed itself was read
 
     @property
     def unusable(self) -> bool:
         """Nothing feed-like came out: a failure, not just a warning."""
-        return not self.entries and self.problem is not None
+        return not self.entries and not self.skipped and self.problem is not None
 
 
 def text_to_html(value: str) -> str:

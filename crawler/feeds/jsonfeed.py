@@ -73,7 +73,7 @@ def parse(body: bytes, url: str, max_items: int) -> ParsedFeed:
         problem = "; ".join([*([problem] if problem else []), *notes])
     version = "json" + str(data["version"]).rsplit("/", 1)[-1].replace(".", "")
     return ParsedFeed(clean_text(str(data.get("title") or "")) or None, entries, problem, version,
-                      total)
+                      total, skipped=len(items) - len(entries))
 
 
 def _author(obj: dict[str, Any]) -> str | None:

@@ -92,18 +92,19 @@ def parse_feed(body: bytes, url: str, headers: dict[str, str] | None = None,
             f"; then {problem}" if problem else "")
     feed_title = clean_text(parsed.feed.get("title")) or None
     entries = []
-    skipped: list[str] = []
+    notes: list[str] = []
     for number, raw in enumerate(parsed.entries, 1):
         entry, note = _entry(raw, url, number)
         if entry is not None:
             entries.append(entry)
         if note:
-            skipped.append(note)
-    if skipped:
-        problem = "; ".join([*([problem] if problem else []), *skipped])
+            notes.append(note)
+    if notes:
+        problem = "; ".join([*([problem] if problem else []), *notes])
     if not entries and problem is None and not parsed.get("version"):
         problem = "not a feed: no RSS, Atom or JSON Feed structure found"
-    return ParsedFeed(feed_title, entries, problem, parsed.get("version") or None, total)
+    return ParsedFeed(feed_title, entries, problem, parsed.get("version") or None, total,
+                      skipped=len(parsed.entries) - len(entries))
 
 
 def _transcoded(body: bytes, headers: dict[str, str]) -> bytes:
