@@ -56,6 +56,7 @@ def test_garbage_gives_no_date(raw: str | None) -> None:
 
 
 RELATIVE = {"3 days ago": timedelta(days=3), "2 hours ago": timedelta(hours=2),
+            "an hour ago": timedelta(hours=1), "yesterday": timedelta(days=1),
             "2小时前": timedelta(hours=2), "3天前": timedelta(days=3), "昨天": timedelta(days=1)}
 
 

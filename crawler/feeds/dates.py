@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import calendar
 import email.utils
+import re
 import warnings
 from datetime import UTC, datetime, timezone
 from typing import Any
@@ -32,6 +33,9 @@ _DATEPARSER_SETTINGS = {
     "PREFER_DATES_FROM": "past",
 }
 _LONGEST = 200  # characters: a date is short; longer text is not read by dateparser
+# What any date dateparser could read contains: a digit, or a word of a relative date
+# ("an hour ago", "yesterday", 昨天, 刚刚, 어제). Other text skips it (a millisecond each).
+_MAYBE_DATE = re.compile(r"\d|ago|yesterday|today|now|前|昨|今|刚|剛|어제|오늘|전", re.IGNORECASE)
 
 
 def parse_date(raw: str | None, parsed: Any = None) -> datetime | None:
@@ -82,7 +86,7 @@ def _dateutil(text: str) -> datetime:
 
 
 def _dateparser(text: str) -> datetime | None:
-    if len(text) > _LONGEST:
+    if len(text) > _LONGEST or not _MAYBE_DATE.search(text):
         return None
     import dateparser  # here, not above: loading its language data takes a moment
 
