@@ -32,6 +32,7 @@ GOLDEN = {
     "CJK date": ("2024年1月2日", datetime(2024, 1, 2, tzinfo=UTC)),
     "CJK date and time": ("2024年1月2日 10:30", datetime(2024, 1, 2, 10, 30, tzinfo=UTC)),
     "CJK zero-padded, seconds": ("2024年01月02日 10:30:00", datetime(2024, 1, 2, 10, 30, tzinfo=UTC)),
+    "CJK full-width colon": ("2024年1月2日 10：30", datetime(2024, 1, 2, 10, 30, tzinfo=UTC)),
     "CJK with weekday": ("2024年1月2日 星期二", datetime(2024, 1, 2, tzinfo=UTC)),
     "Korean": ("2024년 1월 2일", datetime(2024, 1, 2, tzinfo=UTC)),
     "zone name dateutil does not know": ("2024-01-02 10:30 PST",
@@ -39,7 +40,8 @@ GOLDEN = {
 }
 
 GARBAGE = ["", "   ", "hello", "not a date at all", "Posted by Bob", "Posted on May 5",
-           "2024-13-45", "99999-99-99", "Tue, 2 Jan 2024 25:00:00 GMT", "年月日", "x" * 500,
+           "2024-13-45", "99999-99-99",
+           "2024年13月2日", "2024年2月30日", "2024年1月2日 25:30", "Tue, 2 Jan 2024 25:00:00 GMT", "年月日", "x" * 500,
            "2024年1月2日" * 50]
 
 

@@ -35,6 +35,10 @@ _DATEPARSER_SETTINGS = {
 _LONGEST = 200  # characters: a date is short; longer text is not read by dateparser
 # What any date dateparser could read contains: a digit, or a word of a relative date
 # ("an hour ago", "yesterday", 昨天, 刚刚, 어제). Other text skips it (a millisecond each).
+# The common CJK form, `2024年1月2日` with an optional `10:30[:00]`, read directly: dateparser
+# takes about 2 ms for it. Anything else written with 年月日 still goes to dateparser.
+_CJK_DATE = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日"
+                       r"(?:\s*(\d{1,2})\s*[:：]\s*(\d{2})(?:\s*[:：]\s*(\d{2}))?)?")
 _MAYBE_DATE = re.compile(r"\d|ago|yesterday|today|now|前|昨|今|刚|剛|어제|오늘|전", re.IGNORECASE)
 
 
@@ -64,6 +68,12 @@ def parse_date(raw: str | None, parsed: Any = None) -> datetime | None:
 
 
 def _read(text: str) -> datetime | None:
+    cjk = _CJK_DATE.fullmatch(text)
+    if cjk is not None:  # read here or not at all: dateparser would swap 13 and 2 in 2024年13月2日
+        try:
+            return datetime(*(int(part) for part in cjk.groups() if part is not None))
+        except ValueError:
+            return None
     for reader in (datetime.fromisoformat, email.utils.parsedate_to_datetime, _dateutil):
         try:
             value = reader(text)
