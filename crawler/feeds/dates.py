@@ -70,8 +70,9 @@ def parse_date(raw: str | None, parsed: Any = None) -> datetime | None:
 def _read(text: str) -> datetime | None:
     cjk = _CJK_DATE.fullmatch(text)
     if cjk is not None:  # read here or not at all: dateparser would swap 13 and 2 in 2024年13月2日
+        year, month, day, hour, minute, second = (int(p) if p else 0 for p in cjk.groups())
         try:
-            return datetime(*(int(part) for part in cjk.groups() if part is not None))
+            return datetime(year, month, day, hour, minute, second)
         except ValueError:
             return None
     for reader in (datetime.fromisoformat, email.utils.parsedate_to_datetime, _dateutil):
