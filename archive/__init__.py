@@ -1,6 +1,6 @@
 """The archive as a library: articles, presets, layout, ledger; no Scrapy inside."""
 
-from archive._urls import safe_url
+from archive.atomic import atomic_write, atomic_write_at
 from archive.document import Article, content_hash
 from archive.errors import (
     ArchiveError,
@@ -18,6 +18,7 @@ from archive.lock import ArchiveLock
 from archive.presets import PRESETS, Preset, get_preset
 from archive.snapshots import Snapshot, Snapshots
 from archive.store import HIDDEN, Archive, PutResult
+from archive.urls import join_url, safe_url
 
 __all__ = [
     "HIDDEN",
@@ -40,8 +41,11 @@ __all__ = [
     "Snapshot",
     "SnapshotError",
     "Snapshots",
+    "atomic_write",
+    "atomic_write_at",
     "content_hash",
     "get_preset",
     "identity_of",
+    "join_url",
     "safe_url",
 ]

@@ -1,4 +1,10 @@
-"""Atomic file replacement: temporary file in the archive, fsync, rename."""
+"""Atomic file replacement: temporary file, fsync, rename. The one way feedvault replaces a file.
+
+Readers of the file (a site generator, a monitor reading a report) see the old content or
+the new, never half of it, and a crash leaves at worst a stray `*.tmp` file (`sweep`).
+Public API: `atomic_write(path, data)` for a path, `atomic_write_at(folder_fd, name,
+data)` inside an already opened folder (never following a link in the last step).
+"""
 
 from __future__ import annotations
 
@@ -11,10 +17,15 @@ from pathlib import Path
 _CREATE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
 
 
-def atomic_write(target: Path, data: bytes, tmp_dir: Path) -> None:
+__all__ = ["atomic_write", "atomic_write_at", "sweep"]
+
+
+def atomic_write(target: Path, data: bytes, tmp_dir: Path | None = None) -> None:
     """Replace target with data so that readers see the old file or the new one, never a mix.
 
-    tmp_dir must be on the same filesystem as target (it lives inside the archive).
+    The folders on the way are made. The temporary file is written in tmp_dir, which must
+    be on the same filesystem as target (the archive's own), or else as a hidden
+    `.NAME.xxxxxxxx.tmp` beside target. A link at target is replaced, not followed.
     """
     target.parent.mkdir(parents=True, exist_ok=True)
     folder = os.open(target.parent, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)

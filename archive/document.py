@@ -8,6 +8,8 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
+from archive.identity import identity_of
+
 
 @dataclass(frozen=True)
 class Article:
@@ -27,11 +29,8 @@ class Article:
 
     @property
     def identity(self) -> str:
-        """What makes two items the same article: the guid, else the link."""
-        ident = self.guid or self.original_url
-        if not ident:
-            raise ValueError(f"article {self.title!r} has neither guid nor original_url")
-        return ident
+        """What makes two items the same article under the `auto` policy: the guid, else the link."""
+        return identity_of(self)
 
     def with_(self, **changes: Any) -> Article:
         return replace(self, **changes)

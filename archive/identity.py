@@ -2,16 +2,42 @@
 
 from __future__ import annotations
 
-from typing import Literal
-
-from archive.document import Article
+from datetime import datetime
+from typing import Literal, Protocol
 
 Policy = Literal["auto", "guid", "link", "title+date"]
 POLICIES: tuple[str, ...] = ("auto", "guid", "link", "title+date")
 
 
-def identity_of(article: Article, policy: str = "auto") -> str:
-    """The article's key in the ledger under policy.
+class Identified(Protocol):
+    """What the identity rule reads of an article (archive.document.Article has it all)."""
+
+    @property
+    def guid(self) -> str | None: ...
+    @property
+    def original_url(self) -> str | None: ...
+    @property
+    def title(self) -> str: ...
+    @property
+    def date(self) -> datetime | None: ...
+
+
+def identity_of(article: Identified, policy: str = "auto") -> str:
+    """The article's key in the ledger under policy (see identity_key)."""
+    ident = identity_key(policy, guid=article.guid, link=article.original_url,
+                         title=article.title, date=article.date)
+    if not ident:
+        raise ValueError(f"article {article.title!r} has neither guid nor original_url")
+    return ident
+
+
+def identity_key(policy: str, *, guid: str | None, link: str | None, title: str,
+                 date: datetime | None) -> str | None:
+    """The identity rule on plain values; None when they give no identity at all.
+
+    link is the link as the archive stores it (absolute, host in lower case, see
+    `archive.urls.canonical_link`, then `safe_url`), so two spellings of one link are
+    one article.
 
     - `auto` and `guid`: the guid, else the link (`auto` also recognises a known
       link with a new guid; see `Archive.put`);
@@ -19,17 +45,12 @@ def identity_of(article: Article, policy: str = "auto") -> str:
     - `title+date`: title and date, for feeds with neither stable guid nor link.
     """
     if policy == "link":
-        ident = article.original_url or article.guid
-    elif policy == "title+date":
-        ident = f"{article.title}|{article.date.isoformat()}" if article.date else None
-        ident = ident or article.guid or article.original_url
-    elif policy in ("auto", "guid"):
-        ident = article.guid or article.original_url
-    else:
-        raise ValueError(f"unknown identity policy {policy!r}; choose one of {', '.join(POLICIES)}")
-    if not ident:
-        raise ValueError(f"article {article.title!r} has neither guid nor original_url")
-    return ident
+        return link or guid
+    if policy == "title+date":
+        return (f"{title}|{date.isoformat()}" if date else None) or guid or link
+    if policy in ("auto", "guid"):
+        return guid or link
+    raise ValueError(f"unknown identity policy {policy!r}; choose one of {', '.join(POLICIES)}")
 
 
 class LinkClaims:

@@ -44,7 +44,7 @@ CREATE INDEX IF NOT EXISTS joined_path ON joined (path);
 
 
 @dataclass(frozen=True)
-class Entry:
+class LedgerRow:
     """What the ledger knows of one article."""
 
     source: str
@@ -77,33 +77,33 @@ class Ledger:
     def close(self) -> None:
         self._db.close()
 
-    def get(self, source: str, identity: str) -> Entry | None:
+    def get(self, source: str, identity: str) -> LedgerRow | None:
         row = self._db.execute(
             "SELECT * FROM articles WHERE source = ? AND identity = ?", (source, identity)
         ).fetchone()
-        return Entry(*row) if row else None
+        return LedgerRow(*row) if row else None
 
-    def by_path(self, path: str) -> Entry | None:
+    def by_path(self, path: str) -> LedgerRow | None:
         row = self._db.execute("SELECT * FROM articles WHERE path = ?", (path,)).fetchone()
-        return Entry(*row) if row else None
+        return LedgerRow(*row) if row else None
 
     def path_taken(self, path: str) -> bool:
         return self._db.execute("SELECT 1 FROM articles WHERE path = ?", (path,)).fetchone() is not None
 
-    def by_link(self, source: str, link: str) -> list[Entry]:
+    def by_link(self, source: str, link: str) -> list[LedgerRow]:
         rows = self._db.execute(
             "SELECT * FROM articles WHERE source = ? AND link = ? LIMIT 2", (source, link)
         ).fetchall()
-        return [Entry(*row) for row in rows]
+        return [LedgerRow(*row) for row in rows]
 
-    def near_link(self, stem: str) -> list[Entry]:
+    def near_link(self, stem: str) -> list[LedgerRow]:
         """Every source's rows whose link is stem, or stem followed by a query or fragment."""
         rows = self._db.execute(
             "SELECT * FROM articles WHERE link = ? OR (link >= ? AND link < ?) "
             "OR (link >= ? AND link < ?) ORDER BY first_seen LIMIT 100",
             (stem, stem + "?", stem + "?\U0010ffff", stem + "#", stem + "#\U0010ffff"),
         ).fetchall()
-        return [Entry(*row) for row in rows]
+        return [LedgerRow(*row) for row in rows]
 
     def joined(self, source: str, identity: str) -> str | None:
         """The path of the article that source's identity joined, if it joined one."""
@@ -117,7 +117,7 @@ class Ledger:
                                 (path,)).fetchall()
         return list(dict.fromkeys(row[0] for row in rows))
 
-    def record_join(self, source: str, identity: str, owner: Entry, seen: str) -> None:
+    def record_join(self, source: str, identity: str, owner: LedgerRow, seen: str) -> None:
         """source's identity joins owner's article, whose file now lists it (owner's new
         content hash): both in one transaction, after the file was written."""
         try:
@@ -127,7 +127,7 @@ class Ledger:
                               f"{_reason(exc)}") from exc
 
     @retry_busy
-    def _record_join(self, source: str, identity: str, owner: Entry, seen: str) -> None:
+    def _record_join(self, source: str, identity: str, owner: LedgerRow, seen: str) -> None:
         with immediate(self._db):
             self._db.execute("INSERT OR REPLACE INTO joined VALUES (?, ?, ?, ?)",
                              (source, identity, owner.path, seen))
@@ -136,7 +136,7 @@ class Ledger:
             self._db.execute("INSERT INTO revisions VALUES (?, ?, ?, ?)",
                              (owner.source, owner.identity, owner.content_hash, seen))
 
-    def record(self, entry: Entry, seen: str) -> None:
+    def record(self, entry: LedgerRow, seen: str) -> None:
         """Insert or replace the article's row and add a revision, in one transaction."""
         try:
             self._record(entry, seen)
@@ -148,7 +148,7 @@ class Ledger:
                               fatal=fatal) from exc
 
     @retry_busy
-    def _record(self, entry: Entry, seen: str) -> None:
+    def _record(self, entry: LedgerRow, seen: str) -> None:
         with immediate(self._db):
             self._db.execute("INSERT OR REPLACE INTO articles VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                              _row(entry))
@@ -157,7 +157,7 @@ class Ledger:
                 (entry.source, entry.identity, entry.content_hash, seen),
             )
 
-    def rebuild(self, entries: list[Entry], seen: str) -> None:
+    def rebuild(self, entries: list[LedgerRow], seen: str) -> None:
         """Replace every article row with entries, in one transaction (`verify --repair`).
 
         Revisions are history and stay; an entry whose hash is not its latest
@@ -169,7 +169,7 @@ class Ledger:
             raise LedgerError(f"{self.path}: cannot rebuild the ledger: {exc}") from exc
 
     @retry_busy
-    def _rebuild(self, entries: list[Entry], seen: str) -> None:
+    def _rebuild(self, entries: list[LedgerRow], seen: str) -> None:
         with immediate(self._db):
             self._db.execute("DELETE FROM articles")
             for entry in entries:
@@ -196,8 +196,8 @@ class Ledger:
         """Articles per source."""
         return dict(self._db.execute("SELECT source, COUNT(*) FROM articles GROUP BY source"))
 
-    def of_source(self, source: str) -> list[Entry]:
-        return [Entry(*row) for row in self._db.execute(
+    def of_source(self, source: str) -> list[LedgerRow]:
+        return [LedgerRow(*row) for row in self._db.execute(
             "SELECT * FROM articles WHERE source = ? ORDER BY path", (source,))]
 
     def forget(self, source: str) -> None:
@@ -213,11 +213,11 @@ class Ledger:
             self._db.execute("DELETE FROM articles WHERE source = ?", (source,))
             self._db.execute("DELETE FROM revisions WHERE source = ?", (source,))
 
-    def entries(self) -> list[Entry]:
-        return [Entry(*row) for row in self._db.execute("SELECT * FROM articles ORDER BY path")]
+    def entries(self) -> list[LedgerRow]:
+        return [LedgerRow(*row) for row in self._db.execute("SELECT * FROM articles ORDER BY path")]
 
 
-def _row(entry: Entry) -> tuple[str | None, ...]:
+def _row(entry: LedgerRow) -> tuple[str | None, ...]:
     return (entry.source, entry.identity, entry.path, entry.link, entry.content_hash,
             entry.date, entry.first_seen, entry.updated)
 

@@ -22,7 +22,7 @@ from archive.document import Article, content_hash
 from archive.errors import ArchiveError, DocumentError
 from archive.identity import LinkClaims, identity_of
 from archive.layout import article_path
-from archive.ledger import Entry, Ledger
+from archive.ledger import Ledger, LedgerRow
 from archive.presets import SOURCES_KEY, Preset, get_preset
 
 HIDDEN = ".feedvault"
@@ -165,7 +165,7 @@ class Archive:
         self._write(path, self.preset.dumps(article.with_(updated=now)))
         assert article.date is not None
         self.ledger.record(
-            Entry(
+            LedgerRow(
                 source=article.source,
                 identity=identity,
                 path=path,
@@ -204,7 +204,7 @@ class Archive:
                                 seen=self._clock().isoformat())
         return PutResult("updated", owner.path)
 
-    def _same_article(self, article: Article, apart: Collection[str]) -> Entry | None:
+    def _same_article(self, article: Article, apart: Collection[str]) -> LedgerRow | None:
         """Another source's ledger row for this article's link, by link_key."""
         link = article.original_url
         if not link:
@@ -233,7 +233,7 @@ class Archive:
             raise DocumentError(f"{full}: cannot read: {exc}") from exc
         return self.preset.loads(text, where=str(full))
 
-    def _known_link(self, article: Article, identity: str) -> Entry | None:
+    def _known_link(self, article: Article, identity: str) -> LedgerRow | None:
         """The one ledger row with this link, when the item is that article with a new guid."""
         link = article.original_url
         if not link or self._claims.held_by_other(article.source, link, identity):

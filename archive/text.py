@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Callable
+from html import unescape
 
 import lxml.html
 from lxml import etree
@@ -22,32 +23,68 @@ _CJK = (
 _TOKEN = re.compile(rf"[{_CJK}]|[^\s{_CJK}\W]+|\s+|[^\s]")
 _WORD = re.compile(rf"[^\s{_CJK}\W]")
 _BLANK_LINES = re.compile(r"\n\s*\n+")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
+_SPACE = re.compile(r"\s+")
+_TAG = re.compile(r"<[^<>]*>")
+_HIDDEN = frozenset(["script", "style", "template"])  # never shown to a reader
 
 Segment = tuple[str, str]  # (op, text) with op one of "equal", "delete", "insert"
 
 
-def html_to_text(html: str) -> str:
-    """The text a reader sees: one line per block, blanks collapsed, images as [image: alt]."""
-    if not html.strip():
+def clean_text(value: str | None) -> str:
+    """Plain one-line text: no control or bidi-override characters, collapsed whitespace."""
+    if not value:
         return ""
+    return _SPACE.sub(" ", _CONTROL.sub("", value)).strip()
+
+
+def html_to_text(html: str, *, inline: bool = False) -> str:
+    """The text a reader sees in html: entities decoded, script and style left out.
+
+    By default one line per block (paragraphs, headings, list items, `<br>`), blank runs
+    squashed, images as `[image: alt]`: what the snapshot diff compares. `inline=True`
+    gives it as one clean line without the image markers (clean_text): for titles, a
+    fallback title, or measuring how much text a feed item holds.
+    """
+    if not html or not html.strip():
+        return ""
+    text = unescape(html) if "<" not in html else _markup_text(html, images=not inline)
+    if inline:
+        return clean_text(text)
+    text = "\n".join(" ".join(line.split()) for line in text.split("\n"))
+    return _BLANK_LINES.sub("\n\n", text).strip()
+
+
+def _markup_text(html: str, *, images: bool) -> str:
     try:
-        root = lxml.html.fragment_fromstring(html, create_parent="div")
-    except (etree.ParserError, ValueError):
-        return html
+        # huge_tree: libxml2 keeps up to ~2,000 levels of nesting instead of dropping the
+        # text below level 255 (hostile or broken markup nests that deep).
+        parser = lxml.html.HTMLParser(huge_tree=True)  # one per call: parsers are not thread-safe
+        root = lxml.html.fragment_fromstring(html, create_parent="div", parser=parser)
+    except (etree.ParserError, ValueError):  # empty after parsing, odd markup
+        return unescape(_TAG.sub(" ", html))
+    for node in [n for n in root.iter() if isinstance(n.tag, str) and n.tag.lower() in _HIDDEN]:
+        node.drop_tree()  # its tail (the text after it) stays
+    # Line breaks in the source are blanks, as a browser shows them, except inside <pre>.
+    kept = {d for pre in root.iter("pre") for d in pre.iter()}
+    for node in root.iter():
+        if node not in kept and node.text:
+            node.text = _SPACE.sub(" ", node.text)
+        if node.getparent() not in kept and node.tail:
+            node.tail = _SPACE.sub(" ", node.tail)
     for node in root.iter():
         if not isinstance(node.tag, str):
             continue
         tag = node.tag.lower()
         if tag == "br":
             node.tail = "\n" + (node.tail or "")
-        elif tag == "img":
+        elif tag == "img" and images:
             alt = node.get("alt") or node.get("src") or ""
             node.tail = f"[image: {alt}]" + (node.tail or "")
         elif tag in _BLOCKS:
             node.text = "\n" + (node.text or "")
             node.tail = "\n" + (node.tail or "")
-    text = "\n".join(" ".join(line.split()) for line in root.text_content().split("\n"))
-    return _BLANK_LINES.sub("\n\n", text).strip()
+    return str(root.text_content())
 
 
 def tokens(text: str) -> list[str]:

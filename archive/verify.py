@@ -11,7 +11,7 @@ from archive.atomic import sweep
 from archive.document import Article, content_hash
 from archive.errors import DocumentError
 from archive.identity import identity_of
-from archive.ledger import Entry
+from archive.ledger import LedgerRow
 from archive.store import HIDDEN, Archive
 
 
@@ -124,7 +124,7 @@ def repair(
     old = {(e.source, e.identity): e for e in archive.ledger.entries()}
     old_by_path = {e.path: e for e in old.values()}
     now = clock().isoformat()
-    chosen: dict[tuple[str, str], tuple[Entry, datetime]] = {}
+    chosen: dict[tuple[str, str], tuple[LedgerRow, datetime]] = {}
     duplicates: list[Finding] = []
     for path in _article_files(archive):
         try:
@@ -135,7 +135,7 @@ def repair(
         except (DocumentError, ValueError):
             continue
         stamp = article.updated or article.date or datetime.min.replace(tzinfo=UTC)
-        entry = Entry(
+        entry = LedgerRow(
             source=article.source,
             identity=identity,
             path=path,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import logging
 import unicodedata
@@ -10,11 +9,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
-from urllib.parse import urljoin
 
 import regex
 
-from crawler.feeds.parse import clean_text, html_to_text
+from archive.text import clean_text, html_to_text
+from archive.urls import join_url
+from crawler.limits.nesting import bound_depth
 from crawler.outcome.report import count, problem
 
 logger = logging.getLogger(__name__)
@@ -145,11 +145,10 @@ def fields_of(item: Any, author: str | None = None) -> Fields:
     sets one, else the entry's, else the feed's title (what the archive writes)."""
     link = item.link or ""
     if link and item.feed_url:
-        with contextlib.suppress(ValueError):  # a link that does not parse stays as it is
-            link = urljoin(item.feed_url, link)
+        link = join_url(item.feed_url, link) or link  # a link that does not parse stays as it is
     return Fields(
         title=clean_text(item.title),
-        body=html_to_text(item.content) if item.content else "",
+        body=html_to_text(bound_depth(item.content).html, inline=True) if item.content else "",
         author=author or clean_text(item.author) or clean_text(item.feed_title) or "",
         categories=tuple(c for c in (clean_text(c) for c in item.feed_categories) if c),
         link=link,

@@ -6,8 +6,9 @@ import re
 from collections.abc import Iterable
 from fnmatch import fnmatchcase
 from functools import lru_cache
-from urllib.parse import unquote, urljoin, urlsplit
+from urllib.parse import unquote, urlsplit
 
+from archive.urls import join_url
 from crawler.egress.addresses import literal_address, non_public
 
 # What a browser strips before it reads a URL's scheme (the WHATWG URL parser).
@@ -108,11 +109,8 @@ def absolute(url: str, base: str) -> str | None:
     head = url[:8].lower()
     if head.startswith(("http://", "https://")) and not _TAB_NEWLINE.search(url):
         return url  # already absolute: the common case, no parsing needed
-    try:
-        joined = urljoin(base, url) if base else url
-    except ValueError:  # a malformed IPv6 host and the like
-        return None
-    return joined if scheme_of(joined) in ("http", "https") else None
+    joined = join_url(base, url)  # None for a malformed IPv6 host and the like
+    return joined if joined is not None and scheme_of(joined) in ("http", "https") else None
 
 
 def host_matches(host: str, patterns: Iterable[str]) -> bool:

@@ -4,34 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import urljoin, urlsplit, urlunsplit
 
+from archive.text import clean_text, html_to_text
+from archive.urls import canonical_link
 from crawler.config import SourceConfig, config_from_settings
-from crawler.feeds.parse import clean_text, html_to_text
 from crawler.items import ArticleItem
+from crawler.limits.nesting import bound_depth
 from pipelines._drop import drop
 from pipelines._urls import strip_tracking
 
 UNTITLED_CHARS = 60
-
-
-def canonical_link(link: str | None, base: str, *, fragment: bool = True) -> str | None:
-    """The link made absolute, host lower-cased; None unless it is http(s).
-
-    The fragment stays: feeds such as changelogs give each entry its own `#anchor`
-    on one page, and those are different articles (the page is fetched once).
-    `fragment=False` drops it, for links to pages (sitemaps, listings).
-    """
-    if not link or not link.strip():
-        return None
-    try:
-        parts = urlsplit(urljoin(base, link.strip()))
-    except ValueError:  # a URL that does not parse, e.g. "http://[oops"
-        return None
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        return None
-    return urlunsplit((parts.scheme, parts.netloc.lower(), parts.path or "/", parts.query,
-                       parts.fragment if fragment else ""))
 
 
 def same_article_link(link: str) -> str:
@@ -64,7 +46,7 @@ class NormalizePipeline:
 
     @staticmethod
     def _fallback_title(item: ArticleItem) -> str:
-        text = html_to_text(item.content) if item.content else ""
+        text = html_to_text(bound_depth(item.content).html, inline=True) if item.content else ""
         if text:
             return text[:UNTITLED_CHARS].rstrip() + ("…" if len(text) > UNTITLED_CHARS else "")
         return "untitled"

@@ -329,11 +329,11 @@ def test_window_bounds_are_inclusive_days() -> None:
 def test_plain_progress_lines_when_not_a_terminal() -> None:
     import io
 
-    from crawler.backfill.progress import Progress, Tally
+    from crawler.backfill.progress import BackfillTally, Progress
 
     stream = io.StringIO()
     progress = Progress("blog", stream, live=False, interval=0)
-    progress.update(Tally(pages=3, archived=12, skipped=2, failed=1, outside=4))
+    progress.update(BackfillTally(pages=3, archived=12, skipped=2, failed=1, outside=4))
     progress.close()
     line = stream.getvalue()
     assert line.startswith("backfill blog: 3 pages listed, 12 archived, 2 skipped")

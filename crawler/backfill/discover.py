@@ -7,14 +7,14 @@ import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from urllib.parse import urljoin
 
 import lxml.etree
-from dateutil import parser as dateparser
 from lxml import html as lxml_html
 
-from crawler.backfill.window import aware
+from archive.text import clean_text
+from archive.urls import join_url
 from crawler.extract.rules import compile_selector
+from crawler.feeds.dates import parse_date
 from crawler.feeds.encoding import decode
 from crawler.feeds.parse import defuse
 from crawler.limits.nesting import bound_depth
@@ -42,15 +42,6 @@ class Found:
         return self.date + timedelta(days=1) - timedelta(microseconds=1)
 
 
-def parse_date(text: str | None) -> datetime | None:
-    if not text or not text.strip():
-        return None
-    try:
-        return aware(dateparser.parse(text.strip()))
-    except (ValueError, OverflowError):
-        return None
-
-
 def sitemap_body(body: bytes) -> bytes:
     """The XML of a sitemap, unpacked when it is gzipped (`.xml.gz`, whatever the headers say)."""
     if body[:2] == GZIP_MAGIC:
@@ -60,21 +51,36 @@ def sitemap_body(body: bytes) -> bytes:
     return body
 
 
-def read_sitemap(body: bytes, base: str) -> tuple[list[Found], list[str]]:
-    """(articles, child sitemaps) of a sitemap or sitemap index; lastmod as the date."""
+def unusable(url: str, bad: list[str]) -> str | None:
+    """The report line of the URLs a history page names that are not usable, or None."""
+    if not bad:
+        return None
+    shown = ", ".join(repr(clean_text(b)[:200]) for b in bad[:3]) + (", ..." if len(bad) > 3 else "")
+    return f"{url}: {len(bad)} URLs skipped, not usable: {shown}"
+
+
+def read_sitemap(body: bytes, base: str) -> tuple[list[Found], list[str], str | None]:
+    """(articles, child sitemaps, problem) of a sitemap or sitemap index; lastmod as the date.
+
+    A `loc` that is not a usable URL is left out and named in the problem."""
     from scrapy.utils.sitemap import Sitemap  # iterparse without entities, recovering
 
     sitemap = Sitemap(defuse(sitemap_body(body))[0])
     articles: list[Found] = []
     children: list[str] = []
+    bad: list[str] = []
     for entry in sitemap:
-        loc = urljoin(base, entry["loc"])
+        loc = join_url(base, entry.get("loc"))
+        if loc is None:
+            if entry.get("loc"):
+                bad.append(entry["loc"])
+            continue
         if sitemap.type == "sitemapindex":
             children.append(loc)
         else:
             lastmod = (entry.get("lastmod") or "").strip()
             articles.append(Found(loc, parse_date(lastmod), whole_day=len(lastmod) == 10))
-    return articles, children
+    return articles, children, unusable(base, bad)
 
 
 def _values(root: lxml_html.HtmlElement, selector: str, attributes: tuple[str, ...]
@@ -92,7 +98,8 @@ def _values(root: lxml_html.HtmlElement, selector: str, attributes: tuple[str, .
 def read_listing(body: bytes, content_type: str | None, url: str, links: str,
                  dates: str | None, next_link: str | None
                  ) -> tuple[list[Found], str | None, str | None]:
-    """(articles, next page URL, problem) of one listing page."""
+    """(articles, next page URL, problem) of one listing page; links that are not usable
+    URLs are left out and named in the problem."""
     text = bound_depth(decode(body, content_type, url=url).text).html  # lxml stops at 254
     root = lxml_html.document_fromstring(text or "<html/>")
     hrefs = [h for h in _values(root, links, ("href",)) if h and not h.startswith(("#", "javascript:"))]
@@ -107,17 +114,22 @@ def read_listing(body: bytes, content_type: str | None, url: str, links: str,
         elif hrefs:
             problem = (f"{url}: item_dates matched {len(raw)} dates for {len(hrefs)} links; "
                        "dates taken from the articles instead")
-    found, seen = [], set()
+    found, seen, bad = [], set(), []
     for href, stamp, day in zip(hrefs, stamps, days, strict=True):
-        absolute = urljoin(url, href)
-        if absolute not in seen:
+        absolute = join_url(url, href)
+        if absolute is None:
+            bad.append(href)
+        elif absolute not in seen:
             seen.add(absolute)
             found.append(Found(absolute, stamp, whole_day=day))
     nxt = None
     if next_link:
         candidates = [v for v in _values(root, next_link, ("href",))
                       if v and not v.startswith(("#", "javascript:"))]
-        nxt = urljoin(url, candidates[0]) if candidates else None
+        nxt = join_url(url, candidates[0]) if candidates else None
+    skipped = unusable(url, bad)
+    if skipped:
+        problem = f"{problem}; {skipped}" if problem else skipped
     return found, nxt, problem
 
 
@@ -129,7 +141,7 @@ def feed_next(body: bytes, url: str) -> str | None:
             value = json.loads(body).get("next_url")
         except (ValueError, AttributeError):
             return None
-        return urljoin(url, value) if isinstance(value, str) and value else None
+        return join_url(url, value) if isinstance(value, str) else None
     try:
         parser = lxml.etree.XMLParser(resolve_entities=False, no_network=True, recover=True,
                                       huge_tree=False)
@@ -147,7 +159,7 @@ def feed_next(body: bytes, url: str) -> str | None:
                 links.setdefault(child.get("rel"), child.get("href"))
     for rel in FEED_NEXT_RELS:
         if rel in links:
-            return urljoin(url, links[rel])
+            return join_url(url, links[rel])
     return None
 
 

@@ -8,7 +8,7 @@ from typing import IO, Any
 
 
 @dataclass
-class Tally:
+class BackfillTally:
     """What one backfill run did so far."""
 
     pages: int = 0      # history pages listed (sitemaps, listing pages, feed pages)
@@ -30,7 +30,7 @@ class Tally:
 
 
 class Progress:
-    """Shows a Tally as it changes; `live` draws a rich bar (stderr is a terminal)."""
+    """Shows a BackfillTally as it changes; `live` draws a rich bar (stderr is a terminal)."""
 
     def __init__(self, source: str, stream: IO[str], *, live: bool, interval: float = 5.0
                  ) -> None:
@@ -53,10 +53,10 @@ class Progress:
             self.task = self.bar.add_task(source, total=None, counts="", rate="")
             self.bar.start()
 
-    def rate(self, tally: Tally) -> float:
+    def rate(self, tally: BackfillTally) -> float:
         return tally.archived / max(time.monotonic() - self.started, 1e-6)
 
-    def update(self, tally: Tally) -> None:
+    def update(self, tally: BackfillTally) -> None:
         done = tally.archived + tally.failed + tally.late
         if self.bar is not None:
             counts = (f"{tally.pages} pages listed · {tally.archived} archived · "

@@ -5,25 +5,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 
-from dateutil import parser as dateparser
-
 from archive.errors import ConfigError
+from crawler.feeds.dates import parse_date
 
 
 def parse_bound(text: str, *, end: bool = False) -> datetime:
-    """`2024-01-31` or an ISO date-time; a bare date ends at midnight after it when `end`."""
-    try:
-        value = datetime.fromisoformat(text)
-    except ValueError:
-        try:
-            value = dateparser.parse(text)
-        except (ValueError, OverflowError) as exc:
-            raise ConfigError(f"{text!r} is not a date: write YYYY-MM-DD or an ISO date-time"
-                              ) from exc
+    """`2024-01-31`, an ISO date-time, or any date parse_date reads (`2024年1月31日`,
+    `3 days ago`); a bare date ends at midnight after it when `end`."""
+    value = parse_date(text)
+    if value is None:
+        raise ConfigError(f"{text!r} is not a date: write YYYY-MM-DD or an ISO date-time")
     bare = value.time() == time(0) and "T" not in text and ":" not in text
     if end and bare:
         value += timedelta(days=1) - timedelta(microseconds=1)
-    return aware(value)
+    return value
 
 
 def aware(value: datetime) -> datetime:

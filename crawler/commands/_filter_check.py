@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from crawler.config import SourceConfig
-from crawler.feeds.parse import Entry
+from crawler.feeds.entry import FeedEntry
 from crawler.filters import fields_of
 from crawler.fulltext.pages import wants_page
 from crawler.items import ArticleItem
@@ -13,7 +13,7 @@ from crawler.items import ArticleItem
 PREVIEW_LINES = 20  # items listed by name
 
 
-def preview(source: SourceConfig, entries: Iterable[Entry], feed_url: str,
+def preview(source: SourceConfig, entries: Iterable[FeedEntry], feed_url: str,
             feed_title: str | None) -> list[str]:
     """`sources check` lines: which of a feed's entries the source's rules would drop, on
     the feed's text (an include rule on the body of a teaser is left to the page)."""

@@ -13,7 +13,7 @@ from crawler.config import Config
 from crawler.outcome.report import format_summary, summarize
 
 if TYPE_CHECKING:  # imported when the command runs: every other command starts faster
-    from crawler.backfill.progress import Tally
+    from crawler.backfill.progress import BackfillTally
     from crawler.backfill.window import Window
 
 
@@ -46,7 +46,7 @@ def _window(args: argparse.Namespace) -> Window:
 
 
 def run(args: argparse.Namespace, config: Config) -> int:
-    from crawler.backfill.progress import Progress, Tally
+    from crawler.backfill.progress import BackfillTally, Progress
     from crawler.backfill.run import run_backfill  # imports Scrapy; keeps --help fast
 
     source = config.source(args.name)
@@ -73,7 +73,7 @@ def run(args: argparse.Namespace, config: Config) -> int:
                                      lock_held=True, **options)
     finally:
         progress.close()
-    tally: Tally = stats.get("feedvault/backfill") or Tally()
+    tally: BackfillTally = stats.get("feedvault/backfill") or BackfillTally()
     return _report(args, config, source.name, window, stats, tally)
 
 
@@ -87,7 +87,7 @@ def _print_listed(url: str, date: datetime | None) -> None:
 
 
 def _report(args: argparse.Namespace, config: Config, name: str, window: Window,
-            stats: dict[str, Any], tally: Tally) -> int:
+            stats: dict[str, Any], tally: BackfillTally) -> int:
     [summary] = summarize(stats, [name])
     if args.dry_run:
         print(f"dry run: {tally.fetching} articles would be fetched, {tally.skipped} are "

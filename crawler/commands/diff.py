@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from archive import FeedvaultError
+from archive.atomic import atomic_write
 from crawler.commands.exit import EXIT_FAILED, EXIT_OK, EXIT_USAGE
 from crawler.config import Config
 
@@ -56,7 +57,7 @@ def run(args: argparse.Namespace, config: Config) -> int:
         else:
             text = render_text(diff, colour=colour)
         if args.output:
-            Path(args.output).write_text(text, encoding="utf-8")
+            atomic_write(Path(args.output), text.encode("utf-8"))  # never half a report
         else:
             sys.stdout.write(text)
     except (FeedvaultError, OSError) as exc:

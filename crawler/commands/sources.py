@@ -16,7 +16,8 @@ from crawler.config import Config, SourceConfig
 from crawler.egress import EgressPolicy, EgressRefused
 from crawler.extract import Extracted, extract_pages
 from crawler.feeds.encoding import decode
-from crawler.feeds.parse import Entry, parse_feed
+from crawler.feeds.entry import FeedEntry
+from crawler.feeds.parse import parse_feed
 from crawler.fulltext.pages import page_problems, rules_for
 from crawler.outcome.drift import DriftHistory
 
@@ -113,7 +114,7 @@ def _utc(value: datetime) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
-def _newest(entries: list[Entry]) -> Entry | None:
+def _newest(entries: list[FeedEntry]) -> FeedEntry | None:
     if not entries:
         return None
     dated = [e for e in entries if e.date]

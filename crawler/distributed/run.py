@@ -60,14 +60,14 @@ def _stop_on_signals() -> Iterator[list[bool]]:
 
 
 def run_writer(config: Config, *, idle: float = 0, wait: bool = False) -> Any:
-    """Hold the archive lock and write the stream into the archive; returns the Tally."""
+    """Hold the archive lock and write the stream into the archive; returns the WriterStats."""
     from crawler.distributed.intake import Intake
-    from crawler.distributed.writer import Tally, Writer
+    from crawler.distributed.writer import Writer, WriterStats
     from pipelines.store import StorePipeline
 
     settings = distributed(config, "writer")
     client = connect(settings)
-    tally = Tally()
+    tally = WriterStats()
     store = StorePipeline.from_config(config, tally, take_lock=False)
     consumer = f"{socket.gethostname()}:{os.getpid()}"
     with ArchiveLock(config.archive_path / HIDDEN, "feedvault writer").acquire(wait=wait):

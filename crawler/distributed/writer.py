@@ -35,7 +35,7 @@ REJECTED_MAX = 10_000  # entries kept in the rejected stream (approximately: MAX
 REJECTED_FIELD_MAX = 1024 * 1024  # bytes of each of a rejected entry's fields kept
 
 
-class Tally:
+class WriterStats:
     """Report counters with the part of Scrapy's stats API that crawler.outcome.report uses."""
 
     def __init__(self) -> None:
@@ -57,7 +57,7 @@ class Tally:
 
 
 class Writer:
-    def __init__(self, client: Any, keys: Keys, store: StorePipeline, tally: Tally, *,
+    def __init__(self, client: Any, keys: Keys, store: StorePipeline, tally: WriterStats, *,
                  consumer: str, intake: Intake, batch: int = 200) -> None:
         self.client = client
         self.keys = keys

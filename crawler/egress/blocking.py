@@ -10,8 +10,8 @@ import http.client
 import socket
 import urllib.request
 from typing import Any
-from urllib.parse import urljoin
 
+from archive.urls import join_url
 from crawler.egress.policy import EgressPolicy, EgressRefused
 
 TIMEOUT = 30
@@ -85,7 +85,11 @@ class _Redirects(urllib.request.HTTPRedirectHandler):
                        headers: Any) -> Any:
         target = headers.get("location") or headers.get("uri")
         if target:  # before urllib's own scheme check, so the report names the rule
-            self.policy.check(urljoin(req.full_url, target.strip()))
+            joined = join_url(req.full_url, target)
+            if joined is None:
+                raise EgressRefused(f"{req.full_url}: refused: a redirect to {target.strip()[:200]!r}, "
+                                    "which is not a usable URL")
+            self.policy.check(joined)
         return super().http_error_302(req, fp, code, msg, headers)
 
     http_error_301 = http_error_303 = http_error_307 = http_error_308 = http_error_302

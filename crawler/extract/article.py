@@ -6,12 +6,13 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from urllib.parse import urldefrag, urljoin
+from urllib.parse import urldefrag
 
 from lxml import etree
 from lxml import html as lxml_html
 
 from archive.errors import ExtractError
+from archive.urls import join_url
 from crawler.extract._dom import HtmlElement, block_text, parse_html, tag_of
 from crawler.extract.auto import find_content
 from crawler.extract.clean import clean_content
@@ -73,7 +74,8 @@ def extract_article(text: str, url: str, rules: Rules | None = None) -> Extracte
     if not article_text and "<img" not in body:
         raise ExtractError(f"{url}: no article text found on the page")
     if next_page:
-        next_page = urldefrag(urljoin(url, next_page))[0]
+        joined = join_url(url, next_page)
+        next_page = urldefrag(joined)[0] if joined else None
     return Extracted(url, body, article_text, meta, method, missed, next_page)
 
 

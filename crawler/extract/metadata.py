@@ -7,12 +7,13 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
-from urllib.parse import urljoin
 
 from lxml import etree
 
+from archive.text import clean_text
+from archive.urls import join_url
 from crawler.extract._dom import HtmlElement
-from crawler.feeds.parse import clean_text, parse_date
+from crawler.feeds.dates import parse_date
 
 _ARTICLE_TYPES = re.compile(r"Article|Posting|Report|Blog|NewsArticle|WebPage", re.I)
 _BYLINE = etree.XPath('//*[@rel="author" or @itemprop="author" or contains(@class, "byline")'
@@ -60,7 +61,7 @@ def read_metadata(root: HtmlElement, url: str) -> PageMeta:
                            meta.get("og:updated_time"), meta.get("datemodified"))
     image = _ld_image(ld.get("image")) or meta.get("og:image") or meta.get("og:image:url") \
         or meta.get("twitter:image") or meta.get("twitter:image:src")
-    found.cover = urljoin(url, image) if image else None
+    found.cover = join_url(url, image) if isinstance(image, str) else None
     found.language = _first(root.get("lang"), root.get("xml:lang"), meta.get("og:locale"),
                             meta.get("content-language"), meta.get("dc.language"))
     found.site_name = _first(meta.get("og:site_name"), _ld_text(ld.get("publisher")))

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any
-from urllib.parse import urljoin
+from typing import Any
 
-if TYPE_CHECKING:
-    from crawler.feeds.parse import ParsedFeed
+from archive.text import clean_text
+from archive.urls import join_url
+from crawler.feeds.dates import parse_date
+from crawler.feeds.entry import FeedEntry, ParsedFeed, text_to_html, unusable_link
 
 
 def looks_like_json(body: bytes, content_type: str) -> bool:
@@ -17,8 +18,6 @@ def looks_like_json(body: bytes, content_type: str) -> bool:
 
 
 def parse(body: bytes, url: str, max_items: int) -> ParsedFeed:
-    from crawler.feeds.parse import Entry, ParsedFeed, clean_text, parse_date, text_to_html
-
     try:
         data = json.loads(body.decode("utf-8-sig"), strict=False)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
@@ -34,11 +33,18 @@ def parse(body: bytes, url: str, max_items: int) -> ParsedFeed:
     items = items[:max_items]
     feed_author = _author(data)
     entries = []
-    for item in items:
+    notes: list[str] = []
+    for number, item in enumerate(items, 1):
         if not isinstance(item, dict):
             problem = "JSON Feed item that is not an object (skipped)"
             continue
-        link = item.get("url") or item.get("external_url")
+        guid = clean_text(str(item["id"])) if item.get("id") is not None else None
+        raw_link = item.get("url") or item.get("external_url")
+        link = join_url(url, raw_link) if isinstance(raw_link, str) else None
+        if raw_link and link is None:
+            notes.append(unusable_link(number, raw_link, kept=guid is not None))
+            if guid is None:
+                continue
         content = item.get("content_html") or ""
         if not content and item.get("content_text"):
             content = text_to_html(str(item["content_text"]))
@@ -51,22 +57,25 @@ def parse(body: bytes, url: str, max_items: int) -> ParsedFeed:
             if isinstance(a, dict) and str(a.get("mime_type", "")).startswith("image/")
             and isinstance(a.get("url"), str)
         ]
+        date = item.get("date_published") or item.get("date_modified")
         entries.append(
-            Entry(
+            FeedEntry(
                 title=clean_text(str(item.get("title") or "")),
                 content=str(content),
-                link=urljoin(url, str(link)) if link else None,
-                guid=clean_text(str(item["id"])) if item.get("id") is not None else None,
+                link=link,
+                guid=guid,
                 author=_author(item) or feed_author,
-                date=parse_date(item.get("date_published") or item.get("date_modified")),
-                media_images=[urljoin(url, i) for i in images],
+                date=parse_date(date if isinstance(date, str) else None),
+                media_images=[joined for i in images if (joined := join_url(url, i))],
                 categories=[clean_text(t) for t in item.get("tags") or []
                             if isinstance(t, str) and clean_text(t)],
             )
         )
+    if notes:
+        problem = "; ".join([*([problem] if problem else []), *notes])
     version = "json" + str(data["version"]).rsplit("/", 1)[-1].replace(".", "")
     return ParsedFeed(clean_text(str(data.get("title") or "")) or None, entries, problem, version,
-                      total)
+                      total, skipped=len(items) - len(entries))
 
 
 def _author(obj: dict[str, Any]) -> str | None:

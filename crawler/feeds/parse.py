@@ -2,23 +2,17 @@
 
 from __future__ import annotations
 
-import calendar
-import html
 import re
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timezone
 from typing import Any
-from urllib.parse import urljoin
-
-from dateutil import parser as dateparser
-from lxml import html as lxml_html
 
 from archive.errors import ExtractError
+from archive.text import clean_text, html_to_text
+from archive.urls import join_url
 from crawler.feeds import encoding, jsonfeed
+from crawler.feeds.dates import parse_date
+from crawler.feeds.entry import FeedEntry, ParsedFeed, text_to_html, unusable_link
 from crawler.limits.nesting import bound_depth
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
-_SPACE = re.compile(r"\s+")
 # A DOCTYPE's internal subset, where entity declarations (billion laughs, quadratic
 # blowup, external entities) live. Real feeds never need one.
 # Found in two steps, each one linear scan (one regex with `.*?` took 18 s for 260 kB of
@@ -31,96 +25,6 @@ _XML_ENCODING = re.compile(r"""(<\?xml[^<>]*?encoding\s*=\s*["'])[^"']*(["'])"""
 _ITEM_END = re.compile(rb"<!\[CDATA\[.*?(?:\]\]>|\Z)|<!--.*?(?:-->|\Z)"
                        rb"|</(?:[A-Za-z_][\w.-]*:)?(?:item|entry)\s*>", re.DOTALL)
 MAX_ITEMS = 2000  # `[crawl] max_items`: entries read from one feed document
-
-
-@dataclass
-class Entry:
-    """One feed item, reduced to what feedvault archives."""
-
-    title: str
-    content: str
-    link: str | None = None
-    guid: str | None = None
-    author: str | None = None
-    date: datetime | None = None
-    media_images: list[str] = field(default_factory=list)
-    summary_only: bool = False  # no content:encoded / Atom content: description or summary only
-    categories: list[str] = field(default_factory=list)  # RSS / Atom category, JSON Feed tags
-
-
-@dataclass
-class ParsedFeed:
-    """A parsed feed: its title, the entries that parsed, and any problem worth reporting."""
-
-    title: str | None
-    entries: list[Entry]
-    problem: str | None = None
-    version: str | None = None
-    total: int | None = None  # the feed's entries when more than max_items: the rest unread
-
-    @property
-    def unusable(self) -> bool:
-        """Nothing feed-like came out: a failure, not just a warning."""
-        return not self.entries and self.problem is not None
-
-
-def clean_text(value: str | None) -> str:
-    """Plain one-line text: no control or bidi-override characters, collapsed whitespace."""
-    if not value:
-        return ""
-    return _SPACE.sub(" ", _CONTROL.sub("", value)).strip()
-
-
-def html_to_text(value: str) -> str:
-    if "<" not in value:
-        return clean_text(html.unescape(value))
-    try:
-        value = bound_depth(value).html  # lxml drops what nests deeper than 254 levels
-        return clean_text(lxml_html.fragment_fromstring(value, create_parent="div").text_content())
-    except Exception:  # lxml raises ParserError and friends on empty or odd markup
-        return clean_text(re.sub(r"<[^<>]*>", " ", value))
-
-
-def text_to_html(value: str) -> str:
-    paragraphs = [p.strip() for p in re.split(r"\n\s*\n", value) if p.strip()]
-    return "".join(f"<p>{html.escape(p)}</p>" for p in paragraphs)
-
-
-def safe_join(base: str, url: str) -> str | None:
-    """url made absolute against base; None for a URL that does not parse (`http://[oops`)."""
-    try:
-        return urljoin(base, url.strip())
-    except ValueError:
-        return None
-
-
-def parse_date(raw: str | None, parsed: Any = None) -> datetime | None:
-    """The entry's date with its original UTC offset where the raw string gives one.
-
-    feedparser's parsed tuple (UTC) fixes the instant; dateutil recovers the offset.
-    """
-    instant = None
-    if parsed:
-        try:
-            instant = datetime.fromtimestamp(calendar.timegm(parsed), UTC)
-        except (OverflowError, ValueError, OSError):
-            instant = None
-    local = None
-    if raw:
-        try:
-            local = dateparser.parse(raw)
-        except (ValueError, OverflowError):
-            local = None
-    offset = local.utcoffset() if local is not None else None
-    if local is not None and offset is not None:
-        local = local.replace(tzinfo=UTC if not offset else timezone(offset))
-        if instant is None or local == instant:
-            return local
-    if instant is not None:
-        return instant
-    if local is not None:
-        return local.replace(tzinfo=UTC)  # no offset given: read as UTC, as feedparser does
-    return None
 
 
 def defuse(body: bytes) -> tuple[bytes, bool]:
@@ -188,11 +92,19 @@ def parse_feed(body: bytes, url: str, headers: dict[str, str] | None = None,
             f"; then {problem}" if problem else "")
     feed_title = clean_text(parsed.feed.get("title")) or None
     entries = []
-    for raw in parsed.entries:
-        entries.append(_entry(raw, url))
+    notes: list[str] = []
+    for number, raw in enumerate(parsed.entries, 1):
+        entry, note = _entry(raw, url, number)
+        if entry is not None:
+            entries.append(entry)
+        if note:
+            notes.append(note)
+    if notes:
+        problem = "; ".join([*([problem] if problem else []), *notes])
     if not entries and problem is None and not parsed.get("version"):
         problem = "not a feed: no RSS, Atom or JSON Feed structure found"
-    return ParsedFeed(feed_title, entries, problem, parsed.get("version") or None, total)
+    return ParsedFeed(feed_title, entries, problem, parsed.get("version") or None, total,
+                      skipped=len(parsed.entries) - len(entries))
 
 
 def _transcoded(body: bytes, headers: dict[str, str]) -> bytes:
@@ -211,11 +123,21 @@ def _transcoded(body: bytes, headers: dict[str, str]) -> bytes:
     return text.encode("utf-8")
 
 
-def _entry(raw: Any, feed_url: str) -> Entry:
+def _entry(raw: Any, feed_url: str, number: int) -> tuple[FeedEntry | None, str | None]:
+    """The entry, or None when it is left out, and the report line about it, if any."""
     title_detail = raw.get("title_detail") or {}
     title = raw.get("title", "")
-    title = html_to_text(title) if "html" in title_detail.get("type", "") else clean_text(title)
-    link = raw.get("link") or None
+    if "html" in title_detail.get("type", ""):
+        title = html_to_text(bound_depth(title).html, inline=True)  # lxml stops at ~2,000
+    else:
+        title = clean_text(title)
+    guid = clean_text(raw.get("id")) or None
+    link = join_url(feed_url, raw.get("link"))
+    note = None
+    if raw.get("link") and link is None:
+        note = unusable_link(number, raw.get("link"), kept=guid is not None)
+        if guid is None:
+            return None, note
     author = None
     if raw.get("author_detail") and raw.author_detail.get("name"):
         author = clean_text(raw.author_detail.name)
@@ -224,18 +146,18 @@ def _entry(raw: Any, feed_url: str) -> Entry:
     date = parse_date(raw.get("published"), raw.get("published_parsed")) or parse_date(
         raw.get("updated"), raw.get("updated_parsed")
     )
-    return Entry(
+    return FeedEntry(
         title=title,
         content=_richest_content(raw),
-        link=safe_join(feed_url, link) if link else None,
-        guid=clean_text(raw.get("id")) or None,
+        link=link,
+        guid=guid,
         author=author or None,
         date=date,
         media_images=_media_images(raw, feed_url),
         summary_only=not any(c.get("value") for c in raw.get("content", [])),
         categories=[text for tag in raw.get("tags") or []
                     if (text := clean_text(tag.get("term") or tag.get("label")))],
-    )
+    ), note
 
 
 def _richest_content(raw: Any) -> str:
@@ -260,4 +182,4 @@ def _media_images(raw: Any, base: str) -> list[str]:
     for enclosure in raw.get("enclosures", []) or []:
         if enclosure.get("href") and str(enclosure.get("type", "")).startswith("image/"):
             found.append(enclosure["href"])
-    return [joined for u in found if (joined := safe_join(base, u))]
+    return [joined for u in found if (joined := join_url(base, u))]

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import re
 
+from archive.text import html_to_text
 from crawler.config import SourceConfig
 from crawler.extract import Extracted, Rules, extract_article
 from crawler.feeds.encoding import decode
-from crawler.feeds.parse import html_to_text
 from crawler.items import ArticleItem
+from crawler.limits.nesting import bound_depth
 from crawler.outcome.drift import DriftHistory
 
 SUMMARY_CHARS = 500  # feed text shorter than this, with no full-content element, is a summary
@@ -27,7 +28,7 @@ def wants_page(item: ArticleItem, source: SourceConfig, summary_only: bool) -> b
         return False
     if source.full_text is not None:
         return source.full_text
-    text = html_to_text(item.content)
+    text = _text(item.content)
     if _TEASER_END.search(text):
         return True
     return summary_only and len(text) < SUMMARY_CHARS
@@ -46,7 +47,7 @@ def read_page(body: bytes, content_type: str | None, url: str, rules: Rules) -> 
 
 def fill(item: ArticleItem, article: Extracted, prefer_page: bool) -> None:
     """The page's body replaces the teaser; its metadata fills gaps (or wins: prefer_page)."""
-    if len(article.text) >= len(html_to_text(item.content)):
+    if len(article.text) >= len(_text(item.content)):
         item.content = article.body_html
     meta = article.meta
     if meta.title and (prefer_page or not item.title):
@@ -77,3 +78,8 @@ def page_problems(source: SourceConfig, article: Extracted, history: DriftHistor
         if warning:
             problems.append(warning)
     return problems
+
+
+def _text(content: str) -> str:
+    """The feed item's text on one line, as long as a reader would find it."""
+    return html_to_text(bound_depth(content).html, inline=True)

@@ -6,12 +6,13 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
 from lxml import etree
 from lxml import html as lxml_html
 
 from archive import FeedvaultError
+from archive.urls import join_url
 from crawler.feeds.encoding import decode
 from crawler.feeds.parse import ParsedFeed, parse_feed
 
@@ -75,7 +76,8 @@ def discover(url: str, fetch: Fetch) -> Discovery:
     if not found.feeds:
         found.tried_usual = True
         for path in USUAL_PATHS:
-            _try(urljoin(final, path), None, fetch, found, seen, report=False)
+            if candidate := join_url(final, path):
+                _try(candidate, None, fetch, found, seen, report=False)
     return found
 
 
@@ -89,7 +91,7 @@ def feed_links(body: bytes, ctype: str | None, url: str) -> list[tuple[str, str 
     base = url
     for element in root.iter("base"):
         if element.get("href"):
-            base = urljoin(url, element.get("href", "").strip())
+            base = join_url(url, element.get("href", "")) or url
             break
     links: list[tuple[str, str | None]] = []
     for element in root.iter("link"):
@@ -101,8 +103,8 @@ def feed_links(body: bytes, ctype: str | None, url: str) -> list[tuple[str, str 
         if kind in ("application/xml", "text/xml", "application/json") and "feed" not in rel \
                 and not (element.get("title") or "").strip():
             continue  # generic types: only when the link says it is a feed
-        absolute = urljoin(base, href)
-        if urlsplit(absolute).scheme in ("http", "https") and \
+        absolute = join_url(base, href)
+        if absolute and urlsplit(absolute).scheme in ("http", "https") and \
                 absolute not in [u for u, _ in links]:
             links.append((absolute, (element.get("title") or "").strip() or None))
     return links

@@ -15,9 +15,10 @@ from twisted.python.failure import Failure
 from archive import HIDDEN
 from archive.errors import ExtractError
 from archive.ledger import Ledger
+from archive.urls import canonical_link
 from crawler.backfill.config import BackfillConfig
 from crawler.backfill.discover import Found, feed_next, read_listing, read_sitemap
-from crawler.backfill.progress import Tally
+from crawler.backfill.progress import BackfillTally
 from crawler.backfill.state import BackfillState, state_path
 from crawler.backfill.window import Window, parse_bound
 from crawler.config import Config, config_from_settings
@@ -27,7 +28,6 @@ from crawler.fulltext.follow import FullText
 from crawler.items import ArticleItem
 from crawler.outcome.report import failed_url, mark, problem
 from crawler.spiders._articles import ArticleSteps
-from pipelines.normalize import canonical_link
 
 PAGE_PRIORITY, ARTICLE_PRIORITY = 0, 1  # articles first: the listing runs ahead by a page
 
@@ -61,7 +61,7 @@ class BackfillSpider(ArticleSteps, scrapy.Spider):
         self.dry_run, self.refresh = _flag(dry_run), _flag(refresh)
         self.listed, self.progress = listed, progress
         super().__init__(**kwargs)
-        self.tally = Tally()
+        self.tally = BackfillTally()
         self.stopped: set[str] = set()  # listing kinds that reached articles older than --since
         self.entries: dict[str, tuple[ArticleItem, bool]] = {}  # the feed page being read
         self.taken = 0  # articles fetched (or taken from a feed) in this run
@@ -163,11 +163,13 @@ class BackfillSpider(ArticleSteps, scrapy.Spider):
     def parse_sitemap(self, response: Response, kind: str, number: int | None
                       ) -> Iterator[scrapy.Request | ArticleItem]:
         try:
-            found, children = read_sitemap(response.body, response.url)
+            found, children, trouble = read_sitemap(response.body, response.url)
         except Exception as exc:  # lxml and gzip errors of a broken sitemap
             failed_url(self.crawler.stats, self.source.name, response.url,
                        f"not a sitemap ({type(exc).__name__}: {exc})", fatal=True)
             return
+        if trouble:
+            problem(self.crawler.stats, self.source.name, trouble)
         depth = (number or 0) + 1
         if children and depth > self.max_depth:
             problem(self.crawler.stats, self.source.name,
@@ -209,6 +211,8 @@ class BackfillSpider(ArticleSteps, scrapy.Spider):
             failed_url(self.crawler.stats, self.source.name, response.url, feed.problem,
                        fatal=number in (None, self.methods and self.methods.first_page))
             return
+        if feed.problem:
+            problem(self.crawler.stats, self.source.name, f"{response.url}: {feed.problem}")
         found, direct = [], []
         for entry in feed.entries:
             item = ArticleItem(source=self.source.name, feed_url=response.url, title=entry.title,

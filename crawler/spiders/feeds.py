@@ -10,8 +10,11 @@ from scrapy import signals
 from scrapy.http import Response
 from twisted.python.failure import Failure
 
+from archive.identity import identity_key
+from archive.urls import canonical_link, safe_url
 from crawler.config import Config, SourceConfig, config_from_settings
-from crawler.feeds.parse import Entry, parse_feed, too_many
+from crawler.feeds.entry import FeedEntry
+from crawler.feeds.parse import parse_feed, too_many
 from crawler.fulltext.follow import FullText
 from crawler.health.failures import host_down
 from crawler.items import ArticleItem
@@ -106,7 +109,7 @@ class FeedSpider(scrapy.Spider):
         seen: set[str] = set()
         repeats = 0
         for entry in feed.entries:
-            key = _dedup_key(entry, source.id)
+            key = _dedup_key(entry, source.id, response.url)
             if key is not None:
                 if key in seen:
                     repeats += 1  # the same article twice in one feed: the first (newest) wins
@@ -192,12 +195,9 @@ class FeedSpider(scrapy.Spider):
         failed_url(self.crawler.stats, source, url, f"feed not fetched ({reason})", fatal=True)
 
 
-def _dedup_key(entry: Entry, policy: str) -> str | None:
-    """What makes two entries of one feed the same article, by the source's `id` policy
-    (the rule of archive.identity.identity_of, on the entry's raw values)."""
-    if policy == "link":
-        return entry.link or entry.guid
-    if policy == "title+date":
-        dated = f"{entry.title}|{entry.date.isoformat()}" if entry.date else None
-        return dated or entry.guid or entry.link
-    return entry.guid or entry.link
+def _dedup_key(entry: FeedEntry, policy: str, feed_url: str) -> str | None:
+    """What makes two entries of one feed the same article, by the source's `id` policy:
+    archive.identity's rule, on the link as the archive will store it."""
+    link = canonical_link(entry.link, feed_url)
+    return identity_key(policy, guid=entry.guid, link=safe_url(link) if link else None,
+                        title=entry.title, date=entry.date)

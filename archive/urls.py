@@ -1,0 +1,52 @@
+"""URLs from the outside world: joined against their page without ever raising, and made safe to write.
+
+Feeds, sitemaps, listing pages and redirects hand over URLs that may not parse
+(`http://[oops`, a port of `99999`). `join_url` is the one place such a URL is made
+absolute: it answers None for an unusable one, so the caller skips that one entry
+(and reports it) instead of failing everything around it.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urljoin, urlsplit, urlunsplit
+
+from archive._urls import safe_url
+
+__all__ = ["canonical_link", "join_url", "safe_url"]
+
+# Schemes whose URLs name a host: without one they lead nowhere.
+_NEEDS_HOST = frozenset({"http", "https", "ftp", "ws", "wss"})
+
+
+def join_url(base: str | None, url: str | None) -> str | None:
+    """url made absolute against base (as a browser would), or None when the result is not
+    a usable URL: empty, still relative, unparsable, a bad port, or a web URL without a host."""
+    if not isinstance(url, str) or not url.strip():
+        return None
+    try:
+        joined = urljoin(base or "", url.strip())
+        parts = urlsplit(joined)
+        parts.port  # noqa: B018  # raises ValueError for a port that is not 0-65535
+    except ValueError:  # "Invalid IPv6 URL", "Port out of range", ...
+        return None
+    scheme = parts.scheme.lower()
+    if not scheme or (scheme in _NEEDS_HOST and not parts.hostname):
+        return None
+    return joined
+
+
+def canonical_link(link: str | None, base: str, *, fragment: bool = True) -> str | None:
+    """The link made absolute, host lower-cased; None unless it is http(s).
+
+    The fragment stays: feeds such as changelogs give each entry its own `#anchor`
+    on one page, and those are different articles (the page is fetched once).
+    `fragment=False` drops it, for links to pages (sitemaps, listings).
+    """
+    joined = join_url(base, link)
+    if joined is None:  # empty, or a URL that does not parse, e.g. "http://[oops"
+        return None
+    parts = urlsplit(joined)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return None
+    return urlunsplit((parts.scheme, parts.netloc.lower(), parts.path or "/", parts.query,
+                       parts.fragment if fragment else ""))
