@@ -24,7 +24,6 @@ __all__ = [
     "POLICIES",
     "PRESETS",
     "Archive",
-    "ArchiveBusy",
     "ArchiveError",
     "ArchiveLinkError",
     "ArchiveLock",
