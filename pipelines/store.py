@@ -49,7 +49,7 @@ class StorePipeline:
         """The store of an archive as the configuration describes it (preset, body and
         front-matter format together): the crawl and the distributed writer both build it so."""
         return cls(config.archive_path, config.preset, config.front_matter,
-                   {s.name: s for s in config.sources}, stats, config.body,
+                   config.by_name, stats, config.body,
                    config.front_matter_format, take_lock=take_lock, stop_crawl=stop_crawl)
 
     @classmethod
