@@ -9,8 +9,8 @@ from scrapy import Spider
 from scrapy.crawler import Crawler, CrawlerProcess
 from scrapy.settings import Settings
 
-from crawler import __version__
 from crawler.config import Config
+from crawler.config.agent import contact_agent
 from crawler.spiders.feeds import FeedSpider
 
 _LOG_LEVELS = {0: "WARNING", 1: "INFO", 2: "DEBUG"}
@@ -32,9 +32,9 @@ def crawl_settings(config: Config, *, verbosity: int = 0, force: bool = False,
     settings.set("LOG_LEVEL", _LOG_LEVELS[min(verbosity, 2)], priority="cmdline")
     settings.set("FEEDVAULT_FORCE", force, priority="cmdline")
     settings.set("FEEDVAULT_MAX_TIME", max_time or 0.0, priority="cmdline")
-    if config.contact:
-        settings.set("USER_AGENT", f"feedvault/{__version__} (feed archiver; +{config.contact})",
-                     priority="cmdline")
+    agent = contact_agent(config)
+    if agent:
+        settings.set("USER_AGENT", agent, priority="cmdline")
     return settings
 
 
