@@ -25,7 +25,6 @@ __all__ = [
     "POLICIES",
     "PRESETS",
     "Archive",
-    "ArchiveBusy",
     "ArchiveError",
     "ArchiveLinkError",
     "ArchiveLock",

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from typing import Any
 
-from scrapy.crawler import CrawlerProcess
+from scrapy import Spider
+from scrapy.crawler import Crawler, CrawlerProcess
 from scrapy.settings import Settings
 
-from crawler import __version__
 from crawler.config import Config
+from crawler.config.agent import contact_agent
 from crawler.spiders.feeds import FeedSpider
 
 _LOG_LEVELS = {0: "WARNING", 1: "INFO", 2: "DEBUG"}
@@ -30,10 +32,32 @@ def crawl_settings(config: Config, *, verbosity: int = 0, force: bool = False,
     settings.set("LOG_LEVEL", _LOG_LEVELS[min(verbosity, 2)], priority="cmdline")
     settings.set("FEEDVAULT_FORCE", force, priority="cmdline")
     settings.set("FEEDVAULT_MAX_TIME", max_time or 0.0, priority="cmdline")
-    if config.contact:
-        settings.set("USER_AGENT", f"feedvault/{__version__} (feed archiver; +{config.contact})",
-                     priority="cmdline")
+    agent = contact_agent(config)
+    if agent:
+        settings.set("USER_AGENT", agent, priority="cmdline")
     return settings
+
+
+def run_process(config: Config, spider: type[Spider], *, verbosity: int = 0,
+                force: bool = False, lock_held: bool = False, max_time: float | None = None,
+                settings: Mapping[str, Any] | None = None,
+                configure: Callable[[Settings], None] | None = None,
+                **spider_args: Any) -> Crawler:
+    """The one way feedvault runs Scrapy: the crawl's settings from the Config, a role's own
+    settings on top (`settings`, or `configure` to edit them), one spider; blocks until it
+    closes and returns its crawler (stats, spider). One call per process (Twisted's reactor).
+    """
+    built = crawl_settings(config, verbosity=verbosity, force=force, lock_held=lock_held,
+                           max_time=max_time)
+    for name, value in (settings or {}).items():
+        built.set(name, value, priority="cmdline")
+    if configure is not None:
+        configure(built)
+    process = CrawlerProcess(built)
+    crawler = process.create_crawler(spider)
+    process.crawl(crawler, **spider_args)
+    process.start()
+    return crawler
 
 
 def run_crawl(config: Config, sources: list[str], *, verbosity: int = 0,
@@ -44,10 +68,7 @@ def run_crawl(config: Config, sources: list[str], *, verbosity: int = 0,
     lock_held says the caller already holds the archive's writer lock; max_time is the
     crawl's deadline in seconds (None: `[crawl] max_time`, if set).
     """
-    process = CrawlerProcess(crawl_settings(config, verbosity=verbosity, force=force,
-                                            lock_held=lock_held,
-                                            max_time=max_time or config.max_time))
-    crawler = process.create_crawler(FeedSpider)
-    process.crawl(crawler, source=",".join(sources))
-    process.start()
+    crawler = run_process(config, FeedSpider, verbosity=verbosity, force=force,
+                          lock_held=lock_held, max_time=max_time or config.max_time,
+                          source=",".join(sources))
     return dict(crawler.stats.get_stats())

@@ -9,7 +9,7 @@ from typing import Any
 
 from scrapy.utils.defer import deferred_from_coro
 
-from archive import HIDDEN, Archive, ArchiveError, ArchiveLock, Article
+from archive import HIDDEN, Archive, ArchiveError, ArchiveLock, Article, Preset
 from crawler.config import Config, SourceConfig, config_from_settings
 from crawler.items import ArticleItem
 from crawler.outcome.report import count, mark
@@ -23,20 +23,17 @@ class StorePipeline:
     def __init__(
         self,
         root: Path,
-        preset: str,
+        preset: Preset,
         front_matter: Mapping[str, Any],
         sources: Mapping[str, SourceConfig],
         stats: Any,
-        body: str = "html",
-        front_matter_format: str = "yaml",
+        *,
         take_lock: bool = True,
         stop_crawl: Callable[[], None] | None = None,
     ) -> None:
         self.root = root
         self.lock = ArchiveLock(root / HIDDEN, "scrapy crawl feeds") if take_lock else None
-        self.preset = preset
-        self.body = body
-        self.front_matter_format = front_matter_format
+        self.preset = preset  # configured: its body and front-matter format travel with it
         self.front_matter = front_matter
         self.sources = sources
         # cross_source = "separate": never joined by another source's copy of an article
@@ -49,11 +46,11 @@ class StorePipeline:
     @classmethod
     def from_config(cls, config: Config, stats: Any, *, take_lock: bool = True,
                     stop_crawl: Callable[[], None] | None = None) -> StorePipeline:
-        """The store of an archive as the configuration describes it (preset, body and
-        front-matter format together): the crawl and the distributed writer both build it so."""
-        return cls(config.archive_path, config.preset, config.front_matter,
-                   {s.name: s for s in config.sources}, stats, config.body,
-                   config.front_matter_format, take_lock=take_lock, stop_crawl=stop_crawl)
+        """The store of an archive as the configuration describes it (the configured Preset:
+        body and front-matter format included): the crawl and the distributed writer both
+        build it so."""
+        return cls(config.archive_path, config.preset_object(), config.front_matter,
+                   config.by_name, stats, take_lock=take_lock, stop_crawl=stop_crawl)
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> StorePipeline:
@@ -69,9 +66,7 @@ class StorePipeline:
     def open_spider(self) -> None:
         if self.lock is not None:
             self.lock.acquire()
-        self.archive = Archive(self.root, self.preset, self.front_matter, body=self.body,
-                               front_matter_format=self.front_matter_format,
-                               link_key=same_article_link)
+        self.archive = Archive(self.root, self.preset, self.front_matter, link_key=same_article_link)
 
     def close_spider(self) -> None:
         if self.archive is not None:

@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from scrapy.crawler import CrawlerProcess
+from scrapy.settings import Settings
 
 from crawler.config import Config
 from crawler.middlewares import ConditionalMiddleware
-from crawler.run import crawl_settings
+from crawler.run import run_process
 
 
 def run_backfill(config: Config, source: str, *, verbosity: int = 0, lock_held: bool = False,
@@ -24,17 +24,15 @@ def run_backfill(config: Config, source: str, *, verbosity: int = 0, lock_held: 
     progress state and listing decisions live here, and it writes the archive itself
     under the writer lock (so it waits for, or refuses to run beside, a `feedvault writer`).
     """
-    config = replace(config, distributed=None)  # the distributed add-on stays out of it
-    settings = crawl_settings(config, verbosity=verbosity, lock_held=lock_held)
-    middlewares = dict(settings.getdict("DOWNLOADER_MIDDLEWARES"))
-    middlewares[ConditionalMiddleware] = None
-    settings.set("DOWNLOADER_MIDDLEWARES", middlewares, priority="cmdline")
-    if dry_run:
-        settings.set("ITEM_PIPELINES", {}, priority="cmdline")
-    process = CrawlerProcess(settings)
     from crawler.spiders.backfill import BackfillSpider
 
-    crawler = process.create_crawler(BackfillSpider)
-    process.crawl(crawler, source=source, dry_run=dry_run, **spider_args)
-    process.start()
+    def configure(settings: Settings) -> None:
+        settings.set_in_component_priority_dict("DOWNLOADER_MIDDLEWARES",
+                                                ConditionalMiddleware, None)
+        if dry_run:
+            settings.set("ITEM_PIPELINES", {}, priority="cmdline")
+
+    config = replace(config, distributed=None)  # the distributed add-on stays out of it
+    crawler = run_process(config, BackfillSpider, verbosity=verbosity, lock_held=lock_held,
+                          configure=configure, source=source, dry_run=dry_run, **spider_args)
     return dict(crawler.stats.get_stats())

@@ -1,44 +1,119 @@
-"""Plain blocking downloads for the commands that run outside a crawl (extract, sources check)."""
+"""Downloads for the commands that run outside a crawl (extract, sources check), with the
+crawl's manners: its User-Agent, robots.txt, the egress policy, the same size limit.
+
+These commands fetch one URL at a time and decide between fetches (the next page, the
+newest article of a feed), which a Scrapy crawl cannot do without a reactor per fetch; so
+this is one blocking function that applies what the crawl's settings apply: the
+User-Agent built from `[crawl] contact` (crawler/config/agent.py), robots.txt read with
+Protego as Scrapy's RobotsTxtMiddleware does (unless the source says `robots = false` or
+[scrapy] ROBOTSTXT_OBEY is false), and every address checked by crawler/egress/blocking.py.
+"""
 
 from __future__ import annotations
 
 import urllib.error
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
 from urllib.parse import urlsplit
 from urllib.request import url2pathname
 
+from protego import Protego
+
 from archive.errors import ExtractError
-from crawler import __version__
+from crawler.config import Config, SourceConfig
+from crawler.config.agent import DEFAULT_AGENT, user_agent
 from crawler.egress import EgressPolicy, EgressRefused
 from crawler.egress.blocking import open_url
 from crawler.limits.files import TooLarge, read_file
 
-USER_AGENT = f"feedvault/{__version__} (feed archiver; +https://pypi.org/project/feedvault/)"
 TIMEOUT = 30
 MAX_BYTES = 32 * 1024 * 1024
+MAX_ROBOTS = 512 * 1024  # Google reads the first 500 KiB of a robots.txt
 
 
-def fetch(url: str, policy: EgressPolicy) -> tuple[bytes, str | None, str]:
-    """(body, Content-Type, final URL) of an http(s) or file URL; ExtractError on failure,
-    EgressRefused (an ExtractError too) when the policy refuses the URL or a redirect."""
-    if url.startswith("file:"):
-        policy.check(url)  # file: only as a source's own url
-        return _read(url2pathname(urlsplit(url).path), url), None, url
-    try:
-        with open_url(url, policy, {"User-Agent": USER_AGENT}, TIMEOUT) as response:
-            body = response.read(MAX_BYTES + 1)
-            ctype = response.headers.get("Content-Type")
-            final = response.geturl()
-    except EgressRefused as exc:
-        message = str(exc)
-        raise EgressRefused(message if message.startswith(url) else f"{url}: {message}") from None
-    except urllib.error.HTTPError as exc:
-        raise ExtractError(f"{url}: not fetched (HTTP {exc.code})") from exc
-    except (urllib.error.URLError, OSError, ValueError) as exc:
-        reason = getattr(exc, "reason", exc)
-        raise ExtractError(f"{url}: not fetched ({reason})") from exc
-    if len(body) > MAX_BYTES:
-        raise ExtractError(f"{url}: larger than {MAX_BYTES} bytes")
-    return body, ctype, final
+class RobotsRefused(ExtractError):
+    """The site's robots.txt disallows the URL for our User-Agent."""
+
+
+@dataclass(frozen=True)
+class Fetcher:
+    """Fetches URLs as a crawl of one source would."""
+
+    policy: EgressPolicy
+    user_agent: str = DEFAULT_AGENT
+    robots: bool = True  # obey robots.txt
+    # origin -> parsed robots.txt (None: none usable, all allowed); shared by trusting() copies
+    _robots_txt: dict[str, Protego | None] = field(default_factory=dict, compare=False)
+
+    @classmethod
+    def from_config(cls, config: Config, source: SourceConfig | None = None) -> Fetcher:
+        obey = bool(config.scrapy.get("ROBOTSTXT_OBEY", True))
+        return cls(EgressPolicy.from_config(config), user_agent(config, source),
+                   obey and (source.robots if source is not None else True))
+
+    def trusting(self, urls: Iterable[str]) -> Fetcher:
+        """The same fetcher with the hosts of urls trusted by the egress policy."""
+        return replace(self, policy=self.policy.trusting(urls))
+
+    def fetch(self, url: str) -> tuple[bytes, str | None, str]:
+        """(body, Content-Type, final URL) of an http(s) or file URL; ExtractError on failure,
+        EgressRefused or RobotsRefused (ExtractErrors too) when the URL may not be fetched."""
+        if url.startswith("file:"):
+            self.policy.check(url)  # file: only as a source's own url
+            return _read(url2pathname(urlsplit(url).path), url), None, url
+        self.policy.check(url)  # a refused address is reported as such, before robots.txt
+        self._allowed(url)
+        body, ctype, final = self._get(url, MAX_BYTES)
+        if final != url:
+            self._allowed(final)
+        return body, ctype, final
+
+    def _get(self, url: str, limit: int) -> tuple[bytes, str | None, str]:
+        try:
+            with open_url(url, self.policy, {"User-Agent": self.user_agent},
+                          TIMEOUT) as response:
+                body = response.read(limit + 1)
+                ctype = response.headers.get("Content-Type")
+                final = response.geturl()
+        except EgressRefused as exc:
+            message = str(exc)
+            raise EgressRefused(message if message.startswith(url)
+                                else f"{url}: {message}") from None
+        except urllib.error.HTTPError as exc:
+            raise ExtractError(f"{url}: not fetched (HTTP {exc.code})") from exc
+        except (urllib.error.URLError, OSError, ValueError) as exc:
+            reason = getattr(exc, "reason", exc)
+            raise ExtractError(f"{url}: not fetched ({reason})") from exc
+        if len(body) > limit:
+            raise ExtractError(f"{url}: larger than {limit} bytes")
+        return body, ctype, final
+
+    def _allowed(self, url: str) -> None:
+        if not self.robots:
+            return
+        parts = urlsplit(url)
+        origin = f"{parts.scheme}://{parts.netloc}"
+        if origin not in self._robots_txt:
+            try:
+                self._robots_txt[origin] = self._read_robots(origin)
+            except EgressRefused:
+                return  # the fetch itself is refused, and says so with the URL asked for
+        rules = self._robots_txt[origin]
+        if rules is not None and not rules.can_fetch(url, self.user_agent):
+            raise RobotsRefused(f"{url}: refused by {origin}/robots.txt for our User-Agent "
+                                "(a crawl obeys it too; `robots = false` on the source "
+                                "overrides it)")
+
+    def _read_robots(self, origin: str) -> Protego | None:
+        """The origin's robots.txt; None (all allowed) when there is none or it cannot be
+        fetched, as Scrapy's RobotsTxtMiddleware does."""
+        try:
+            body, _, _ = self._get(f"{origin}/robots.txt", MAX_ROBOTS)
+        except EgressRefused:
+            raise
+        except ExtractError:  # no robots.txt, an error page, unreachable: all allowed
+            return None
+        return Protego.parse(body.decode("utf-8", errors="replace"))
 
 
 def _read(path: str, shown: str) -> bytes:
@@ -51,11 +126,10 @@ def _read(path: str, shown: str) -> bytes:
         raise ExtractError(f"{shown}: cannot read ({exc.strerror or exc})") from exc
 
 
-def read_input(arg: str, policy: EgressPolicy) -> tuple[bytes, str | None, str | None]:
+def read_input(arg: str, fetcher: Fetcher) -> tuple[bytes, str | None, str | None]:
     """A command-line input: (body, Content-Type, URL it came from, None for a file).
 
     The URL typed is trusted (its host); its redirects elsewhere are checked by policy."""
     if arg.startswith(("http://", "https://")):
-        body, ctype, final = fetch(arg, policy.trusting([arg]))
-        return body, ctype, final
+        return fetcher.trusting([arg]).fetch(arg)
     return _read(arg, arg), None, None

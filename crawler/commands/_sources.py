@@ -11,7 +11,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from archive import HIDDEN, Archive, ArchiveLock, ConfigError, FeedvaultError
-from crawler.commands._fetch import fetch
+from crawler.commands._fetch import Fetcher
 from crawler.commands.exit import EXIT_FAILED, EXIT_OK
 from crawler.config import Config
 from crawler.config.model import SOURCE_NAME
@@ -90,8 +90,7 @@ def register_actions(actions: Any, common: argparse.ArgumentParser) -> None:
 def fetcher(config: Config, typed: str) -> Fetch:
     """The one place `sources add` downloads: outside a crawl, under the crawl's egress policy,
     with the typed URL's host trusted (as `feedvault extract URL` trusts it)."""
-    policy = EgressPolicy.from_config(config).trusting([typed])
-    return lambda url: fetch(url, policy)
+    return Fetcher.from_config(config).trusting([typed]).fetch
 
 
 def run_add(args: argparse.Namespace, config: Config) -> int:

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from archive import HIDDEN, Archive, ArchiveLock
-from crawler.commands.exit import EXIT_FAILED, EXIT_OK
+from crawler.commands.exit import EXIT_FAILED, EXIT_OK, EXIT_USAGE
 from crawler.config import Config
 from crawler.outcome import json_report
 from crawler.outcome.report import DEADLINE, format_summary, summarize
@@ -62,7 +62,7 @@ def run(args: argparse.Namespace, config: Config) -> int:
     if args.report:
         json_report.check_writable(args.report)
     if config.distributed is not None:  # the workers crawl, the writer archives
-        return _enqueue(config, [s.name for s in selected], args.verbose)
+        return _enqueue(config, selected, args, started)
     # Lock first: opening an Archive sweeps temporary files, which may be another crawl's.
     with ArchiveLock(config.archive_path / HIDDEN, "feedvault crawl").acquire(wait=args.wait):
         with Archive(config.archive_path, config.preset_object(), config.front_matter):
@@ -102,12 +102,46 @@ def run(args: argparse.Namespace, config: Config) -> int:
     return status
 
 
-def _enqueue(config: Config, sources: list[str], verbosity: int) -> int:
+# Flags of a single-machine crawl that have no meaning when `crawl` only fills the queue:
+# the writer archives, so the outcome, snapshots and the deadline are its business.
+_WRITER_FLAGS = (
+    ("report", "--report", "the outcome is known only to `feedvault writer`, which archives "
+                           "what the workers fetch; read its output instead"),
+    ("snapshot", "--snapshot", "snapshots are taken where the archive is written: run "
+                               "`feedvault snapshot` after `feedvault writer`"),
+    ("max_time", "--max-time", "the workers do the fetching; stop them with `--idle` or a "
+                               "signal instead"),
+)
+
+
+def refused_flag(args: argparse.Namespace) -> str | None:
+    """Why a flag given to a distributed `crawl` cannot be honoured, or None."""
+    for attribute, flag, why in _WRITER_FLAGS:
+        if getattr(args, attribute, None):
+            return f"{flag} does nothing in distributed mode ([distributed] is set): {why}"
+    return None
+
+
+def _enqueue(config: Config, selected: tuple[Any, ...], args: argparse.Namespace,
+             started: datetime) -> int:
+    """Queue the feed requests of the sources a single-machine crawl would take now."""
     from crawler.distributed.roles import ENQUEUE
     from crawler.distributed.run import run_role
 
-    stats = run_role(config, ENQUEUE, sources=sources, verbosity=verbosity)
+    refused = refused_flag(args)
+    if refused:
+        print(f"feedvault: {refused}", file=sys.stderr)
+        return EXIT_USAGE
+    with HttpState(config.archive_path) as state:
+        todo = plan(config, selected, state, started, due_only=args.due, force=args.force)
+    for name, why in todo.skipped.items():
+        print(f"{name}: skipped, {why}")
     assert config.distributed is not None
+    if not todo.crawl:
+        print(f"enqueued nothing: none of {len(selected)} sources is due")
+        return EXIT_OK
+    sources = [s.name for s in todo.crawl]
+    stats = run_role(config, ENQUEUE, sources=sources, verbosity=args.verbose)
     print(f"enqueued {stats.get('scheduler/enqueued/redis', 0)} feed requests for "
           f"{len(sources)} sources on {config.distributed.redis}: "
           "`feedvault worker` crawls them, `feedvault writer` archives them")

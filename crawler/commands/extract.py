@@ -11,10 +11,10 @@ from typing import Any
 
 from archive import Article, FeedvaultError, get_preset
 from archive.errors import ExtractError
-from crawler.commands._fetch import fetch, read_input
+from crawler.commands._fetch import Fetcher, read_input
 from crawler.commands.exit import EXIT_FAILED, EXIT_OK
 from crawler.config import Config, SourceConfig, load_config
-from crawler.egress import EgressPolicy, EgressRefused
+from crawler.egress import EgressRefused
 from crawler.extract import Extracted, extract_pages
 from crawler.extract._dom import block_text, parse_html
 from crawler.fulltext.pages import read_page, rules_for
@@ -77,12 +77,12 @@ class _Stats(dict):  # type: ignore[type-arg]
 
 
 def run(args: argparse.Namespace, config: Config | None) -> int:
-    config, source, policy = _setup(args)
+    config, source, fetcher = _setup(args)
     clean = Cleaner(config, source)
     failed = 0
     for arg in args.inputs:
         try:
-            record = _one(arg, args.url, source, clean, config, policy)
+            record = _one(arg, args.url, source, clean, config, fetcher)
         except FeedvaultError as exc:
             failed += 1
             record = {"path": arg, "error": str(exc)}
@@ -90,32 +90,34 @@ def run(args: argparse.Namespace, config: Config | None) -> int:
     return EXIT_FAILED if failed else EXIT_OK
 
 
-def _setup(args: argparse.Namespace) -> tuple[Config, SourceConfig, EgressPolicy]:
-    """The config, the source whose rules apply, and the egress policy (the configured one:
-    the pretend source's base URL is no fetched address and trusts nothing)."""
+def _setup(args: argparse.Namespace) -> tuple[Config, SourceConfig, Fetcher]:
+    """The config, the source whose rules apply, and a fetcher with the crawl's manners for
+    it (the configured egress policy: the pretend source's base URL is no fetched address
+    and trusts nothing)."""
     config = load_config(args.config) if args.config else Config(file=Path("<defaults>"), archive_path=Path.cwd())
-    policy = EgressPolicy.from_config(config)
     if args.source:
-        return config, config.source(args.source), policy
+        source = config.source(args.source)
+        return config, source, Fetcher.from_config(config, source)
     source = SourceConfig(name="extract", url=args.url or DEFAULT_BASE)
     from dataclasses import replace
 
-    return replace(config, sources=(*config.sources, source)), source, policy
+    return (replace(config, sources=(*config.sources, source)), source,
+            Fetcher.from_config(config, source))
 
 
 def _one(arg: str, base: str | None, source: SourceConfig, clean: Cleaner, config: Config,
-         policy: EgressPolicy) -> dict[str, Any]:
-    body, ctype, final = read_input(arg, policy)
+         fetcher: Fetcher) -> dict[str, Any]:
+    body, ctype, final = read_input(arg, fetcher)
     url = final or base or Path(arg).resolve().as_uri()
     rules = rules_for(source)
     if final:  # a URL: follow next_page links the way a crawl does
         from crawler.feeds.encoding import decode
 
-        trusted = policy.trusting([arg])  # next pages on the typed URL's host
+        trusted = fetcher.trusting([arg])  # next pages on the typed URL's host
 
         def next_page(address: str) -> str | None:
             try:
-                return decode(*fetch(address, trusted)[:2], url=address).text
+                return decode(*trusted.fetch(address)[:2], url=address).text
             except EgressRefused as exc:
                 print(f"feedvault: warning: {exc}; kept the pages before it", file=sys.stderr)
                 return None

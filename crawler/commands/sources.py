@@ -8,12 +8,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 from archive import FeedvaultError
-from crawler.commands._fetch import fetch
+from crawler.commands._fetch import Fetcher
 from crawler.commands._filter_check import preview
 from crawler.commands._sources import register_actions
 from crawler.commands.exit import EXIT_FAILED, EXIT_OK
 from crawler.config import Config, SourceConfig
-from crawler.egress import EgressPolicy, EgressRefused
+from crawler.egress import EgressRefused
 from crawler.extract import Extracted, extract_pages
 from crawler.feeds.encoding import decode
 from crawler.feeds.entry import FeedEntry
@@ -47,8 +47,7 @@ class Verdict:
 
 def run(args: argparse.Namespace, config: Config) -> int:
     history = DriftHistory(config.archive_path)
-    policy = EgressPolicy.from_config(config)
-    verdicts = [check_source(source, history, policy)
+    verdicts = [check_source(source, history, Fetcher.from_config(config, source))
                 for source in config.select(args.names)]
     for verdict in verdicts:
         status = "BROKEN" if verdict.problems else "ok"
@@ -60,10 +59,11 @@ def run(args: argparse.Namespace, config: Config) -> int:
     return EXIT_FAILED if any(v.problems for v in verdicts) else EXIT_OK
 
 
-def check_source(source: SourceConfig, history: DriftHistory, policy: EgressPolicy) -> Verdict:
+def check_source(source: SourceConfig, history: DriftHistory, fetcher: Fetcher) -> Verdict:
+    """Fetch the feed and its newest article as a crawl would (User-Agent, robots.txt, egress)."""
     verdict = Verdict(source.name)
     try:
-        body, ctype, final = fetch(source.url, policy)
+        body, ctype, final = fetcher.fetch(source.url)
     except FeedvaultError as exc:
         verdict.problems.append(f"feed: {exc}")
         return verdict
@@ -79,7 +79,7 @@ def check_source(source: SourceConfig, history: DriftHistory, policy: EgressPoli
     if newest is None or not newest.link:
         return verdict
     try:
-        article = _extract(newest.link, source, policy, verdict)
+        article = _extract(newest.link, source, fetcher, verdict)
     except (FeedvaultError, ValueError) as exc:
         verdict.problems.append(f"page: {exc}")
         return verdict
@@ -94,10 +94,10 @@ def check_source(source: SourceConfig, history: DriftHistory, policy: EgressPoli
     return verdict
 
 
-def _extract(url: str, source: SourceConfig, policy: EgressPolicy, verdict: Verdict
+def _extract(url: str, source: SourceConfig, fetcher: Fetcher, verdict: Verdict
              ) -> Extracted:
     def first(address: str) -> str:
-        body, ctype, _ = fetch(address, policy)
+        body, ctype, _ = fetcher.fetch(address)
         return decode(body, ctype, url=address).text
 
     def text_of(address: str) -> str | None:

@@ -1,6 +1,12 @@
 """feedvault.toml: find it, parse it, validate it once into frozen dataclasses."""
 
-from crawler.config.files import config_from_settings, find_config, load_config, parse_config
+from crawler.config.files import (
+    cached_config,
+    config_from_settings,
+    find_config,
+    load_config,
+    parse_config,
+)
 from crawler.config.model import (
     DEFAULT_NAME,
     ENV_VAR,
@@ -23,6 +29,7 @@ __all__ = [
     "HttpConfig",
     "ImagesConfig",
     "SourceConfig",
+    "cached_config",
     "config_from_settings",
     "find_config",
     "load_config",

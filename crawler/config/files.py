@@ -50,9 +50,33 @@ def parse_config(text: str, path: Path, environ: Mapping[str, str] | None = None
     return Validator(text, path).config(data)
 
 
+# Configs parsed in this process, by what they were parsed from. Under `scrapy crawl` and
+# Scrapyd `FEEDVAULT_CONFIG` is a path and every component asks for the Config: the file
+# is parsed and validated once, and again only if it or the environment changed.
+_PARSED: dict[tuple[Path, int, int, tuple[tuple[str, str], ...]], Config] = {}
+_KEEP = 4
+
+
+def cached_config(explicit: str | os.PathLike[str] | None = None) -> Config:
+    """`load_config`, parsed once per process for a given file version and environment."""
+    path = find_config(explicit)
+    try:
+        stat = path.stat()
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc}") from exc
+    key = (path, stat.st_mtime_ns, stat.st_size, tuple(sorted(os.environ.items())))
+    config = _PARSED.get(key)
+    if config is None:
+        config = load_config(path)
+        if len(_PARSED) >= _KEEP:
+            _PARSED.pop(next(iter(_PARSED)))
+        _PARSED[key] = config
+    return config
+
+
 def config_from_settings(settings: Any) -> Config:
     """The Config a crawl runs with: `FEEDVAULT_CONFIG` holds a Config or a file path."""
     value = settings.get("FEEDVAULT_CONFIG")
     if isinstance(value, Config):
         return value
-    return load_config(value or None)
+    return cached_config(value or None)

@@ -5,12 +5,14 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from ipaddress import IPv4Network, IPv6Network
 from pathlib import Path
 from typing import Any
 
 from archive import ConfigError, Preset, get_preset
 from crawler.backfill.config import BackfillConfig
+from crawler.extract.rules import Rules
 from crawler.filters import Filters
 from crawler.schedule.rules import Schedule
 
@@ -90,6 +92,13 @@ class SourceConfig:
     default_filters: bool = True
     cross_source: str = "merge"  # merge: an article another source archived gains this source
 
+    # content_selector, remove and next_page compiled once, here; every page reuses them
+    rules: Rules = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "rules", Rules(self.content_selector, self.remove,
+                                                self.next_page))
+
 
 @dataclass(frozen=True)
 class RsshubConfig:
@@ -147,10 +156,15 @@ class Config:
         return get_preset(self.preset, body=self.body,
                           front_matter_format=self.front_matter_format)
 
+    @cached_property
+    def by_name(self) -> Mapping[str, SourceConfig]:
+        """`{name: source}`, built once per Config for every component that looks sources up."""
+        # a plain dict (typed read-only): Scrapy deep-copies settings, a mappingproxy cannot be
+        return {s.name: s for s in self.sources}
+
     def source(self, name: str) -> SourceConfig:
-        for src in self.sources:
-            if src.name == name:
-                return src
+        if name in self.by_name:
+            return self.by_name[name]
         known = ", ".join(s.name for s in self.sources) or "none"
         raise ConfigError(f"{self.file}: no source named {name!r} (configured: {known})")
 

@@ -31,7 +31,7 @@ class Intake:
 
     @classmethod
     def from_config(cls, config: Config) -> Intake:
-        return cls({s.name: s for s in config.sources},
+        return cls(config.by_name,
                    allowlist(keep_class=config.clean.keep_class,
                              iframe_hosts=config.clean.iframe_hosts),
                    config.default_cover)

@@ -25,23 +25,17 @@ def distributed(config: Config, command: str) -> DistributedConfig:
 def run_role(config: Config, role: str, *, sources: Sequence[str] = (), idle: float = 0,
              verbosity: int = 0) -> dict[str, Any]:
     """A Scrapy crawl in the given role (roles.py); blocks until it closes; returns its stats."""
-    from scrapy.crawler import CrawlerProcess
-
     from crawler.distributed.addon import SERIALIZER_REFUSED
-    from crawler.run import crawl_settings
+    from crawler.run import run_process
     from crawler.spiders.feeds import FeedSpider
 
     if "SCHEDULER_SERIALIZER" in config.scrapy:  # the add-on refuses it too, less politely
         raise ConfigError(f"{config.file}: {SERIALIZER_REFUSED}")
     connect(distributed(config, role))  # fail now, with a clear message, if Redis is away
     # lock_held: in distributed mode no crawler process touches the archive; the writer does.
-    settings = crawl_settings(config, verbosity=verbosity, lock_held=True)
-    settings.set("FEEDVAULT_ROLE", role, priority="cmdline")
-    settings.set("FEEDVAULT_IDLE_CLOSE", idle, priority="cmdline")
-    process = CrawlerProcess(settings)
-    crawler = process.create_crawler(FeedSpider)
-    process.crawl(crawler, source=",".join(sources))
-    process.start()
+    crawler = run_process(config, FeedSpider, verbosity=verbosity, lock_held=True,
+                          settings={"FEEDVAULT_ROLE": role, "FEEDVAULT_IDLE_CLOSE": idle},
+                          source=",".join(sources))
     return dict(crawler.stats.get_stats())
 
 

@@ -90,7 +90,7 @@ class LeasedScheduler(Scheduler):
         scheduler = cls(server, keys, leases, role=role_of(crawler.settings),
                         holds=lambda request: engine_holds(crawler.engine, request),
                         stats=crawler.stats, url=config.redis,
-                        sources={s.name: s for s in whole.sources})
+                        sources=whole.by_name)
         crawler.signals.connect(scheduler.keep_leases, signal=redis_unreachable)
         return scheduler
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from cssselect import SelectorError
 from lxml import etree
@@ -30,26 +31,48 @@ def compile_selector(text: str) -> Selector:
 
 @dataclass(frozen=True)
 class Rules:
-    """What a source tells the extractor; every field optional."""
+    """What a source tells the extractor; every field optional.
+
+    The selectors are compiled once, when the Rules are made (a SourceConfig makes its own
+    at load), and every page reuses them. Equality, hashing and copies go by the strings.
+    """
 
     content_selector: str | None = None
     remove: tuple[str, ...] = ()
     next_page: str | None = None
+    _content: Selector | None = field(init=False, repr=False, compare=False)
+    _remove: tuple[Selector, ...] = field(init=False, repr=False, compare=False)
+    _next: Selector | None = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_content", _maybe(self.content_selector))
+        object.__setattr__(self, "_remove", tuple(compile_selector(s) for s in self.remove))
+        object.__setattr__(self, "_next", _maybe(self.next_page))
+
+    # lxml's compiled selectors cannot be copied or pickled (Scrapy deep-copies its
+    # settings, which hold the Config): an immutable value is its own copy, and a
+    # pickle carries the strings and compiles again.
+    def __copy__(self) -> Rules:
+        return self
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Rules:
+        return self
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (Rules, (self.content_selector, self.remove, self.next_page))
 
     def content(self, root: HtmlElement) -> list[HtmlElement] | None:
         """The elements the content selector matches (outermost only); None without one."""
-        if not self.content_selector:
+        if self._content is None:
             return None
-        found = [e for e in compile_selector(self.content_selector)(root)
-                 if isinstance(e, etree._Element)]
+        found = [e for e in self._content(root) if isinstance(e, etree._Element)]
         outer = set(found)
         return [e for e in found if not any(a in outer for a in e.iterancestors())]
 
     def strip(self, elements: Iterable[HtmlElement]) -> None:
         """Drop what the `remove` selectors match inside the given elements."""
-        selectors = [compile_selector(s) for s in self.remove]
         for container in elements:
-            for selector in selectors:
+            for selector in self._remove:
                 for el in selector(container):
                     if isinstance(el, etree._Element) and el is not container \
                             and el.getparent() is not None:
@@ -57,10 +80,14 @@ class Rules:
 
     def next_link(self, root: HtmlElement) -> str | None:
         """The next page's href (or the selected attribute/text), None when absent."""
-        if not self.next_page:
+        if self._next is None:
             return None
-        for hit in compile_selector(self.next_page)(root):
+        for hit in self._next(root):
             value = hit.get("href") if isinstance(hit, etree._Element) else str(hit)
             if value and value.strip() and not value.strip().startswith(("#", "javascript:")):
                 return value.strip()
         return None
+
+
+def _maybe(text: str | None) -> Selector | None:
+    return compile_selector(text) if text else None

@@ -40,7 +40,7 @@ class FullText:
     @classmethod
     def from_crawler(cls, crawler: Any) -> FullText:
         config = config_from_settings(crawler.settings)
-        helper = cls({s.name: s for s in config.sources}, None,
+        helper = cls(config.by_name, None,
                      DriftHistory(config.archive_path))
 
         def opened() -> None:  # the stats exist once the crawl starts

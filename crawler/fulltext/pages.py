@@ -37,7 +37,7 @@ def wants_page(item: ArticleItem, source: SourceConfig, summary_only: bool) -> b
 def rules_for(source: SourceConfig | None) -> Rules:
     if source is None:
         return Rules()
-    return Rules(source.content_selector, source.remove, source.next_page)
+    return source.rules  # compiled when the configuration was loaded
 
 
 def read_page(body: bytes, content_type: str | None, url: str, rules: Rules) -> Extracted:

@@ -6,7 +6,7 @@ import logging
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from scrapy import Request, signals
@@ -17,7 +17,7 @@ from crawler.config import config_from_settings
 from crawler.health.failures import HostDown
 from crawler.outcome.report import count, mark
 from crawler.rsshub import feed_urls
-from crawler.schedule.freshness import cache_expiry, feed_hints, retry_after
+from crawler.schedule.freshness import FeedHints, cache_expiry, feed_hints, retry_after
 from crawler.schedule.http_state import HttpState, Poll, Validators
 
 logger = logging.getLogger(__name__)
@@ -117,8 +117,8 @@ class ConditionalMiddleware:
         previous = self.state.poll(source)
         poll = replace(previous, last_polled=now, outcome=outcome, **hints)
         waits = [cache_expiry(headers, now), retry_after(headers.get("retry-after"), now)]
-        if poll.ttl:
-            waits.append(now + timedelta(minutes=poll.ttl))
+        # one rule for `<ttl>`: freshness caps it like every other wait a site asks for
+        waits.append(FeedHints(ttl=poll.ttl).expiry(now))
         not_before = max((w for w in waits if w), default=None)
         if headers.get("retry-after") and retry_after(headers["retry-after"], now):
             outcome = f"{outcome}, Retry-After"
