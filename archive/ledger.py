@@ -141,6 +141,10 @@ class Ledger:
             (source, identity),
         ).fetchall()
 
+    def empty(self) -> bool:
+        """No article rows: a new archive, or one whose ledger was deleted."""
+        return self._db.execute("SELECT 1 FROM articles LIMIT 1").fetchone() is None
+
     def entries(self) -> list[Entry]:
         return [Entry(*row) for row in self._db.execute("SELECT * FROM articles ORDER BY path")]
 

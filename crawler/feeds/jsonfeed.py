@@ -59,6 +59,7 @@ def parse(body: bytes, url: str, max_items: int) -> ParsedFeed:
                 guid=clean_text(str(item["id"])) if item.get("id") is not None else None,
                 author=_author(item) or feed_author,
                 date=parse_date(item.get("date_published") or item.get("date_modified")),
+                updated=parse_date(item.get("date_modified")),
                 media_images=[urljoin(url, i) for i in images],
             )
         )

@@ -43,6 +43,7 @@ class Entry:
     guid: str | None = None
     author: str | None = None
     date: datetime | None = None
+    updated: datetime | None = None  # the source's own update time, when it gives one
     media_images: list[str] = field(default_factory=list)
     summary_only: bool = False  # no content:encoded / Atom content: description or summary only
 
@@ -230,6 +231,7 @@ def _entry(raw: Any, feed_url: str) -> Entry:
         guid=clean_text(raw.get("id")) or None,
         author=author or None,
         date=date,
+        updated=parse_date(raw.get("updated"), raw.get("updated_parsed")),
         media_images=_media_images(raw, feed_url),
         summary_only=not any(c.get("value") for c in raw.get("content", [])),
     )

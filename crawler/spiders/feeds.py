@@ -83,6 +83,7 @@ class FeedSpider(scrapy.Spider):
                 guid=entry.guid,
                 author=entry.author,
                 date=entry.date,
+                updated=entry.updated,
                 feed_title=feed.title,
                 media_images=entry.media_images,
             )
