@@ -12,6 +12,7 @@ from archive import HIDDEN, Archive, ArchiveLock
 from crawler.commands.exit import EXIT_FAILED, EXIT_OK
 from crawler.config import Config
 from crawler.outcome import json_report
+from crawler.outcome.history import record_crawl
 from crawler.outcome.report import DEADLINE, format_summary, summarize
 from crawler.schedule.due import plan
 from crawler.schedule.http_state import HttpState
@@ -83,6 +84,8 @@ def run(args: argparse.Namespace, config: Config) -> int:
         else EXIT_FAILED
     print(format_summary(summaries))
     print(f"archive: {config.archive_path}")
+    if todo.crawl:
+        record_crawl(config.archive_path, summaries, datetime.now(UTC).replace(microsecond=0))
     if stopped:
         print(f"feedvault: crawl stopped early: {stopped}", file=sys.stderr)
     if deadline:
