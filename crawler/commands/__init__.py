@@ -1,9 +1,22 @@
 """One module per `feedvault` subcommand; each has `register(commands, common)`."""
 
-from crawler.commands import backfill, crawl, diff, extract, schedule, snapshot, sources, status, verify, worker, writer
+from crawler.commands import (
+           backfill,
+           crawl,
+           diff,
+           extract,
+           init,
+           schedule,
+           snapshot,
+           sources,
+           status,
+           verify,
+           worker,
+           writer,
+)
 
 # The order here is the order of `feedvault --help`; worker and writer: distributed mode.
-MODULES = (crawl, backfill, schedule, status, verify, snapshot, diff, extract, sources, worker,
+MODULES = (init, crawl, backfill, schedule, status, verify, snapshot, diff, extract, sources, worker,
            writer)
 
 __all__ = ["MODULES"]
