@@ -7,6 +7,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from archive import get_preset
+from crawler.config._notify import NotifySection
 from crawler.config._sections import ImagesSection, SourcesSection
 from crawler.config.model import (
     DEFAULT_SCHEDULE,
@@ -21,12 +22,12 @@ from crawler.config.model import (
 )
 
 
-class Validator(ImagesSection, SourcesSection):
+class Validator(ImagesSection, SourcesSection, NotifySection):
     """Every section of feedvault.toml; `config(data)` is the whole check."""
 
     def config(self, data: dict[str, Any]) -> Config:
         self.table(data, "", {"archive", "images", "sources", "crawl", "scrapy", "clean",
-                              "distributed"})
+                              "distributed", "notify"})
         archive = self.table(data.get("archive", {}), "archive",
                              {"path", "preset", "front_matter", "default_cover", "body",
                               "front_matter_format"},
@@ -100,6 +101,7 @@ class Validator(ImagesSection, SourcesSection):
             http=http,
             max_time=max_time,
             distributed=self.distributed(data.get("distributed")),
+            notify=self.notify(data.get("notify")),
         )
 
     def networks(self, value: Any) -> tuple[IPv4Network | IPv6Network, ...]:
