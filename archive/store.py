@@ -165,7 +165,7 @@ class Archive:
                 self.ledger.record(adopted, seen=now.isoformat())
                 return PutResult("unchanged", path)
             if adopted is not None:
-                status = "updated"
+                status, first_seen = "updated", adopted.first_seen
         updated = updated_time(article.date, source_updated,
                                changed_at=now if status == "updated" else None)
         self._write(path, self.preset.dumps(article.with_(updated=updated)))

@@ -54,6 +54,7 @@ def test_status_after_crawls_with_a_failing_a_drifting_and_a_healthy_source(
     assert healthy["articles"] == 2 and healthy["last_new"] is not None
     assert healthy["host"] == f"127.0.0.1:{site.server.server_address[1]}"
     assert healthy["host_down"] is None and healthy["drift"] == []
+    assert healthy["next_due"] > healthy["last_crawl"]  # [crawl] interval: an hour later
     assert failing["outcome"] == "failed" and failing["consecutive_failures"] == 2
     assert failing["articles"] == 0 and failing["last_new"] is None
     assert any("404" in p for p in failing["problems"])
