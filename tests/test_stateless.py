@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from datetime import UTC, datetime
 from pathlib import Path
@@ -121,3 +122,17 @@ def test_adopted_files_stay_unless_their_article_changed(tmp_path: Path, preset:
     assert after[kept] == before[kept]
     assert after[edited] != before[edited]
     assert sorted(after) == sorted(before)  # no second file for either article
+
+
+def test_json_feed_dates_that_are_not_strings_are_no_dates() -> None:
+    from crawler.feeds.parse import parse_feed
+
+    feed = parse_feed(json.dumps({"version": "https://jsonfeed.org/version/1.1", "title": "t",
+                                  "items": [{"id": "1", "content_html": "<p>x</p>",
+                                             "date_published": "2024-01-02T00:00:00Z",
+                                             "date_modified": 12345},
+                                            {"id": "2", "content_html": "<p>y</p>",
+                                             "date_published": ["2024"]}]}).encode(),
+                      "https://feed.example/feed.json", {"Content-Type": "application/json"})
+    assert [(e.guid, e.date, e.updated) for e in feed.entries] == [
+        ("1", datetime(2024, 1, 2, tzinfo=UTC), None), ("2", None, None)]

@@ -109,7 +109,7 @@ def parse_date(raw: str | None, parsed: Any = None) -> datetime | None:
     if raw:
         try:
             local = dateparser.parse(raw)
-        except (ValueError, OverflowError):
+        except (ValueError, OverflowError, TypeError):  # TypeError: a JSON Feed's number or list
             local = None
     offset = local.utcoffset() if local is not None else None
     if local is not None and offset is not None:
