@@ -136,3 +136,13 @@ def test_json_feed_dates_that_are_not_strings_are_no_dates() -> None:
                       "https://feed.example/feed.json", {"Content-Type": "application/json"})
     assert [(e.guid, e.date, e.updated) for e in feed.entries] == [
         ("1", datetime(2024, 1, 2, tzinfo=UTC), None), ("2", None, None)]
+
+
+def test_an_rss_item_without_an_update_time_has_none() -> None:
+    from crawler.feeds.parse import parse_feed
+    from tests.conftest import rss_feed, rss_item
+
+    # feedparser would answer the published date for `updated`, with a DeprecationWarning
+    [entry] = parse_feed(rss_feed([rss_item(1)]).encode(), "https://feed.example/rss").entries
+    assert entry.date == datetime.fromisoformat("2024-01-01T10:00:00+08:00")
+    assert entry.updated is None

@@ -231,7 +231,9 @@ def _entry(raw: Any, feed_url: str) -> Entry:
         guid=clean_text(raw.get("id")) or None,
         author=author or None,
         date=date,
-        updated=parse_date(raw.get("updated"), raw.get("updated_parsed")),
+        # dict.get, not raw.get: feedparser's get("updated") answers the published date
+        # (with a DeprecationWarning) when the entry has no update time of its own
+        updated=parse_date(dict.get(raw, "updated"), dict.get(raw, "updated_parsed")),
         media_images=_media_images(raw, feed_url),
         summary_only=not any(c.get("value") for c in raw.get("content", [])),
     )
