@@ -213,6 +213,10 @@ class Ledger:
             self._db.execute("DELETE FROM articles WHERE source = ?", (source,))
             self._db.execute("DELETE FROM revisions WHERE source = ?", (source,))
 
+    def empty(self) -> bool:
+        """No article rows: a new archive, or one whose ledger was deleted."""
+        return self._db.execute("SELECT 1 FROM articles LIMIT 1").fetchone() is None
+
     def entries(self) -> list[LedgerRow]:
         return [LedgerRow(*row) for row in self._db.execute("SELECT * FROM articles ORDER BY path")]
 

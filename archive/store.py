@@ -41,6 +41,19 @@ class PutResult:
     path: str
 
 
+def updated_time(date: datetime, source_updated: datetime | None,
+                 changed_at: datetime | None = None) -> datetime:
+    """The `updated` an article's file says: the source's own update time when it gives
+    one, else the moment feedvault saw its content change, else its publication date.
+
+    Never the crawl time of a first sight, never before the article's date: a site
+    shows an article as updated only when it was."""
+    stamp = source_updated or changed_at or date
+    if stamp.tzinfo is None or date.tzinfo is None:  # compare naive times as UTC
+        return max(stamp, date, key=lambda d: d if d.tzinfo else d.replace(tzinfo=UTC))
+    return max(stamp, date)
+
+
 def _now() -> datetime:
     return datetime.now(UTC).replace(microsecond=0)
 
@@ -113,6 +126,7 @@ class Archive:
         body = normalize(article.body)
         if self.preset.body == "markdown":
             body = normalize(to_markdown(body))
+        source_updated = article.updated  # the source's own update time, when it gives one
         article = article.with_(
             body=body,
             extra={**self.constants, **article.extra},
@@ -140,6 +154,7 @@ class Archive:
         now = self._clock()
         if article.date is None:
             article = article.with_(date=datetime.fromisoformat(entry.date) if entry else now)
+        assert article.date is not None
         digest = content_hash(article)
         if entry is not None:
             if PurePosixPath(entry.path).suffix != self.preset.extension:
@@ -151,7 +166,6 @@ class Archive:
                 return PutResult("unchanged", entry.path)
             path, status, first_seen = entry.path, "updated", entry.first_seen
         else:
-            assert article.date is not None
             path = article_path(
                 source=article.source,
                 date=article.date,
@@ -162,8 +176,17 @@ class Archive:
                 taken=lambda p: self._taken(p, article, identity, policy),
             )
             status, first_seen = "new", now.isoformat()
-        self._write(path, self.preset.dumps(article.with_(updated=now)))
-        assert article.date is not None
+            adopted = self._adoptable(path, article, identity, policy)
+            if adopted is not None and adopted.content_hash == digest:
+                # ours, from a run whose ledger is gone (a fresh clone, a cold CI cache):
+                # the file already says this; keep it byte for byte
+                self.ledger.record(adopted, seen=now.isoformat())
+                return PutResult("unchanged", path)
+            if adopted is not None:
+                status, first_seen = "updated", adopted.first_seen
+        updated = updated_time(article.date, source_updated,
+                               changed_at=now if status == "updated" else None)
+        self._write(path, self.preset.dumps(article.with_(updated=updated)))
         self.ledger.record(
             LedgerRow(
                 source=article.source,
@@ -173,7 +196,7 @@ class Archive:
                 content_hash=digest,
                 date=article.date.isoformat(),
                 first_seen=first_seen,
-                updated=now.isoformat(),
+                updated=updated.isoformat(),
             ),
             seen=now.isoformat(),
         )
@@ -257,6 +280,24 @@ class Archive:
         except ValueError:
             return True
         return (other.source, other_identity) != (article.source, identity)
+
+    def _adoptable(self, path: str, article: Article, identity: str, policy: str
+                   ) -> LedgerRow | None:
+        """The ledger row for this article's file at path when the ledger does not know it."""
+        if self.ledger.path_taken(path) or not self._is_file(path):
+            return None
+        try:
+            found = self.load(path)
+            if (found.source, identity_of(found, policy)) != (article.source, identity):
+                return None
+        except (DocumentError, ValueError):
+            return None
+        date = found.date or article.date
+        assert date is not None
+        stamp = (found.updated or date).isoformat()
+        return LedgerRow(source=found.source, identity=identity, path=path, link=found.original_url,
+                     content_hash=content_hash(found.with_(updated=None)),
+                     date=date.isoformat(), first_seen=stamp, updated=stamp)
 
     def _parts(self, path: str) -> tuple[str, ...]:
         rel = PurePosixPath(path)

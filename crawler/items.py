@@ -18,6 +18,7 @@ class ArticleItem:
     guid: str | None = None
     author: str | None = None
     date: datetime | None = None
+    updated: datetime | None = None  # the source's own update time, when it gives one
     feed_title: str | None = None
     media_images: list[str] = field(default_factory=list)
     # the entry's own categories (RSS category, Atom category, JSON Feed tags), for filters;

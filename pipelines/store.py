@@ -10,6 +10,7 @@ from typing import Any
 from scrapy.utils.defer import deferred_from_coro
 
 from archive import HIDDEN, Archive, ArchiveError, ArchiveLock, Article, Preset
+from archive.verify import repair
 from crawler.config import Config, SourceConfig, config_from_settings
 from crawler.items import ArticleItem
 from crawler.outcome.report import count, mark
@@ -67,6 +68,17 @@ class StorePipeline:
         if self.lock is not None:
             self.lock.acquire()
         self.archive = Archive(self.root, self.preset, self.front_matter, link_key=same_article_link)
+        if self.archive.ledger.empty():
+            self._adopt(self.archive)
+
+    def _adopt(self, archive: Archive) -> None:
+        """Files but no ledger (a fresh clone, a cold CI cache): adopt the files as they are,
+        so unchanged articles stay untouched and undated ones keep their dates."""
+        found = repair(archive, lambda name: self.sources[name].id if name in self.sources
+                       else "auto")
+        if found.files:
+            logger.info("no ledger in %s: adopted %d article files already there",
+                        self.root, len(archive.ledger.entries()))
 
     def close_spider(self) -> None:
         if self.archive is not None:
@@ -81,6 +93,7 @@ class StorePipeline:
             title=item.title,
             body=item.content,
             date=item.date,
+            updated=item.updated,
             categories=self.sources[item.source].categories,
             author=item.author,
             cover=item.cover,

@@ -7,6 +7,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from archive import get_preset
+from crawler.config._notify import NotifySection
 from crawler.config._rsshub import RsshubSection, with_routes
 from crawler.config._sections import ImagesSection, SourcesSection
 from crawler.config.model import (
@@ -22,12 +23,12 @@ from crawler.config.model import (
 )
 
 
-class Validator(ImagesSection, SourcesSection, RsshubSection):
+class Validator(ImagesSection, SourcesSection, RsshubSection, NotifySection):
     """Every section of feedvault.toml; `config(data)` is the whole check."""
 
     def config(self, data: dict[str, Any]) -> Config:
         self.table(data, "", {"archive", "images", "sources", "crawl", "scrapy", "clean",
-                              "distributed", "rsshub", "filters"})
+                              "distributed", "rsshub", "filters", "notify"})
         archive = self.table(data.get("archive", {}), "archive",
                              {"path", "preset", "front_matter", "default_cover", "body",
                               "front_matter_format"},
@@ -106,6 +107,7 @@ class Validator(ImagesSection, SourcesSection, RsshubSection):
             distributed=self.distributed(data.get("distributed")),
             rsshub=rsshub,
             filters=filters,
+            notify=self.notify(data.get("notify")),
         )
 
     def networks(self, value: Any) -> tuple[IPv4Network | IPv6Network, ...]:

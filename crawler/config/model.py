@@ -119,6 +119,17 @@ class DistributedConfig:
     redis_retry: float = 60.0  # seconds a worker retries an unreachable Redis before it stops
 
 
+NOTIFY_EVENTS = ("new", "updated", "failed", "drift")
+
+
+@dataclass(frozen=True)
+class NotifyConfig:
+    """`[notify]`: Apprise URLs (secrets: never printed) and the events worth a message."""
+
+    urls: tuple[str, ...] = field(repr=False)
+    on: frozenset[str] = frozenset(NOTIFY_EVENTS)
+
+
 @dataclass(frozen=True)
 class Config:
     """The whole validated configuration; paths are absolute."""
@@ -149,6 +160,7 @@ class Config:
     def schedule_of(self, source: SourceConfig) -> Schedule:
         return source.schedule or self.schedule
     distributed: DistributedConfig | None = None
+    notify: NotifyConfig | None = None
 
     def preset_object(self) -> Preset:
         """The preset configured with `archive.body` and `archive.front_matter_format`:

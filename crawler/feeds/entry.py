@@ -24,6 +24,7 @@ class FeedEntry:
     guid: str | None = None
     author: str | None = None
     date: datetime | None = None
+    updated: datetime | None = None  # the source's own update time, when it gives one
     media_images: list[str] = field(default_factory=list)
     summary_only: bool = False  # no content:encoded / Atom content: description or summary only
     categories: list[str] = field(default_factory=list)  # RSS / Atom category, JSON Feed tags

@@ -58,6 +58,7 @@ def parse(body: bytes, url: str, max_items: int) -> ParsedFeed:
             and isinstance(a.get("url"), str)
         ]
         date = item.get("date_published") or item.get("date_modified")
+        modified = item.get("date_modified")
         entries.append(
             FeedEntry(
                 title=clean_text(str(item.get("title") or "")),
@@ -66,6 +67,7 @@ def parse(body: bytes, url: str, max_items: int) -> ParsedFeed:
                 guid=guid,
                 author=_author(item) or feed_author,
                 date=parse_date(date if isinstance(date, str) else None),
+                updated=parse_date(modified if isinstance(modified, str) else None),
                 media_images=[joined for i in images if (joined := join_url(url, i))],
                 categories=[clean_text(t) for t in item.get("tags") or []
                             if isinstance(t, str) and clean_text(t)],

@@ -153,6 +153,9 @@ def _entry(raw: Any, feed_url: str, number: int) -> tuple[FeedEntry | None, str 
         guid=guid,
         author=author or None,
         date=date,
+        # dict.get, not raw.get: feedparser's get("updated") answers the published date
+        # (with a DeprecationWarning) when the entry has no update time of its own
+        updated=parse_date(dict.get(raw, "updated"), dict.get(raw, "updated_parsed")),
         media_images=_media_images(raw, feed_url),
         summary_only=not any(c.get("value") for c in raw.get("content", [])),
         categories=[text for tag in raw.get("tags") or []

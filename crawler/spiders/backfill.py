@@ -218,6 +218,7 @@ class BackfillSpider(ArticleSteps, scrapy.Spider):
             item = ArticleItem(source=self.source.name, feed_url=response.url, title=entry.title,
                                content=entry.content, link=canonical_link(entry.link, response.url),
                                guid=entry.guid, author=entry.author, date=entry.date,
+                               updated=entry.updated,
                                feed_title=feed.title, media_images=entry.media_images)
             if item.link:
                 found.append(Found(item.link, entry.date))

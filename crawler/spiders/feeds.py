@@ -124,6 +124,7 @@ class FeedSpider(scrapy.Spider):
                 guid=tried.rebase(entry.guid) if tried else entry.guid,
                 author=entry.author,
                 date=entry.date,
+                updated=entry.updated,
                 feed_title=feed.title,
                 media_images=entry.media_images,
                 feed_categories=entry.categories,
