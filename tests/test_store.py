@@ -56,7 +56,7 @@ def test_a_new_article_gets_a_dated_file_and_a_ledger_row(archive: Archive) -> N
         "---\n"
         "title: Post 1\n"
         "date: '2024-01-02T10:00:00+00:00'\n"
-        "updated: '2024-03-01T12:00:00+00:00'\n"
+        "updated: '2024-01-02T10:00:00+00:00'\n"  # no update time of its own: its date, not the crawl's
         "original_url: http://example.invalid/1\n"
         "guid: urn:1\n"
         "source: blog\n"
@@ -66,7 +66,7 @@ def test_a_new_article_gets_a_dated_file_and_a_ledger_row(archive: Archive) -> N
     entry = archive.ledger.get("blog", "urn:1")
     assert entry is not None
     assert (entry.path, entry.link, entry.first_seen, entry.updated) == (
-        result.path, "http://example.invalid/1", START.isoformat(), START.isoformat())
+        result.path, "http://example.invalid/1", START.isoformat(), "2024-01-02T10:00:00+00:00")
     assert archive.load(result.path).body == "<p>Body 1.</p>"
 
 
@@ -193,9 +193,12 @@ def test_a_crash_between_file_and_ledger_leaves_a_whole_file_the_next_run_adopts
     with Archive(root) as archive:
         assert archive.ledger.entries() == []
         assert archive.load("blog/2024/2024-01-02-post-1.md").guid == "urn:1"  # whole, readable
+        before = left.read_bytes()
         again = archive.put(article())
-        assert (again.status, again.path) == ("new", "blog/2024/2024-01-02-post-1.md")
-        assert archive_files(root) == [left]  # adopted: no second copy beside it
+        # adopted as it is: the same content, so the file is left byte for byte
+        assert (again.status, again.path) == ("unchanged", "blog/2024/2024-01-02-post-1.md")
+        assert archive_files(root) == [left]  # no second copy beside it
+        assert left.read_bytes() == before
         assert [e.identity for e in archive.ledger.entries()] == ["urn:1"]
 
 
