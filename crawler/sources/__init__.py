@@ -1,7 +1,15 @@
-"""Sources from the world: feed discovery, OPML in and out, editing `[[sources]]` blocks."""
+"""Sources from the world: feed discovery, OPML in and out, RSSHub route lists, editing
+`[[sources]]` blocks."""
 
 from crawler.sources.discover import Candidate, Discovery, discover
-from crawler.sources.edit import raw_sources, render, save, with_sources, without_source
+from crawler.sources.edit import (
+    raw_sources,
+    render,
+    save,
+    with_rsshub,
+    with_sources,
+    without_source,
+)
 from crawler.sources.importers import IMPORTERS, Found, Proposed, detect, importer
 from crawler.sources.merge import Merge, check_each, feed_key, merge
 from crawler.sources.naming import derive_name
@@ -25,6 +33,7 @@ __all__ = [
     "read_opml",
     "render",
     "save",
+    "with_rsshub",
     "with_sources",
     "without_source",
     "write_opml",

@@ -7,6 +7,7 @@ format is one function added to IMPORTERS.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -42,15 +43,28 @@ def _opml(data: bytes, where: str) -> Found:
     return read_opml(data, where)
 
 
-IMPORTERS: dict[str, Importer] = {"opml": _opml}
+def _rsshub_page(data: bytes, where: str) -> Found:
+    from crawler.sources.rsshub_page import read_route_list
+
+    return read_route_list(data, where)
+
+
+IMPORTERS: dict[str, Importer] = {"opml": _opml, "rsshub-page": _rsshub_page}
+
+# the top-level key of an RSSHub-to-Hexo script's config.yml or user_config.yml
+_ROUTE_LIST_KEY = re.compile(rb"^(?:\xef\xbb\xbf)?(?:slect|diy)[ \t]*:", re.MULTILINE)
 
 
 def detect(data: bytes, filename: str) -> str:
-    """The format of a file given without --from: OPML by extension or content."""
+    """The format of a file given without --from: OPML by extension or content; a YAML
+    file with a `slect:` or `diy:` list, an RSSHub-to-Hexo route list."""
     head = data[:512].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
     if filename.lower().endswith((".opml", ".xml")) or head.startswith((b"<?xml", b"<opml")):
         return "opml"
-    raise ConfigError(f"{filename}: not an OPML file; name the format with --from "
+    if filename.lower().endswith((".yml", ".yaml")) and _ROUTE_LIST_KEY.search(data):
+        return "rsshub-page"
+    raise ConfigError(f"{filename}: neither an OPML file nor an RSSHub route list "
+                      f"(a .yml with slect: or diy:); name the format with --from "
                       f"({', '.join(IMPORTERS)})")
 
 

@@ -13,6 +13,7 @@ from archive import ConfigError
 from crawler.config import parse_config
 from crawler.config.model import SOURCE_NAME
 from crawler.egress import EgressPolicy
+from crawler.rsshub import encode_route
 from crawler.sources.edit import with_sources
 from crawler.sources.importers import Proposed
 from crawler.sources.naming import derive_name
@@ -34,11 +35,12 @@ class Merge:
 
 def feed_key(table: Mapping[str, Any]) -> str | None:
     """What makes two sources the same feed: the feed URL, scheme and host in lower case,
-    without a default port or a fragment (or another locator such as an RSSHub route)."""
+    without a default port or a fragment; or the RSSHub route as it is requested
+    (percent-encoded, its rsshub_params in the query), so `/search/关键词` and
+    `/search/%E5%85%B3%E9%94%AE%E8%AF%8D` are one feed."""
     url = table.get("url")
     if not isinstance(url, str):
-        other = table.get("rsshub")
-        return f"rsshub:{other}" if isinstance(other, str) else None
+        return _route_key(table)
     try:
         parts = urlsplit(url.strip())
         host = (parts.hostname or "").rstrip(".")
@@ -50,6 +52,21 @@ def feed_key(table: Mapping[str, Any]) -> str | None:
     default = {"http": 80, "https": 443}.get(parts.scheme.lower())
     netloc = host if port in (None, default) else f"{host}:{port}"
     return urlunsplit((parts.scheme.lower(), netloc, parts.path or "/", parts.query, ""))
+
+
+def _route_key(table: Mapping[str, Any]) -> str | None:
+    route, params = table.get("rsshub"), table.get("rsshub_params", {})
+    if not isinstance(route, str):
+        return None
+    if not isinstance(params, Mapping):
+        params = {}
+    # as crawler/config/_rsshub.py reads them: booleans in lower case, numbers as written
+    given = {str(k): ("true" if v else "false") if isinstance(v, bool) else str(v)
+             for k, v in params.items()}
+    try:
+        return f"rsshub:{encode_route(route.strip(), given)}"
+    except ValueError:
+        return f"rsshub:{route}"
 
 
 def merge(existing: Sequence[Mapping[str, Any]], proposed: Iterable[Proposed],
