@@ -107,6 +107,16 @@ def test_a_diy_list_nested_past_the_parser_is_one_error() -> None:
         read_route_list(("diy:\n  - link: " + "[" * 20000 + "]" * 20000 + "\n").encode(), "x.yml")
 
 
+def test_a_misspelt_route_key_is_told_the_route_keys(tmp_path: Path) -> None:
+    path = tmp_path / "feedvault.toml"
+    path.write_text('[archive]\npath = "posts"\n[rsshub]\ninstances = ["https://rsshub.example"]\n'
+                    '[[sources]]\nname = "a"\nrsshub = "/a"\nrsshub_param = { limit = 1 }\n',
+                    encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"rsshub_param: unknown key; expected one of: .*"
+                                          r"rsshub, rsshub_params"):
+        parse_config(path.read_text(encoding="utf-8"), path)
+
+
 def _config(tmp_path: Path, instances: str = "", sources: str = "") -> Path:
     path = tmp_path / "feedvault.toml"
     path.write_text(f'# my archive\n[archive]\npath = "posts"  # kept\n{instances}\n'

@@ -48,7 +48,7 @@ def register_actions(actions: Any, common: argparse.ArgumentParser) -> None:
                     "feeds (<link rel=alternate>) or the usual feed paths are tried, each kept "
                     "only if it parses and has items. With several, you are asked which one "
                     "(the first with --yes or without a terminal).")
-    add.add_argument("url", metavar="URL")
+    add.add_argument("url", metavar="URL", help="a feed, or any page of a site that has one")
     add.add_argument("--name", help="source name (default: derived from the feed's title)")
     add.add_argument("--category", action="append", default=[], metavar="C",
                      help="a category of the source's articles (repeatable)")
@@ -66,7 +66,7 @@ def register_actions(actions: Any, common: argparse.ArgumentParser) -> None:
         "remove", parents=[common], help="remove a source from feedvault.toml",
         description="Remove the source's [[sources]] block (the rest of the file is kept as it "
                     "is). Its archived files stay unless --purge.")
-    remove.add_argument("name", metavar="NAME")
+    remove.add_argument("name", metavar="NAME", help="the source's name in feedvault.toml")
     remove.add_argument("--purge", action="store_true",
                         help="also delete the source's archived files and ledger rows")
     remove.set_defaults(func=run_remove, needs_config=True)
@@ -79,7 +79,8 @@ def register_actions(actions: Any, common: argparse.ArgumentParser) -> None:
                     "config.yml (slect:) or user_config.yml (diy:) as RSSHub sources (their "
                     "headings become categories). Feeds already configured are skipped and "
                     "counted; the rest of feedvault.toml is kept as it is.")
-    imports.add_argument("file", metavar="FILE", type=Path)
+    imports.add_argument("file", metavar="FILE", type=Path,
+                         help="an OPML file, or an RSSHub-to-Hexo config.yml or user_config.yml")
     imports.add_argument("--from", dest="format", metavar="FORMAT",
                          help="the file's format: opml or rsshub-page (default: by extension "
                               "and content)")

@@ -10,7 +10,8 @@ from crawler.sources.edit import (
     with_sources,
     without_source,
 )
-from crawler.sources.importers import IMPORTERS, Found, Proposed, detect, importer
+from crawler.sources.found import Found, Proposed
+from crawler.sources.importers import IMPORTERS, detect, importer
 from crawler.sources.merge import Merge, check_each, feed_key, merge
 from crawler.sources.naming import derive_name
 from crawler.sources.opml import read_opml, write_opml

@@ -9,47 +9,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any
 
 from archive import ConfigError
+from crawler.sources.found import Found, Proposed
+from crawler.sources.opml import read_opml
+from crawler.sources.rsshub_page import read_route_list
 
+__all__ = ["IMPORTERS", "Found", "Importer", "Proposed", "detect", "importer"]
 
-@dataclass(frozen=True)
-class Proposed:
-    """A source an importer found: `[[sources]]` keys as they would be written (a feed
-    `url`, `categories`, settings; `name` when the file names it) and a title to name it by."""
-
-    table: dict[str, Any]
-    title: str | None = None
-    where: str = ""  # how a report line names it, e.g. 'outline "Ars Technica"'
-
-
-@dataclass
-class Found:
-    """An importer's result: the sources, one line per entry it could not use, notes."""
-
-    sources: list[Proposed] = field(default_factory=list)
-    problems: list[str] = field(default_factory=list)  # entries left out, and why
-    notes: list[str] = field(default_factory=list)  # entries taken, with something to know
-
-
-Importer = Callable[[bytes, str], Found]
-
-
-def _opml(data: bytes, where: str) -> Found:
-    from crawler.sources.opml import read_opml
-
-    return read_opml(data, where)
-
-
-def _rsshub_page(data: bytes, where: str) -> Found:
-    from crawler.sources.rsshub_page import read_route_list
-
-    return read_route_list(data, where)
-
-
-IMPORTERS: dict[str, Importer] = {"opml": _opml, "rsshub-page": _rsshub_page}
+Importer = Callable[[bytes, str], Found]  # (the file's bytes, its name) -> what it holds
+IMPORTERS: dict[str, Importer] = {"opml": read_opml, "rsshub-page": read_route_list}
 
 # the top-level key of an RSSHub-to-Hexo script's config.yml or user_config.yml
 _ROUTE_LIST_KEY = re.compile(rb"^(?:\xef\xbb\xbf)?(?:slect|diy)[ \t]*:", re.MULTILINE)

@@ -15,7 +15,7 @@ from crawler.config.model import SOURCE_NAME
 from crawler.egress import EgressPolicy
 from crawler.rsshub import encode_route
 from crawler.sources.edit import with_sources
-from crawler.sources.importers import Proposed
+from crawler.sources.found import Proposed
 from crawler.sources.naming import derive_name
 
 PLAIN_KEYS = {"name", "url", "categories"}  # keys whose values need no validation of their own

@@ -19,7 +19,7 @@ from typing import Any
 import yaml
 
 from archive import ConfigError
-from crawler.sources.importers import Found, Proposed
+from crawler.sources.found import Found, Proposed
 
 MAX_BYTES = 4 * 1024 * 1024  # a route list is a few kilobytes; anything this big is not one
 _DECORATION = re.compile(r"^#+\s*[-=*#]*\s*$")  # `#-----`, `#====`, a lone `#`
