@@ -166,20 +166,21 @@ def test_import_adds_routes_keeping_the_file_and_skips_known_routes(tmp_path: Pa
     assert "user_config.yml: diy[1]: 'https://not-a-route.example/feed' is not" in out
 
 
-def test_a_route_written_encoded_or_with_params_is_already_configured(tmp_path: Path) -> None:
-    # the same feeds as the list's two search routes, written another way
+def test_a_route_written_another_way_is_already_configured(tmp_path: Path) -> None:
+    # the same feeds as the list's two search routes and its first route, written otherwise:
+    # encoded, with rsshub_params, as a url on the instance
     config = _config(tmp_path, '[rsshub]\ninstances = ["https://rsshub.example"]\n',
                      '\n[[sources]]\nname = "search"\n'
                      'rsshub = "/example/search/%E5%85%B3%E9%94%AE%E8%AF%8D"\n'
                      'rsshub_params = { limit = 10 }\n'
-                     '\n[[sources]]\nname = "guan"\nrsshub = "/example/search/关"\n')
+                     '\n[[sources]]\nname = "guan"\nrsshub = "/example/search/关"\n'
+                     '\n[[sources]]\nname = "pm"\nurl = "https://rsshub.example/pmsite/latest"\n')
     (tmp_path / "routes.txt").write_text(ROUTES, encoding="utf-8")
     code, out, err = _import(tmp_path / "routes.txt", "--from", "rsshub-page", "--config", config)
     assert code == 0, err
-    assert "imported 3 sources" in out and "2 already configured" in out
+    assert "imported 2 sources" in out and "3 already configured" in out
     names = [s.name for s in parse_config(config.read_text(encoding="utf-8"), config).sources]
-    assert names == ["blog", "search", "guan", "pmsite-latest", "smallsite-index",
-                     "hexo-theme-example-org"]
+    assert names == ["blog", "search", "guan", "pm", "smallsite-index", "hexo-theme-example-org"]
 
 
 def test_dry_run_and_unreadable_files_change_nothing(tmp_path: Path) -> None:

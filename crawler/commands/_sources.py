@@ -236,7 +236,8 @@ def run_import(args: argparse.Namespace, config: Config) -> int:
     old = read_text(config.file)
     existing = raw_sources(old, config.file)
     policy = EgressPolicy(allow_hosts=config.allow_hosts, allow_networks=config.allow_networks)
-    merged = merge(existing, found.sources, policy)
+    instances = config.rsshub.instances if config.rsshub else args.instance
+    merged = merge(existing, found.sources, policy, instances)
     text, notes = _with_instances(old, config, merged, args.instance)
     check_each(text, config.file, merged)
     new = with_sources(text, config.file, merged.tables) if merged.tables else text
