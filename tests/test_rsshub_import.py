@@ -190,6 +190,13 @@ def test_dry_run_and_unreadable_files_change_nothing(tmp_path: Path) -> None:
     code, out, _ = _import(tmp_path / "config.yml", "--config", config, "--dry-run")
     assert code == 0 and "would import 5 sources" in out
     assert 'rsshub = "/example/search/关键词?limit=10"' in out
+    (tmp_path / "bare").mkdir()
+    bare = _config(tmp_path / "bare")
+    code, out, _ = _import(tmp_path / "config.yml", "--config", bare, "--dry-run",
+                           "--instance", "https://rsshub.example")
+    assert code == 0 and "would import 5 sources" in out
+    assert "[rsshub] instances = ['https://rsshub.example'] would be added" in out
+    assert "[rsshub]" not in bare.read_text(encoding="utf-8")
     (tmp_path / "bad.yml").write_bytes(b"slect:\n - /a\xff\n")
     code, _, err = _import(tmp_path / "bad.yml", "--config", config)
     assert code == 2 and "bad.yml: not UTF-8" in err

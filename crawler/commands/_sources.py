@@ -238,7 +238,7 @@ def run_import(args: argparse.Namespace, config: Config) -> int:
     policy = EgressPolicy(allow_hosts=config.allow_hosts, allow_networks=config.allow_networks)
     instances = config.rsshub.instances if config.rsshub else args.instance
     merged = merge(existing, found.sources, policy, instances)
-    text, notes = _with_instances(old, config, merged, args.instance)
+    text, notes = _with_instances(old, config, merged, args.instance, args.dry_run)
     check_each(text, config.file, merged)
     new = with_sources(text, config.file, merged.tables) if merged.tables else text
     expect = [*existing, *merged.tables]
@@ -259,8 +259,8 @@ def run_import(args: argparse.Namespace, config: Config) -> int:
     return EXIT_OK
 
 
-def _with_instances(text: str, config: Config, merged: Merge, instances: list[str]
-                    ) -> tuple[str, list[str]]:
+def _with_instances(text: str, config: Config, merged: Merge, instances: list[str],
+                    dry_run: bool) -> tuple[str, list[str]]:
     """text with `[rsshub] instances` from --instance when RSSHub sources are to be added
     and it has none; ConfigError when they would have no instance; notes on --instance."""
     routes = any("rsshub" in table for table in merged.tables)
@@ -278,8 +278,9 @@ def _with_instances(text: str, config: Config, merged: Merge, instances: list[st
         if parts.scheme.lower() not in ("http", "https") or not parts.netloc or parts.query:
             raise ConfigError(f"--instance {url}: expected an http(s) URL such as "
                               "https://rsshub.app (no query)")
+    verb = "would be added" if dry_run else "added"
     return with_rsshub(text, config.file, instances), [
-        f"[rsshub] instances = {instances} added to {config.file}"]
+        f"[rsshub] instances = {instances} {verb} to {config.file}"]
 
 
 def run_export(args: argparse.Namespace, config: Config) -> int:
