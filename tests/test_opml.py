@@ -239,7 +239,7 @@ def test_the_format_is_named_when_it_cannot_be_told(tmp_path: Path) -> None:
     path.write_text("- /woshipm/latest\n", encoding="utf-8")
     config = _config(tmp_path)
     result = feedvault("sources", "import", path, "--config", config)
-    assert result.returncode == 2 and "name the format with --from (opml)" in result.stderr
+    assert result.returncode == 2 and "name the format with --from (opml, rsshub-page)" in result.stderr
     result = feedvault("sources", "import", path, "--from", "nope", "--config", config)
     assert result.returncode == 2 and "--from nope: unknown format" in result.stderr
 

@@ -6,7 +6,6 @@ from crawler.commands import (
     diff,
     extract,
     init,
-    rsshub,
     schedule,
     snapshot,
     sources,
@@ -17,7 +16,7 @@ from crawler.commands import (
 )
 
 # The order here is the order of `feedvault --help`; worker and writer: distributed mode.
-MODULES = (init, crawl, backfill, schedule, status, verify, snapshot, diff, extract, sources, rsshub,
+MODULES = (init, crawl, backfill, schedule, status, verify, snapshot, diff, extract, sources,
            worker, writer)
 
 __all__ = ["MODULES"]

@@ -13,11 +13,12 @@ from urllib.parse import urlsplit
 from archive import HIDDEN, Archive, ArchiveLock, ConfigError, FeedvaultError
 from crawler.commands._fetch import Fetcher
 from crawler.commands.exit import EXIT_FAILED, EXIT_OK
-from crawler.config import Config
+from crawler.config import Config, parse_config
 from crawler.config.model import SOURCE_NAME
 from crawler.egress import EgressPolicy
 from crawler.sources import (
     Candidate,
+    Merge,
     Proposed,
     check_each,
     detect,
@@ -26,7 +27,9 @@ from crawler.sources import (
     importer,
     merge,
     raw_sources,
+    render,
     save,
+    with_rsshub,
     with_sources,
     without_source,
     write_opml,
@@ -45,7 +48,7 @@ def register_actions(actions: Any, common: argparse.ArgumentParser) -> None:
                     "feeds (<link rel=alternate>) or the usual feed paths are tried, each kept "
                     "only if it parses and has items. With several, you are asked which one "
                     "(the first with --yes or without a terminal).")
-    add.add_argument("url", metavar="URL")
+    add.add_argument("url", metavar="URL", help="a feed, or any page of a site that has one")
     add.add_argument("--name", help="source name (default: derived from the feed's title)")
     add.add_argument("--category", action="append", default=[], metavar="C",
                      help="a category of the source's articles (repeatable)")
@@ -63,18 +66,30 @@ def register_actions(actions: Any, common: argparse.ArgumentParser) -> None:
         "remove", parents=[common], help="remove a source from feedvault.toml",
         description="Remove the source's [[sources]] block (the rest of the file is kept as it "
                     "is). Its archived files stay unless --purge.")
-    remove.add_argument("name", metavar="NAME")
+    remove.add_argument("name", metavar="NAME", help="the source's name in feedvault.toml")
     remove.add_argument("--purge", action="store_true",
                         help="also delete the source's archived files and ledger rows")
     remove.set_defaults(func=run_remove, needs_config=True)
 
     imports = actions.add_parser(
-        "import", parents=[common], help="add the sources of a subscription list (OPML)",
-        description="Every feed of the file becomes a source (folders become categories); "
-                    "feeds already configured are skipped and counted.")
-    imports.add_argument("file", metavar="FILE", type=Path)
+        "import", parents=[common],
+        help="add the sources of a subscription list (OPML) or an RSSHub route list",
+        description="Every feed of the file becomes a source: an OPML file's feeds (folders "
+                    "become categories), or the routes of an RSSHub-to-Hexo script's "
+                    "config.yml (slect:) or user_config.yml (diy:) as RSSHub sources (their "
+                    "headings become categories). Feeds already configured are skipped and "
+                    "counted; the rest of feedvault.toml is kept as it is.")
+    imports.add_argument("file", metavar="FILE", type=Path,
+                         help="an OPML file, or an RSSHub-to-Hexo config.yml or user_config.yml")
     imports.add_argument("--from", dest="format", metavar="FORMAT",
-                         help="the file's format (default: by extension and content; opml)")
+                         help="the file's format: opml or rsshub-page (default: by extension "
+                              "and content)")
+    imports.add_argument("--instance", action="append", default=[], metavar="URL",
+                         help="an RSSHub instance to write as [rsshub] instances when RSSHub "
+                              "sources are imported and feedvault.toml has none (repeatable, "
+                              "tried in order)")
+    imports.add_argument("--dry-run", action="store_true",
+                         help="print what would be added; change nothing")
     imports.set_defaults(func=run_import, needs_config=True)
 
     export = actions.add_parser(
@@ -192,8 +207,6 @@ def run_remove(args: argparse.Namespace, config: Config) -> int:
     expect = [s for s in existing if s.get("name") != args.name]
     if args.purge:
         if configured:  # the remaining configuration must validate before anything is deleted
-            from crawler.config import parse_config
-
             parse_config(new, config.file)
         if (config.archive_path / HIDDEN / LEDGER).is_file():
             with ArchiveLock(config.archive_path / HIDDEN, "feedvault sources remove --purge"
@@ -220,23 +233,54 @@ def run_import(args: argparse.Namespace, config: Config) -> int:
         raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from exc
     name = args.format or detect(data, path.name)
     found = importer(name)(data, str(path))
-    text = read_text(config.file)
-    existing = raw_sources(text, config.file)
+    old = read_text(config.file)
+    existing = raw_sources(old, config.file)
     policy = EgressPolicy(allow_hosts=config.allow_hosts, allow_networks=config.allow_networks)
-    merged = merge(existing, found.sources, policy)
+    instances = config.rsshub.instances if config.rsshub else args.instance
+    merged = merge(existing, found.sources, policy, instances)
+    text, notes = _with_instances(old, config, merged, args.instance, args.dry_run)
     check_each(text, config.file, merged)
-    if merged.tables:
-        save(config.file, text, with_sources(text, config.file, merged.tables),
-             [*existing, *merged.tables])
+    new = with_sources(text, config.file, merged.tables) if merged.tables else text
+    expect = [*existing, *merged.tables]
+    if args.dry_run:
+        parse_config(new, config.file)  # what would be written must validate
+        print(render(merged.tables), end="")
+    elif new != old:
+        save(config.file, old, new, expect)
     for line in [*found.problems, *merged.problems, *merged.twice]:
         print(f"  {line}")
-    for line in [*found.notes, *merged.notes]:
+    for line in [*found.notes, *merged.notes, *notes]:
         print(f"  note: {line}")
     problems = len(found.problems) + len(merged.problems)
     twice = f", {len(merged.twice)} listed twice" if merged.twice else ""
-    print(f"imported {len(merged.tables)} sources from {path}; "
+    verb = "would import" if args.dry_run else "imported"
+    print(f"{verb} {len(merged.tables)} sources from {path}; "
           f"{len(merged.duplicates)} already configured{twice}, {problems} not imported")
     return EXIT_OK
+
+
+def _with_instances(text: str, config: Config, merged: Merge, instances: list[str],
+                    dry_run: bool) -> tuple[str, list[str]]:
+    """text with `[rsshub] instances` from --instance when RSSHub sources are to be added
+    and it has none; ConfigError when they would have no instance; notes on --instance."""
+    routes = any("rsshub" in table for table in merged.tables)
+    if config.rsshub is not None:
+        ignored = f"{config.file} has [rsshub] instances already" if routes else \
+            "no RSSHub sources imported"
+        return text, [f"--instance ignored: {ignored}"] if instances else []
+    if not routes:
+        return text, ["--instance ignored: no RSSHub sources imported"] if instances else []
+    if not instances:
+        raise ConfigError(f"{config.file}: RSSHub sources need [rsshub] instances = "
+                          "[\"https://...\"]: add it, or pass --instance URL")
+    for url in instances:
+        parts = urlsplit(url)
+        if parts.scheme.lower() not in ("http", "https") or not parts.netloc or parts.query:
+            raise ConfigError(f"--instance {url}: expected an http(s) URL such as "
+                              "https://rsshub.app (no query)")
+    verb = "would be added" if dry_run else "added"
+    return with_rsshub(text, config.file, instances), [
+        f"[rsshub] instances = {instances} {verb} to {config.file}"]
 
 
 def run_export(args: argparse.Namespace, config: Config) -> int:

@@ -20,6 +20,7 @@ from crawler.feeds.entry import FeedEntry
 from crawler.feeds.parse import parse_feed
 from crawler.fulltext.pages import page_problems, rules_for
 from crawler.outcome.drift import DriftHistory
+from crawler.rsshub import attempt, feed_urls
 
 
 def register(commands: Any, common: argparse.ArgumentParser) -> None:
@@ -47,7 +48,8 @@ class Verdict:
 
 def run(args: argparse.Namespace, config: Config) -> int:
     history = DriftHistory(config.archive_path)
-    verdicts = [check_source(source, history, Fetcher.from_config(config, source))
+    verdicts = [check_source(source, history, Fetcher.from_config(config, source),
+                             _feed_urls(config, source))
                 for source in config.select(args.names)]
     for verdict in verdicts:
         status = "BROKEN" if verdict.problems else "ok"
@@ -59,14 +61,32 @@ def run(args: argparse.Namespace, config: Config) -> int:
     return EXIT_FAILED if any(v.problems for v in verdicts) else EXIT_OK
 
 
-def check_source(source: SourceConfig, history: DriftHistory, fetcher: Fetcher) -> Verdict:
-    """Fetch the feed and its newest article as a crawl would (User-Agent, robots.txt, egress)."""
+def _feed_urls(config: Config, source: SourceConfig) -> list[tuple[str, str]]:
+    """(URL to fetch, URL to print) for each place the feed is fetched from, in the crawl's
+    order: an RSSHub route on each instance, access key included but never printed."""
+    urls = feed_urls(config, source)
+    shown = attempt(config.rsshub, source.rsshub).shown if source.rsshub and config.rsshub \
+        else urls
+    return list(zip(urls, shown, strict=True))
+
+
+def check_source(source: SourceConfig, history: DriftHistory, fetcher: Fetcher,
+                 urls: list[tuple[str, str]]) -> Verdict:
+    """Fetch the feed and its newest article as a crawl would (User-Agent, robots.txt, egress;
+    an RSSHub route from each instance in turn)."""
     verdict = Verdict(source.name)
-    try:
-        body, ctype, final = fetcher.fetch(source.url)
-    except FeedvaultError as exc:
-        verdict.problems.append(f"feed: {exc}")
-        return verdict
+    for number, (url, shown) in enumerate(urls, 1):
+        try:
+            body, ctype, final = fetcher.fetch(url)
+        except FeedvaultError as exc:
+            message = str(exc).replace(url, shown)
+            if number < len(urls):  # the next RSSHub instance, as a crawl falls over
+                verdict.lines.append(f"feed: {message}; trying the next RSSHub instance")
+                continue
+            verdict.problems.append(f"feed: {message}")
+            return verdict
+        final = shown if final == url else final
+        break
     feed = parse_feed(body, final, {"content-type": ctype} if ctype else {})
     if feed.problem:
         (verdict.problems if feed.unusable else verdict.lines).append(f"feed: {feed.problem}")

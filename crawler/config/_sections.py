@@ -13,6 +13,7 @@ from crawler.backfill.config import validate as validate_backfill
 from crawler.config._checks import Checks
 from crawler.config._filters import FILTER_KEYS, FiltersSection
 from crawler.config._http import HttpSection
+from crawler.config._rsshub import ROUTE_KEYS
 from crawler.config.model import (
     HEADER_NAME,
     HTTP_KEYS,
@@ -114,8 +115,11 @@ class SourcesSection(HttpSection, FiltersSection):
             self.fail("sources", "expected [[sources]] entries")
         result: list[SourceConfig] = []
         seen: set[str] = set()
+        # ROUTE_KEYS are read (and taken out) before, by _rsshub.py: named here so that an
+        # unknown key's message lists them
         allowed = {"name", "url", "categories", "author", "remove", "keep", *PAGE_KEYS,
-                   "interval", "cron", "id", "robots", "backfill", *HTTP_KEYS, *FILTER_KEYS}
+                   "interval", "cron", "id", "robots", "backfill", *HTTP_KEYS, *FILTER_KEYS,
+                   *ROUTE_KEYS}
         backfills = 0
         for i, raw in enumerate(data):
             key = f"sources[{i}]"

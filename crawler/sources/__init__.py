@@ -1,8 +1,17 @@
-"""Sources from the world: feed discovery, OPML in and out, editing `[[sources]]` blocks."""
+"""Sources from the world: feed discovery, OPML in and out, RSSHub route lists, editing
+`[[sources]]` blocks."""
 
 from crawler.sources.discover import Candidate, Discovery, discover
-from crawler.sources.edit import raw_sources, render, save, with_sources, without_source
-from crawler.sources.importers import IMPORTERS, Found, Proposed, detect, importer
+from crawler.sources.edit import (
+    raw_sources,
+    render,
+    save,
+    with_rsshub,
+    with_sources,
+    without_source,
+)
+from crawler.sources.found import Found, Proposed
+from crawler.sources.importers import IMPORTERS, detect, importer
 from crawler.sources.merge import Merge, check_each, feed_key, merge
 from crawler.sources.naming import derive_name
 from crawler.sources.opml import read_opml, write_opml
@@ -25,6 +34,7 @@ __all__ = [
     "read_opml",
     "render",
     "save",
+    "with_rsshub",
     "with_sources",
     "without_source",
     "write_opml",

@@ -1,4 +1,4 @@
-"""Add and remove `[[sources]]` blocks in feedvault.toml: validated first, written atomically.
+"""Add and remove `[[sources]]` blocks (and add `[rsshub]`) in feedvault.toml: validated, atomic.
 
 The rest of the file is kept byte for byte (see blocks.py); a block is rendered with
 tomlkit, which writes TOML strings, arrays and sub-tables correctly.
@@ -57,13 +57,31 @@ def with_sources(text: str, path: Path, tables: Sequence[Mapping[str, Any]]) -> 
     if not blocks and "sources" in _data(text, path):
         raise ConfigError(f"{path}: sources are written as an inline array; rewrite them as "
                           "[[sources]] tables so that blocks can be added")
-    at = blocks[-1].end if blocks else len(text)
+    return _inserted(text, blocks[-1].end if blocks else len(text), render(tables))
+
+
+def with_rsshub(text: str, path: Path, instances: Sequence[str]) -> str:
+    """text with an `[rsshub] instances = [...]` table before its first `[[sources]]` block
+    (at the end if there is none)."""
+    if "rsshub" in _data(text, path):
+        raise ConfigError(f"{path}: has an [rsshub] table already")
+    doc = tomlkit.document()
+    table = tomlkit.table()
+    table.add("instances", list(instances))
+    doc["rsshub"] = table
+    added = doc.as_string().rstrip("\n") + "\n"
+    blocks = source_blocks(text)
+    return _inserted(text, blocks[0].start if blocks else len(text), added)
+
+
+def _inserted(text: str, at: int, added: str) -> str:
+    """text with added at offset at, set off from what is around it by a blank line."""
     before, after = text[:at], text[at:]
     if before and not before.endswith("\n"):
         before += "\n"
     if before and not before.endswith("\n\n"):
         before += "\n"
-    return before + render(tables) + ("\n" if after else "") + after
+    return before + added + ("\n" if after else "") + after
 
 
 def without_source(text: str, path: Path, name: str) -> str:

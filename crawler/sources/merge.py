@@ -13,8 +13,9 @@ from archive import ConfigError
 from crawler.config import parse_config
 from crawler.config.model import SOURCE_NAME
 from crawler.egress import EgressPolicy
+from crawler.rsshub import encode_route
 from crawler.sources.edit import with_sources
-from crawler.sources.importers import Proposed
+from crawler.sources.found import Proposed
 from crawler.sources.naming import derive_name
 
 PLAIN_KEYS = {"name", "url", "categories"}  # keys whose values need no validation of their own
@@ -32,13 +33,18 @@ class Merge:
     notes: list[str] = field(default_factory=list)
 
 
-def feed_key(table: Mapping[str, Any]) -> str | None:
+def feed_key(table: Mapping[str, Any], instances: Sequence[str] = ()) -> str | None:
     """What makes two sources the same feed: the feed URL, scheme and host in lower case,
-    without a default port or a fragment (or another locator such as an RSSHub route)."""
+    without a default port or a fragment; or the RSSHub route as it is requested
+    (percent-encoded, its rsshub_params in the query), so `/search/关键词` and
+    `/search/%E5%85%B3%E9%94%AE%E8%AF%8D` are one feed, and so is a url on one of the
+    RSSHub instances given (`url = "https://rsshub.app/search/关键词"`)."""
     url = table.get("url")
     if not isinstance(url, str):
-        other = table.get("rsshub")
-        return f"rsshub:{other}" if isinstance(other, str) else None
+        return _route_key(table)
+    for base in (i.rstrip("/") for i in instances):
+        if url.startswith(base + "/"):
+            return _route_key({"rsshub": url[len(base):]})
     try:
         parts = urlsplit(url.strip())
         host = (parts.hostname or "").rstrip(".")
@@ -52,17 +58,33 @@ def feed_key(table: Mapping[str, Any]) -> str | None:
     return urlunsplit((parts.scheme.lower(), netloc, parts.path or "/", parts.query, ""))
 
 
+def _route_key(table: Mapping[str, Any]) -> str | None:
+    route, params = table.get("rsshub"), table.get("rsshub_params", {})
+    if not isinstance(route, str):
+        return None
+    if not isinstance(params, Mapping):
+        params = {}
+    # as crawler/config/_rsshub.py reads them: booleans in lower case, numbers as written
+    given = {str(k): ("true" if v else "false") if isinstance(v, bool) else str(v)
+             for k, v in params.items()}
+    try:
+        return f"rsshub:{encode_route(route.strip(), given)}"
+    except ValueError:
+        return f"rsshub:{route}"
+
+
 def merge(existing: Sequence[Mapping[str, Any]], proposed: Iterable[Proposed],
-          policy: EgressPolicy | None = None) -> Merge:
+          policy: EgressPolicy | None = None, instances: Sequence[str] = ()) -> Merge:
     """The proposed sources that are new, each named; policy: refuse feed URLs that a crawl
-    would refuse (a private address written in a file from elsewhere)."""
+    would refuse (a private address written in a file from elsewhere); instances: the
+    RSSHub instances whose URLs name the same feed as their route (see feed_key)."""
     result = Merge()
     names = [str(s.get("name")) for s in existing]
-    known = {k: str(s.get("name")) for s in existing if (k := feed_key(s))}
+    known = {k: str(s.get("name")) for s in existing if (k := feed_key(s, instances))}
     configured = set(known)
     for item in proposed:
         table = dict(item.table)
-        key = feed_key(table)
+        key = feed_key(table, instances)
         label = item.where or item.title or key or "entry"
         if key is None:
             result.problems.append(f"{label}: not imported: no feed URL")

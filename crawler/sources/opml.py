@@ -21,7 +21,7 @@ from defusedxml.ElementTree import fromstring
 from lxml import etree
 
 from archive import ConfigError
-from crawler.sources.importers import Found, Proposed
+from crawler.sources.found import Found, Proposed
 
 NAMESPACE = "https://feedvault.dev/opml/1"
 MAX_BYTES = 16 * 1024 * 1024
