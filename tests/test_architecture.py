@@ -98,7 +98,8 @@ def test_the_archive_is_a_library_of_its_own() -> None:
 
 @pytest.mark.parametrize("package", ["crawler.feeds", "crawler.extract", "crawler.config",
                                      "crawler.outcome", "crawler.egress.addresses",
-                                     "crawler.egress.policy"])
+                                     "crawler.egress.policy", "crawler.sources", "crawler.rsshub",
+                                     "crawler.filters", "crawler.notify"])
 def test_what_needs_no_scrapy_does_not_import_it(package: str) -> None:
     """Feed reading, extraction, configuration and reports run outside a crawl too
     (`feedvault extract`, `sources check`, the distributed writer)."""
