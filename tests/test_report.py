@@ -137,12 +137,12 @@ def test_the_json_report_schema(tmp_path: Path) -> None:
     assert (report["archive"], report["exit_status"], report["stopped"]) == (
         str(tmp_path / "posts"), 1, "max_time (1m) reached")
     assert report["totals"] == {"new": 5, "updated": 1, "unchanged": 2, "not_modified": 1,
-                                "failed": 1}
+                                "failed": 1, "filtered": 0}
     assert [s["status"] for s in report["sources"]] == [
         "ok", "not modified", "failed", "skipped", "stopped", "stopped"]
     assert report["sources"][2] == {
         "name": "a-very-long-source-name", "status": "failed", "skipped": None,
-        "new": 0, "updated": 0, "unchanged": 0, "not_modified": 0, "failed": 1,
+        "new": 0, "updated": 0, "unchanged": 0, "not_modified": 0, "failed": 1, "filtered": 0,
         "seconds": 3.0, "not_before": None,
         "failures": [{"url": "http://example.invalid/f.xml",
                       "reason": "feed not fetched (HTTP 503)"}],
