@@ -121,3 +121,16 @@ def test_a_crawl_of_a_golden_feed_archives_its_golden_entries(
     assert archived == sorted(
         (e["guid"], e["title"], e["link"], e["author"] or golden["title"], e["date"])
         for e in golden["entries"])
+
+
+def test_a_crawl_resolves_relative_links_in_atom_content_against_xml_base(
+        golden_site: LocalSite, tmp_path: Path) -> None:
+    config = write_config(tmp_path, [{"name": "golden", "url": golden_site.url(
+        "feeds/atom-xml-base-html-title.xml")}])
+    result = feedvault("crawl", "--config", config)
+    assert result.returncode == 0, result.stdout + result.stderr
+    root = tmp_path / "posts"
+    with Archive(root) as archive:
+        bodies = [archive.load(p.relative_to(root).as_posix()).body for p in archive_files(root)]
+    # `other` under xml:base http://example.invalid/atom/, in the entry .../atom/entries/1
+    assert any('href="http://example.invalid/atom/other"' in body for body in bodies), bodies

@@ -120,6 +120,7 @@ class FeedSpider(scrapy.Spider):
                 feed_url=source.url if tried else response.url,  # any instance: the first's
                 title=entry.title,
                 content=entry.content,
+                base=tried.rebase(entry.base) if tried else entry.base,
                 link=tried.rebase(entry.link) if tried else entry.link,
                 guid=tried.rebase(entry.guid) if tried else entry.guid,
                 author=entry.author,
