@@ -25,7 +25,7 @@ class _Cleaners(Mapping[str, BodyCleaner]):
                             images.proxy_scope)
         self._config = config
         self._allowed = EgressPolicy.from_config(config).allows_host
-        self._sources = {source.name: source for source in config.sources}
+        self._sources = config.by_name
         self._built: dict[str, BodyCleaner] = {}
 
     def __getitem__(self, name: str) -> BodyCleaner:
