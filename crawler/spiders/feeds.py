@@ -54,7 +54,8 @@ class FeedSpider(scrapy.Spider):
     def _feed_request(self, source: SourceConfig, tried: Attempt | None = None, *,
                       force: bool = False) -> scrapy.Request:
         """The source's feed request; for an RSSHub route, on the instance tried now."""
-        url, meta = source.url, {"feedvault_source": source.name}
+        url = source.url
+        meta: dict[str, Any] = {"feedvault_source": source.name}
         if force or self.force:
             meta[FORCE_META] = True
         if source.rsshub is not None and self.config.rsshub is not None:
