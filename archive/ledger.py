@@ -39,6 +39,14 @@ CREATE TABLE IF NOT EXISTS joined (
 );
 CREATE INDEX IF NOT EXISTS joined_path ON joined (path);
 """
+# One article's row, inserted or updated in place. Not INSERT OR REPLACE: that resolves
+# a conflict on the UNIQUE path too, by deleting the row of the other article there.
+_UPSERT = (
+    "INSERT INTO articles VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (source, identity) "
+    "DO UPDATE SET path = excluded.path, link = excluded.link, "
+    "content_hash = excluded.content_hash, date = excluded.date, "
+    "first_seen = excluded.first_seen, updated = excluded.updated"
+)
 # `joined`: a further source that delivered an article another source archived first
 # (cross_source = "merge"): its identity for it, and the file it joined.
 
@@ -131,8 +139,7 @@ class Ledger:
         with immediate(self._db):
             self._db.execute("INSERT OR REPLACE INTO joined VALUES (?, ?, ?, ?)",
                              (source, identity, owner.path, seen))
-            self._db.execute("INSERT OR REPLACE INTO articles VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                             _row(owner))
+            self._db.execute(_UPSERT, _row(owner))
             self._db.execute("INSERT INTO revisions VALUES (?, ?, ?, ?)",
                              (owner.source, owner.identity, owner.content_hash, seen))
 
@@ -150,8 +157,7 @@ class Ledger:
     @retry_busy
     def _record(self, entry: LedgerRow, seen: str) -> None:
         with immediate(self._db):
-            self._db.execute("INSERT OR REPLACE INTO articles VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                             _row(entry))
+            self._db.execute(_UPSERT, _row(entry))
             self._db.execute(
                 "INSERT INTO revisions VALUES (?, ?, ?, ?)",
                 (entry.source, entry.identity, entry.content_hash, seen),
@@ -229,6 +235,8 @@ def _row(entry: LedgerRow) -> tuple[str | None, ...]:
 def _reason(exc: sqlite3.Error) -> str:
     """SQLite's message, with the operating system's words for a full disk (as a failed file
     write says it), whichever of the two the disk ran out under."""
+    if isinstance(exc, sqlite3.IntegrityError) and "articles.path" in str(exc):
+        return f"the path is another article's ({exc}); nothing was recorded"
     if getattr(exc, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL:
         return f"No space left on device (SQLite: {exc})"
     return str(exc)

@@ -14,6 +14,9 @@ class ArticleItem:
     feed_url: str
     title: str
     content: str
+    # the URL relative links in content stand on, when the feed sets one (Atom xml:base);
+    # None: the link (or, without one, the feed's URL)
+    base: str | None = None
     link: str | None = None
     guid: str | None = None
     author: str | None = None

@@ -62,8 +62,11 @@ class BodyCleaner:
         self.parser = etree.HTMLParser(remove_comments=True, remove_pis=True, no_network=True,
                                        default_doctype=False)
 
-    def clean(self, html: str, url: str = "", *, trusted_host: str = "") -> CleanBody:
-        """The cleaned body; url is the article's (the base for links and images).
+    def clean(self, html: str, url: str = "", *, base: str | None = None,
+              trusted_host: str = "") -> CleanBody:
+        """The cleaned body; url is the article's, and the base for links and images unless
+        base is given (the feed's xml:base where the content stands). A `<base href>` in the
+        body wins over both.
 
         trusted_host is the feed's own host, whose images are fetched even when it is on a
         private network (the user chose it). The cleaner never raises: if lxml cannot hold
@@ -77,7 +80,7 @@ class BodyCleaner:
         try:
             if _MATH.search(html):
                 html = self._math_as_text(html)
-            body, result = self._rewrite(html, url, trusted_host)
+            body, result = self._rewrite(html, url, base or url, trusted_host)
         except (etree.LxmlError, ValueError, TypeError) as exc:
             logger.warning("%s: body kept as the allowlist alone cleans it (%s)", url, exc)
             body, result = html, CleanBody("")
@@ -85,11 +88,11 @@ class BodyCleaner:
         result.unwrapped = bounded.unwrapped
         return result
 
-    def _rewrite(self, html: str, url: str, trusted_host: str) -> tuple[str, CleanBody]:
-        base = url
+    def _rewrite(self, html: str, url: str, base: str,
+                 trusted_host: str) -> tuple[str, CleanBody]:
         declared = _BASE.search(html)
         if declared:
-            base = absolute(next(g for g in declared.groups() if g is not None), url) or url
+            base = absolute(next(g for g in declared.groups() if g is not None), base) or base
         document = etree.fromstring(_PREFIX + self.prepass.clean(html) + _SUFFIX, self.parser)
         root = document.find("body")
         if root is None:

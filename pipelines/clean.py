@@ -25,7 +25,7 @@ class _Cleaners(Mapping[str, BodyCleaner]):
                             images.proxy_scope)
         self._config = config
         self._allowed = EgressPolicy.from_config(config).allows_host
-        self._sources = {source.name: source for source in config.sources}
+        self._sources = config.by_name
         self._built: dict[str, BodyCleaner] = {}
 
     def __getitem__(self, name: str) -> BodyCleaner:
@@ -68,7 +68,7 @@ class CleanPipeline:
         cleaner = self.cleaners[item.source]
         url = item.link or item.feed_url
         feed_host = host_of(item.feed_url)
-        body = cleaner.clean(item.content, url, trusted_host=feed_host)
+        body = cleaner.clean(item.content, url, base=item.base, trusted_host=feed_host)
         item.content = body.html
         item.images = body.images
         item.image_urls = body.primary

@@ -30,8 +30,7 @@ class NormalizePipeline:
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> NormalizePipeline:
-        config = config_from_settings(crawler.settings)
-        return cls({s.name: s for s in config.sources}, crawler.stats)
+        return cls(config_from_settings(crawler.settings).by_name, crawler.stats)
 
     def process_item(self, item: ArticleItem) -> ArticleItem:
         source = self.sources[item.source]

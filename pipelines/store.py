@@ -7,13 +7,14 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+from scrapy.exceptions import DropItem
 from scrapy.utils.defer import deferred_from_coro
 
 from archive import HIDDEN, Archive, ArchiveError, ArchiveLock, Article, Preset
 from archive.verify import repair
 from crawler.config import Config, SourceConfig, config_from_settings
 from crawler.items import ArticleItem
-from crawler.outcome.report import count, mark
+from crawler.outcome.report import count, mark, problem
 from pipelines._drop import drop
 from pipelines.normalize import same_article_link
 
@@ -43,6 +44,8 @@ class StorePipeline:
         self.stop_crawl = stop_crawl
         self.archive: Archive | None = None
         self.stopped: str | None = None
+        # articles already on their way when the crawl stopped: per source, told once at close
+        self.left_out: dict[str, int] = {}
 
     @classmethod
     def from_config(cls, config: Config, stats: Any, *, take_lock: bool = True,
@@ -81,6 +84,9 @@ class StorePipeline:
                         self.root, len(archive.ledger.entries()))
 
     def close_spider(self) -> None:
+        for source, number in self.left_out.items():
+            problem(self.stats, source, f"{number} more {'article' if number == 1 else 'articles'}"
+                    " not archived: the crawl stopped early (see above)")
         if self.archive is not None:
             self.archive.close()
         if self.lock is not None:
@@ -101,7 +107,11 @@ class StorePipeline:
             guid=item.guid,
         )
         if self.stopped:
-            raise drop(self.stats, item.source, f"not archived: {self.stopped}")
+            # the reason was told once, by the write that failed; the rest are counted
+            count(self.stats, item.source, "failed")
+            mark(self.stats, item.source, "incomplete", True)
+            self.left_out[item.source] = self.left_out.get(item.source, 0) + 1
+            raise DropItem(f"not archived: {self.stopped}", log_level="DEBUG")
         try:
             source = self.sources[item.source]
             result = self.archive.put(article, source.id, merge=source.cross_source == "merge",

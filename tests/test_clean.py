@@ -9,7 +9,7 @@ import pytest
 from lxml import html as lxml_html
 
 from archive import ConfigError
-from crawler.config import parse_config
+from crawler.config import config_from_settings, parse_config
 from pipelines._body import BodyCleaner
 from pipelines._furniture import Furniture
 from pipelines._images import Proxy
@@ -158,3 +158,43 @@ def test_clean_settings_are_read(tmp_path: Path) -> None:
     config = parse_config(path.read_text(encoding="utf-8"), path)
     assert config.clean.keep_class is True
     assert config.clean.iframe_hosts == ("www.youtube.com", "*.bilibili.com")
+
+
+def test_a_sources_selectors_are_compiled_once_for_all_its_articles(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from crawler.items import ArticleItem
+    from pipelines import _furniture
+    from pipelines.clean import CleanPipeline
+
+    compiled: list[str] = []
+    config = parse_config(
+        '[archive]\npath = "posts"\n[[sources]]\nname = "s"\nurl = "http://example.invalid/f"\n'
+        'remove = [".promo"]\nkeep = [".keep"]\n', tmp_path / "feedvault.toml")
+    original = _furniture.CSSSelector
+    monkeypatch.setattr(_furniture, "CSSSelector",
+                        lambda s, **kw: compiled.append(s) or original(s, **kw))
+    pipeline = CleanPipeline.from_config(config)
+    for n in range(20):
+        item = pipeline.process_item(ArticleItem(
+            source="s", feed_url="http://example.invalid/f", title="t",
+            content=f'<p>Article {n}</p><div class="promo">Buy</div>',
+            link=f"http://example.invalid/{n}"))
+        assert "Buy" not in item.content and f"Article {n}" in item.content
+    assert sorted(compiled) == [".keep", ".promo"]  # once for the source, not per article
+
+
+def test_the_normalize_and_clean_steps_look_sources_up_in_the_configs_map(
+        tmp_path: Path) -> None:
+    from scrapy.utils.test import get_crawler
+
+    from pipelines.clean import CleanPipeline
+    from pipelines.normalize import NormalizePipeline
+
+    config = parse_config('[archive]\npath = "posts"\n[[sources]]\nname = "s"\n'
+                          'url = "http://example.invalid/f"\n', tmp_path / "feedvault.toml")
+    crawler = get_crawler(settings_dict={"FEEDVAULT_CONFIG": config})
+    crawled = config_from_settings(crawler.settings)  # Scrapy copies the settings it is given
+    # the map built once per Config, not a copy per component
+    assert NormalizePipeline.from_crawler(crawler).sources is crawled.by_name
+    cleaners = CleanPipeline.from_crawler(crawler).cleaners
+    assert cleaners._sources is crawled.by_name  # type: ignore[attr-defined]

@@ -12,8 +12,8 @@ import pytest
 
 from crawler.commands.crawl import refused_flag
 from crawler.commands.exit import EXIT_USAGE
-from crawler.schedule.http_state import HttpState, Poll
-from tests.conftest import feedvault, write_config
+from crawler.schedule.http_state import HttpState, Poll, Validators
+from tests.conftest import LocalSite, feedvault, rss_feed, write_config
 from tests.distributed_helpers import RedisServer, distributed_config, redis_server
 
 
@@ -71,3 +71,29 @@ def test_refused_flag_names_the_flag() -> None:
     args = argparse.Namespace(report=None, snapshot=True, max_time=None)
     assert (refused_flag(args) or "").startswith("--snapshot does nothing")
     assert refused_flag(argparse.Namespace(report=None, snapshot=False, max_time=None)) is None
+
+
+def test_a_forced_crawl_reaches_the_workers(tmp_path: Path, redis: RedisServer,
+                                            site: LocalSite) -> None:
+    """`crawl --force` enqueues requests that the worker sends without validators."""
+    url = site.write("f.xml", rss_feed([{"title": "A", "guid": "urn:a",
+                                         "link": "http://example.invalid/a",
+                                         "pubDate": "Mon, 01 Jan 2024 10:00:00 +0000"}]))
+    config = write_config(tmp_path, [{"name": "t", "url": url}],
+                          extra=distributed_config(redis.url))
+    (tmp_path / "posts").mkdir()
+    with HttpState(tmp_path / "posts") as state:  # validators from an earlier crawl
+        state.save({url: Validators(etag='"v1"')}, {}, now=datetime.now(UTC))
+
+    def crawl(*flags: str) -> tuple[str | None, str | None]:
+        """The conditional headers the worker sent for the feed."""
+        before = len(site.served("f.xml"))
+        enqueued = feedvault("crawl", *flags, "--config", config)
+        assert enqueued.returncode == 0, enqueued.stdout + enqueued.stderr
+        worker = feedvault("worker", "--idle", "1", "--config", config)
+        assert worker.returncode == 0, worker.stdout + worker.stderr
+        [(_, etag, since)] = site.served("f.xml")[before:]
+        return etag, since
+
+    assert crawl()[0] == '"v1"'  # the worker's own validators for the feed
+    assert crawl("--force") == (None, None)

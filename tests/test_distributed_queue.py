@@ -23,6 +23,7 @@ from scrapy.utils.test import get_crawler
 from crawler.config import load_config
 from crawler.distributed import _tagged
 from crawler.distributed.queue import RequestCodec
+from crawler.middlewares.conditional import FORCE_META
 from crawler.spiders.feeds import FeedSpider
 from tests.conftest import LocalSite, archive_files, feedvault, rss_feed, write_config
 from tests.distributed_helpers import Process, RedisServer, distributed_config, redis_server
@@ -53,19 +54,21 @@ def _teaser_site(site: LocalSite, articles: int = 3) -> str:
     return site.write("feed.xml", rss_feed(items))
 
 
-def _spider(config_path: Path) -> tuple[FeedSpider, RequestCodec]:
+def _spider(config_path: Path, force: bool = False) -> tuple[FeedSpider, RequestCodec]:
     config = load_config(config_path)
-    crawler = get_crawler(FeedSpider, {"FEEDVAULT_CONFIG": config})
+    crawler = get_crawler(FeedSpider, {"FEEDVAULT_CONFIG": config, "FEEDVAULT_FORCE": force})
     spider = FeedSpider.from_crawler(crawler, config=config)
     return spider, RequestCodec(spider, {s.name: s for s in config.sources})
 
 
-def _real_requests(site: LocalSite, tmp_path: Path) -> tuple[list[Request], RequestCodec]:
+def _real_requests(site: LocalSite, tmp_path: Path, force: bool = False
+                   ) -> tuple[list[Request], RequestCodec]:
     """Requests the feeds spider makes: a feed, an article page, the article's next page,
     and a retried, redirected copy carrying the meta Scrapy's middlewares add."""
     url = _teaser_site(site, articles=1)
     spider, codec = _spider(write_config(tmp_path, [{"name": "t", "url": url,
-                                                 "next_page": "a.next"}], follow_pages=True))
+                                                 "next_page": "a.next"}], follow_pages=True),
+                            force=force)
 
     async def start() -> list[Any]:
         return [r async for r in spider.start()]
@@ -102,6 +105,17 @@ def test_every_request_the_spider_makes_round_trips(site: LocalSite, tmp_path: P
         assert (back.priority, back.dont_filter, back.body) == (
             request.priority, request.dont_filter, request.body)
         assert codec.encode(back) == data
+
+
+def test_a_forced_crawls_requests_stay_forced_through_the_queue(
+        site: LocalSite, tmp_path: Path) -> None:
+    requests, codec = _real_requests(site, tmp_path, force=True)
+    # the feed, its article page and that page's next page: a worker sends no validators
+    for request in requests:
+        assert codec.decode(codec.encode(request)).meta.get(FORCE_META) is True, request
+    (tmp_path / "plain").mkdir()
+    unforced, _ = _real_requests(site, tmp_path / "plain")
+    assert not any(FORCE_META in request.meta for request in unforced)
 
 
 class _Planted:

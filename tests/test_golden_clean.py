@@ -8,7 +8,9 @@ from pathlib import Path
 import pytest
 
 from crawler.config.files import parse_config
+from crawler.extract.article import Extracted
 from crawler.feeds.parse import parse_feed
+from crawler.fulltext.pages import fill
 from crawler.items import ArticleItem
 from pipelines.clean import CleanPipeline
 from tests._golden import cases, check, expected_path
@@ -26,8 +28,10 @@ def pipeline() -> CleanPipeline:
     return CleanPipeline.from_config(parse_config(path.read_text(encoding="utf-8"), path))
 
 
-def cleaned(pipeline: CleanPipeline, body: str, link: str | None = ARTICLE_URL) -> ArticleItem:
-    item = ArticleItem(source="golden", feed_url=FEED_URL, title="t", content=body, link=link)
+def cleaned(pipeline: CleanPipeline, body: str, link: str | None = ARTICLE_URL,
+            base: str | None = None) -> ArticleItem:
+    item = ArticleItem(source="golden", feed_url=FEED_URL, title="t", content=body, link=link,
+                       base=base)
     return pipeline.process_item(item)
 
 
@@ -47,14 +51,20 @@ def test_the_first_image_is_the_cover(pipeline: CleanPipeline) -> None:
     assert item.cover == "http://example.invalid/posts/2024/img/photo.jpg"
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "bug: a relative link in Atom content is resolved against the entry's link, not the "
-    "xml:base in force where it stands (feedparser reports it as content[0].base, "
-    "crawler/feeds/parse.py drops it): `other` under xml:base http://example.invalid/atom/ "
-    "becomes http://example.invalid/atom/entries/other instead of http://example.invalid/atom/other"))
 def test_relative_links_in_atom_content_follow_xml_base(pipeline: CleanPipeline) -> None:
     feed = parse_feed((SITE / "feeds" / "atom-xml-base-html-title.xml").read_bytes(),
                       "http://example.invalid/feeds/atom.xml")
     entry = feed.entries[0]
-    item = cleaned(pipeline, entry.content, entry.link)
+    item = cleaned(pipeline, entry.content, entry.link, entry.base)
     assert 'href="http://example.invalid/atom/other"' in item.content
+
+
+def test_an_article_page_that_replaces_the_teaser_resolves_links_against_the_page(
+        pipeline: CleanPipeline) -> None:
+    item = ArticleItem(source="golden", feed_url=FEED_URL, title="t", content="<p>Teaser</p>",
+                       link=ARTICLE_URL, base="http://example.invalid/atom/")
+    text = "The whole article, much longer than its teaser. " * 5
+    fill(item, Extracted(url=ARTICLE_URL, body_html=f'<p>{text}<a href="other">x</a></p>',
+                         text=text), prefer_page=False)
+    cleaned = pipeline.process_item(item)
+    assert 'href="http://example.invalid/posts/2024/other"' in cleaned.content

@@ -58,10 +58,6 @@ def _one_item(item: str) -> Any:
     return entry
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "bug: crawler/feeds/parse.py takes feedparser's author_detail.name first, and feedparser "
-    "splits `email (Name)` with an e-mail pattern that stops at four-letter TLDs: "
-    "`ed@example.online (The Editor)` becomes the author `ne (The Editor`"))
 def test_an_rss_author_with_a_long_top_level_domain_keeps_its_name() -> None:
     assert _one_item("<author>ed@example.online (The Editor)</author>").author == "The Editor"
 
@@ -70,10 +66,30 @@ def test_an_rss_author_with_a_short_top_level_domain_keeps_its_name() -> None:
     assert _one_item("<author>ed@example.org (The Editor)</author>").author == "The Editor"
 
 
-@pytest.mark.xfail(strict=True, raises=DeprecationWarning, reason=(
-    "bug: when an item's pubDate does not parse, crawler/feeds/parse.py reads entry['updated'], "
-    "which feedparser answers from `published` with a DeprecationWarning (an error under the "
-    "suite's filterwarnings = error; the fallback goes away in a later feedparser)"))
+@pytest.mark.parametrize(("author", "name"), [
+    ("The Editor &lt;ed@example.online&gt;", "The Editor"),
+    ("&quot;The Editor&quot; &lt;ed@example.org&gt;", "The Editor"),
+    ("mailto:ed@example.museum (The Editor)", "The Editor"),
+    ("ed@example.online", "ed@example.online"),  # no name: the address is all there is
+    ("Jane Doe (guest author)", "Jane Doe (guest author)"),  # no address: kept whole
+    ("ed@example.org (Ed (Jr.))", "Ed (Jr.)"),
+])
+def test_an_rss_author_gives_the_name_it_holds(author: str, name: str) -> None:
+    assert _one_item(f"<author>{author}</author>").author == name
+
+
+@pytest.mark.parametrize(("author", "name"), [
+    ("<name>Grace Hopper</name><email>grace@example.online</email>", "Grace Hopper"),
+    ("<name>Grace Hopper</name>", "Grace Hopper"),
+    ("<email>grace@example.online</email>", "grace@example.online"),
+])
+def test_an_atom_author_gives_its_name(author: str, name: str) -> None:
+    body = (f'<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom"><title>t</title>'
+            f"<entry><id>g</id><title>x</title><author>{author}</author></entry></feed>").encode()
+    [entry] = parse_feed(body, "http://example.invalid/feeds/atom.xml").entries
+    assert entry.author == name
+
+
 def test_an_item_whose_date_does_not_parse_has_no_date() -> None:
     assert _one_item("<pubDate>not a date</pubDate>").date is None
 
@@ -105,3 +121,16 @@ def test_a_crawl_of_a_golden_feed_archives_its_golden_entries(
     assert archived == sorted(
         (e["guid"], e["title"], e["link"], e["author"] or golden["title"], e["date"])
         for e in golden["entries"])
+
+
+def test_a_crawl_resolves_relative_links_in_atom_content_against_xml_base(
+        golden_site: LocalSite, tmp_path: Path) -> None:
+    config = write_config(tmp_path, [{"name": "golden", "url": golden_site.url(
+        "feeds/atom-xml-base-html-title.xml")}])
+    result = feedvault("crawl", "--config", config)
+    assert result.returncode == 0, result.stdout + result.stderr
+    root = tmp_path / "posts"
+    with Archive(root) as archive:
+        bodies = [archive.load(p.relative_to(root).as_posix()).body for p in archive_files(root)]
+    # `other` under xml:base http://example.invalid/atom/, in the entry .../atom/entries/1
+    assert any('href="http://example.invalid/atom/other"' in body for body in bodies), bodies

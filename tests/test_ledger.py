@@ -92,10 +92,6 @@ def test_a_moved_article_is_found_at_its_new_path_only(ledger: Ledger) -> None:
     assert len(ledger.revisions("s", "urn:a")) == 2
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "bug: Ledger.record uses INSERT OR REPLACE, so a row whose path belongs to another "
-    "identity silently deletes that article's row instead of failing (Archive.put never "
-    "asks for a taken path, so only a second writer or a direct caller can hit it)"))
 def test_two_articles_cannot_share_a_path_and_the_failed_record_leaves_no_trace(
         ledger: Ledger) -> None:
     ledger.record(row("urn:a", "s/2024/same.md"), seen="2024-01-03T00:00:00+00:00")

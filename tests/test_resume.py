@@ -11,6 +11,7 @@ from pathlib import Path
 
 import frontmatter
 
+from archive.ledger import Ledger
 from tests.conftest import REPO, LocalSite, archive_files, feedvault, rss_feed, write_config
 
 
@@ -131,6 +132,22 @@ def test_verify_finds_problems_and_repair_rebuilds_the_ledger(site: LocalSite,
     assert result.returncode == 0
     assert len(archive_files(root)) == 4
     assert feedvault("verify", "--config", config).returncode == 0
+
+
+def test_repair_rebuilds_identities_with_each_sources_id_policy(site: LocalSite,
+                                                                 tmp_path: Path) -> None:
+    config = write_config(tmp_path, [
+        {"name": "t", "url": site.write("f.xml", rss_feed(_items("t", 3))), "id": "link"}])
+    assert feedvault("crawl", "--config", config).returncode == 0
+    ledger = tmp_path / "posts" / ".feedvault" / "ledger.sqlite"
+    ledger.unlink()
+    result = feedvault("verify", "--config", config, "--repair")
+    assert result.returncode == 0, result.stdout + result.stderr
+    rebuilt = Ledger(ledger)
+    identities = sorted(row.identity for row in rebuilt.entries())
+    rebuilt.close()
+    # id = "link": the article is its link (with "auto" the guid would win)
+    assert identities == [f"http://example.invalid/t/{n}" for n in range(3)]
 
 
 def test_one_crawl_at_a_time_per_archive(site: LocalSite, tmp_path: Path) -> None:

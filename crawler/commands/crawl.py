@@ -147,7 +147,7 @@ def _enqueue(config: Config, selected: tuple[Any, ...], args: argparse.Namespace
         print(f"enqueued nothing: none of {len(selected)} sources is due")
         return EXIT_OK
     sources = [s.name for s in todo.crawl]
-    stats = run_role(config, ENQUEUE, sources=sources, verbosity=args.verbose)
+    stats = run_role(config, ENQUEUE, sources=sources, verbosity=args.verbose, force=args.force)
     print(f"enqueued {stats.get('scheduler/enqueued/redis', 0)} feed requests for "
           f"{len(sources)} sources on {config.distributed.redis}: "
           "`feedvault worker` crawls them, `feedvault writer` archives them")

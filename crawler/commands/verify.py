@@ -26,11 +26,11 @@ def register(commands: Any, common: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, config: Config) -> int:
-    policies = {s.name: s.id for s in config.sources}
+    sources = config.by_name
     # Lock first: opening an Archive sweeps temporary files, which may be a crawl's.
     with ArchiveLock(config.archive_path / HIDDEN), \
             Archive(config.archive_path, config.preset_object(), config.front_matter) as archive:
-        result = (repair(archive, lambda source: policies.get(source, "auto"))
+        result = (repair(archive, lambda name: sources[name].id if name in sources else "auto")
                   if args.repair else verify(archive))
         snapshot_problems = (Snapshots(config.archive_path, config.preset_object()).check()
                              if (config.archive_path / HIDDEN / STORE).exists() else [])

@@ -23,8 +23,11 @@ def distributed(config: Config, command: str) -> DistributedConfig:
 
 
 def run_role(config: Config, role: str, *, sources: Sequence[str] = (), idle: float = 0,
-             verbosity: int = 0) -> dict[str, Any]:
-    """A Scrapy crawl in the given role (roles.py); blocks until it closes; returns its stats."""
+             verbosity: int = 0, force: bool = False) -> dict[str, Any]:
+    """A Scrapy crawl in the given role (roles.py); blocks until it closes; returns its stats.
+
+    force (`crawl --force`): the requests enqueued carry FORCE_META, so the workers that
+    fetch them send no conditional headers."""
     from crawler.distributed.addon import SERIALIZER_REFUSED
     from crawler.run import run_process
     from crawler.spiders.feeds import FeedSpider
@@ -33,7 +36,7 @@ def run_role(config: Config, role: str, *, sources: Sequence[str] = (), idle: fl
         raise ConfigError(f"{config.file}: {SERIALIZER_REFUSED}")
     connect(distributed(config, role))  # fail now, with a clear message, if Redis is away
     # lock_held: in distributed mode no crawler process touches the archive; the writer does.
-    crawler = run_process(config, FeedSpider, verbosity=verbosity, lock_held=True,
+    crawler = run_process(config, FeedSpider, verbosity=verbosity, lock_held=True, force=force,
                           settings={"FEEDVAULT_ROLE": role, "FEEDVAULT_IDLE_CLOSE": idle},
                           source=",".join(sources))
     return dict(crawler.stats.get_stats())

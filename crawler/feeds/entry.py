@@ -20,6 +20,9 @@ class FeedEntry:
 
     title: str
     content: str
+    # the URL relative links in content stand on when the feed says (Atom xml:base);
+    # None: the entry's link
+    base: str | None = None
     link: str | None = None
     guid: str | None = None
     author: str | None = None

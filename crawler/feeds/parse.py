@@ -24,6 +24,10 @@ _XML_ENCODING = re.compile(r"""(<\?xml[^<>]*?encoding\s*=\s*["'])[^"']*(["'])"""
 # The end of an RSS item or Atom entry; CDATA sections and comments are skipped whole.
 _ITEM_END = re.compile(rb"<!\[CDATA\[.*?(?:\]\]>|\Z)|<!--.*?(?:-->|\Z)"
                        rb"|</(?:[A-Za-z_][\w.-]*:)?(?:item|entry)\s*>", re.DOTALL)
+# An author string's two parts: `a (b)`, `a <b>` (the angle brackets of the address).
+_PAREN_NAME = re.compile(r"([^()]*?)\s*\((.*)\)")
+_ANGLE_NAME = re.compile(r"([^<>]*?)\s*<([^<>]*)>")
+_ADDRESS = re.compile(r"[^\s@()<>\"]+@[^\s@()<>\"]+\.[^\s@()<>\"]+")
 MAX_ITEMS = 2000  # `[crawl] max_items`: entries read from one feed document
 
 
@@ -138,24 +142,20 @@ def _entry(raw: Any, feed_url: str, number: int) -> tuple[FeedEntry | None, str 
         note = unusable_link(number, raw.get("link"), kept=guid is not None)
         if guid is None:
             return None, note
-    author = None
-    if raw.get("author_detail") and raw.author_detail.get("name"):
-        author = clean_text(raw.author_detail.name)
-    elif raw.get("author"):
-        author = clean_text(raw.author)
-    date = parse_date(raw.get("published"), raw.get("published_parsed")) or parse_date(
-        raw.get("updated"), raw.get("updated_parsed")
-    )
+    # dict.get, not raw.get: feedparser's get("updated") answers the published date
+    # (with a DeprecationWarning) when the entry has no update time of its own
+    updated = parse_date(dict.get(raw, "updated"), dict.get(raw, "updated_parsed"))
+    date = parse_date(raw.get("published"), raw.get("published_parsed")) or updated
+    content, base = _richest_content(raw)
     return FeedEntry(
         title=title,
-        content=_richest_content(raw),
+        content=content,
+        base=join_url(feed_url, base) if base else None,
         link=link,
         guid=guid,
-        author=author or None,
+        author=author_name(raw.get("author")),
         date=date,
-        # dict.get, not raw.get: feedparser's get("updated") answers the published date
-        # (with a DeprecationWarning) when the entry has no update time of its own
-        updated=parse_date(dict.get(raw, "updated"), dict.get(raw, "updated_parsed")),
+        updated=updated,
         media_images=_media_images(raw, feed_url),
         summary_only=not any(c.get("value") for c in raw.get("content", [])),
         categories=[text for tag in raw.get("tags") or []
@@ -163,14 +163,40 @@ def _entry(raw: Any, feed_url: str, number: int) -> tuple[FeedEntry | None, str 
     ), note
 
 
-def _richest_content(raw: Any) -> str:
-    """content:encoded or Atom content over description or summary; the longest wins among equals."""
+def author_name(author: str | None) -> str | None:
+    """The name in an author string: `email (Name)` and `Name <email>` (RSS), `Name (email)`
+    (how feedparser writes an Atom name and email) give Name; a bare address stays itself.
+
+    feedparser's own split (author_detail) finds the address with a pattern that stops at
+    four-letter top-level domains: `ed@example.online (The Editor)` gave `ne (The Editor`."""
+    text = clean_text(author)
+    if not text:
+        return None
+    match = _PAREN_NAME.fullmatch(text) or _ANGLE_NAME.fullmatch(text)
+    if match is None:
+        return text
+    outside, inside = match.group(1).strip(), match.group(2).strip()
+    if _is_address(outside) and inside:
+        return inside  # email (Name)
+    if _is_address(inside) and outside:
+        return outside.strip('"')  # Name <email>, Name (email)
+    return text
+
+
+def _is_address(text: str) -> bool:
+    return _ADDRESS.fullmatch(text.removeprefix("mailto:")) is not None
+
+
+def _richest_content(raw: Any) -> tuple[str, str | None]:
+    """content:encoded or Atom content over description or summary; the longest wins among
+    equals. With it, the base its relative URLs stand on (Atom xml:base), if the feed sets one."""
     contents = [c for c in raw.get("content", []) if c.get("value")]
     pick = max(contents, key=lambda c: len(c["value"])) if contents else raw.get("summary_detail")
     if not pick or not pick.get("value"):
-        return ""
+        return "", None
     value = pick["value"]
-    return text_to_html(value) if pick.get("type") == "text/plain" else value
+    base = pick.get("base") or None
+    return (text_to_html(value) if pick.get("type") == "text/plain" else value), base
 
 
 def _media_images(raw: Any, base: str) -> list[str]:

@@ -49,6 +49,7 @@ def fill(item: ArticleItem, article: Extracted, prefer_page: bool) -> None:
     """The page's body replaces the teaser; its metadata fills gaps (or wins: prefer_page)."""
     if len(article.text) >= len(_text(item.content)):
         item.content = article.body_html
+        item.base = None  # the page's relative links stand on the page, not the feed's base
     meta = article.meta
     if meta.title and (prefer_page or not item.title):
         item.title = meta.title

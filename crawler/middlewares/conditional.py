@@ -22,6 +22,11 @@ from crawler.schedule.http_state import HttpState, Poll, Validators
 
 logger = logging.getLogger(__name__)
 
+# Request meta: send no validators for this request (`crawl --force`). The feed spider sets
+# it on the requests of a forced crawl, so it travels with them through the distributed
+# queue to workers whose own FEEDVAULT_FORCE is off.
+FORCE_META = "feedvault_force"
+
 
 class NotModified(IgnoreRequest):
     """The server answered 304: what we archived is current; nothing to parse or write."""
@@ -37,7 +42,8 @@ def _now() -> datetime:
 
 
 class ConditionalMiddleware:
-    """Adds `If-None-Match`/`If-Modified-Since` to every source request (feeds, article pages).
+    """Adds `If-None-Match`/`If-Modified-Since` to every source request (feeds, article pages),
+    unless the crawl is forced (FEEDVAULT_FORCE, or FORCE_META on the request).
 
     What a crawl learns (new validators, poll times, the earliest next poll a
     site asks for) is saved when the crawl finishes. Validators of a source are
@@ -73,7 +79,7 @@ class ConditionalMiddleware:
         if source is None or not request.url.startswith(("http://", "https://")):
             return
         mark(self.stats, source, "started", time.time(), first=True)
-        if self.force:
+        if self.force or request.meta.get(FORCE_META):
             return
         held = self.state.validators(request.url)
         if held.etag:

@@ -216,7 +216,8 @@ class BackfillSpider(ArticleSteps, scrapy.Spider):
         found, direct = [], []
         for entry in feed.entries:
             item = ArticleItem(source=self.source.name, feed_url=response.url, title=entry.title,
-                               content=entry.content, link=canonical_link(entry.link, response.url),
+                               content=entry.content, base=entry.base,
+                               link=canonical_link(entry.link, response.url),
                                guid=entry.guid, author=entry.author, date=entry.date,
                                updated=entry.updated,
                                feed_title=feed.title, media_images=entry.media_images)

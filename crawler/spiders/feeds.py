@@ -19,7 +19,7 @@ from crawler.fulltext.follow import FullText
 from crawler.health.failures import host_down
 from crawler.items import ArticleItem
 from crawler.limits.deadline import Deadline
-from crawler.middlewares.conditional import NotModified
+from crawler.middlewares.conditional import FORCE_META, NotModified
 from crawler.outcome.report import count, failed_url, left, mark, problem
 from crawler.rsshub import RSSHUB_META, Attempt, attempt, failed_answer
 
@@ -29,6 +29,7 @@ class FeedSpider(scrapy.Spider):
 
     name = "feeds"
     fulltext: FullText  # set in from_crawler: teasers → article pages
+    force = False  # `crawl --force`: every request says so (FORCE_META), for any worker
 
     def __init__(self, config: Config, source: str | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -41,6 +42,7 @@ class FeedSpider(scrapy.Spider):
         kwargs.setdefault("config", config_from_settings(crawler.settings))
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider.fulltext = FullText.from_crawler(crawler)  # teasers → article pages
+        spider.force = crawler.settings.getbool("FEEDVAULT_FORCE")
         crawler.signals.connect(spider._spider_error, signal=signals.spider_error)
         crawler.signals.connect(spider._item_error, signal=signals.item_error)
         return spider  # type: ignore[no-any-return]
@@ -49,10 +51,13 @@ class FeedSpider(scrapy.Spider):
         for source in self.sources:
             yield self._feed_request(source)
 
-    def _feed_request(self, source: SourceConfig, tried: Attempt | None = None
-                      ) -> scrapy.Request:
+    def _feed_request(self, source: SourceConfig, tried: Attempt | None = None, *,
+                      force: bool = False) -> scrapy.Request:
         """The source's feed request; for an RSSHub route, on the instance tried now."""
-        url, meta = source.url, {"feedvault_source": source.name}
+        url = source.url
+        meta: dict[str, Any] = {"feedvault_source": source.name}
+        if force or self.force:
+            meta[FORCE_META] = True
         if source.rsshub is not None and self.config.rsshub is not None:
             tried = tried or attempt(self.config.rsshub, source.rsshub)
             url, meta[RSSHUB_META] = tried.url, tried.index
@@ -68,7 +73,7 @@ class FeedSpider(scrapy.Spider):
             return None
         return attempt(self.config.rsshub, source.rsshub, index)
 
-    def _fall_over(self, source: SourceConfig, tried: Attempt, why: str
+    def _fall_over(self, source: SourceConfig, tried: Attempt, why: str, *, force: bool = False
                    ) -> Iterator[scrapy.Request]:
         """An RSSHub instance failed: the same route on the next one, or the source failed."""
         following = tried.next()
@@ -81,7 +86,7 @@ class FeedSpider(scrapy.Spider):
                 f"trying {following.instances[following.index]}")
         # a Retry-After of the failed instance is no reason to wait for the next one
         mark(self.crawler.stats, source.name, "not_before", None)
-        yield self._feed_request(source, following)
+        yield self._feed_request(source, following, force=force)
 
     def parse_feed(self, response: Response, source: SourceConfig
                    ) -> Iterator[ArticleItem | scrapy.Request]:
@@ -90,15 +95,16 @@ class FeedSpider(scrapy.Spider):
             for k, v in response.headers.items()
         }
         tried = self._attempt(source, response.meta)
+        forced = bool(response.meta.get(FORCE_META))  # what follows from it is forced too
         why = tried and failed_answer(response.status, headers.get("Content-Type", ""),
                                       response.body)
         if tried and why:
-            yield from self._fall_over(source, tried, why)
+            yield from self._fall_over(source, tried, why, force=forced)
             return
         feed = parse_feed(response.body, response.url, headers, self.config.max_items)
         shown = tried.shown_url if tried else response.url  # without an RSSHub access key
         if tried and feed.problem and feed.unusable:
-            yield from self._fall_over(source, tried, feed.problem)
+            yield from self._fall_over(source, tried, feed.problem, force=forced)
             return
         if feed.problem and feed.unusable:
             failed_url(self.crawler.stats, source.name, shown, feed.problem, fatal=True)
@@ -120,6 +126,7 @@ class FeedSpider(scrapy.Spider):
                 feed_url=source.url if tried else response.url,  # any instance: the first's
                 title=entry.title,
                 content=entry.content,
+                base=tried.rebase(entry.base) if tried else entry.base,
                 link=tried.rebase(entry.link) if tried else entry.link,
                 guid=tried.rebase(entry.guid) if tried else entry.guid,
                 author=entry.author,
@@ -131,7 +138,8 @@ class FeedSpider(scrapy.Spider):
             )
             if self.fulltext.filtered(item, entry.summary_only):
                 continue  # dropped by an include / exclude rule: no page fetch, no file
-            yield self._own(self.fulltext.follow(item, entry.summary_only))  # item, or page
+            yield self._own(self.fulltext.follow(item, entry.summary_only),  # item, or page
+                            force=forced)
         if repeats:
             problem(self.crawler.stats, source.name,
                     f"{shown}: {repeats} entries repeat an earlier entry's identity "
@@ -141,16 +149,18 @@ class FeedSpider(scrapy.Spider):
                    seen: frozenset[str]) -> Iterator[ArticleItem | scrapy.Request]:
         """A teaser's article page: the completed item, or a request for its next page."""
         for out in self.fulltext.parse_page(response, item, done, seen):
-            yield self._own(out)
+            yield self._own(out, force=bool(response.meta.get(FORCE_META)))
 
     def page_failed(self, failure: Failure) -> Iterator[ArticleItem]:
         yield from self.fulltext.page_failed(failure)
 
-    def _own(self, out: Any) -> Any:
+    def _own(self, out: Any, *, force: bool = False) -> Any:
         """FullText's page requests routed through this spider's methods: a queued request
-        names its callbacks as spider methods (distributed mode's queue, JOBDIR)."""
+        names its callbacks as spider methods (distributed mode's queue, JOBDIR). The pages
+        of a forced feed request are forced too."""
         if isinstance(out, scrapy.Request):
-            return out.replace(callback=self.parse_page, errback=self.page_failed)
+            meta = {**out.meta, FORCE_META: True} if force else out.meta
+            return out.replace(callback=self.parse_page, errback=self.page_failed, meta=meta)
         return out
 
     def _spider_error(self, failure: Failure, response: Response, spider: Any = None) -> None:
@@ -191,7 +201,8 @@ class FeedSpider(scrapy.Spider):
         if tried and (response is None or failed_answer(
                 response.status, response.headers.get("Content-Type", b"").decode("latin-1"),
                 response.body)):
-            yield from self._fall_over(request.cb_kwargs["source"], tried, reason)
+            yield from self._fall_over(request.cb_kwargs["source"], tried, reason,
+                                       force=bool(request.meta.get(FORCE_META)))
             return
         failed_url(self.crawler.stats, source, url, f"feed not fetched ({reason})", fatal=True)
 
