@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from archive import HIDDEN, LedgerError
-from archive.transactions import immediate, retry_busy
+from archive.transactions import immediate, open_database, retry_busy
 
 FILE_NAME = "http.sqlite"
 
@@ -82,17 +82,9 @@ class HttpState:
     def __init__(self, archive_root: Path) -> None:
         self.path = archive_root / HIDDEN / FILE_NAME
         try:
-            self._db = self._open()
+            self._db = open_database(self.path, _SCHEMA)
         except sqlite3.Error as exc:
             raise LedgerError(f"{self.path}: cannot open the HTTP state: {exc}") from exc
-
-    @retry_busy
-    def _open(self) -> sqlite3.Connection:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-        db.execute("PRAGMA journal_mode=WAL")
-        db.executescript(_SCHEMA)
-        return db
 
     def close(self) -> None:
         self._db.close()
