@@ -8,12 +8,12 @@ from crawler import __version__
 from crawler.distributed.addon import DistributedAddon
 from crawler.egress.middleware import ConnectRefusalMiddleware, EgressMiddleware
 from crawler.egress.resolver import EgressResolver
+from crawler.health.middleware import HostHealthMiddleware
+from crawler.limits.deadline import DeadlineMiddleware
 from crawler.limits.handlers import BoundedDataHandler, BoundedFileHandler
 from crawler.middlewares import (
     BackoffRetryMiddleware,
     ConditionalMiddleware,
-    DeadlineMiddleware,
-    HostHealthMiddleware,
     SourceHttpMiddleware,
     SourcePolicyMiddleware,
 )

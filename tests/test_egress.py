@@ -290,7 +290,8 @@ def test_policy_check_raises_naming_the_url() -> None:
 def test_every_crawl_runs_under_the_policy(tmp_path: Path) -> None:
     """crawl, backfill and distributed workers build their settings with crawl_settings."""
     from crawler.egress.middleware import ConnectRefusalMiddleware, EgressMiddleware
-    from crawler.middlewares import BackoffRetryMiddleware, HostHealthMiddleware
+    from crawler.health.middleware import HostHealthMiddleware
+    from crawler.middlewares import BackoffRetryMiddleware
     from crawler.run import crawl_settings
 
     settings = crawl_settings(_config(tmp_path))
