@@ -63,11 +63,12 @@ def convert(html: str) -> str:
 def _separate_quotes(markdown: str) -> str:
     """A blank line before a blockquote that follows a paragraph, heading or code block.
 
-    The converter writes one newline there: CommonMark (Hugo, Hexo) starts the quote
-    anyway, but kramdown (Jekyll) reads the `>` line as part of the paragraph.
+    The converter writes one newline there: CommonMark (Hugo, Hexo) and Jekyll's default
+    GFM input start the quote anyway, but kramdown's own input (`kramdown: input:
+    kramdown`) reads the `>` line as part of the paragraph.
     """
-    if not _QUOTE_LINE.search(markdown):
-        return markdown
+    if not any(_after_text(markdown, m.start()) for m in _QUOTE_LINE.finditer(markdown)):
+        return markdown  # the usual case, found without splitting the text into lines
     lines, fence, previous = [], "", ""
     for line in markdown.split("\n"):
         opening = _FENCE.match(line)
@@ -81,3 +82,9 @@ def _separate_quotes(markdown: str) -> str:
         lines.append(line)
         previous = line
     return "\n".join(lines)
+
+
+def _after_text(markdown: str, newline: int) -> bool:
+    """Whether the line that ends at `newline` is text rather than blank or a quote line."""
+    line = markdown[markdown.rfind("\n", 0, newline) + 1:newline].strip()
+    return bool(line) and not line.startswith(">")

@@ -143,6 +143,10 @@ def markdown(cleaner: BodyCleaner, rounds: int, seconds: float) -> None:
             continue
         before = per_second(lambda html, _: old(html), cleaned, rounds, seconds)
         print(f"{line}  markdownify {before:6.0f}/s  ratio {new / before:5.1f}x")
+    html, url = seed()
+    both = per_second(lambda h, u: to_markdown(str(cleaner.clean(h, u))), [(html, url)], rounds,
+                      seconds)
+    print(f"  the whole body step with Markdown (clean + convert), seed body: {both:8.0f}/s")
     print("  goal: >= 1,000 seed-sized articles/s")
 
 

@@ -214,3 +214,6 @@ def test_markdown_bodies_keep_every_image_and_link(built: Built) -> None:
             assert [h for h in hrefs if not h.startswith("#")] == links, path
     tables = [t for p in result.pages.values() for t in p.body.iter("table")]
     assert tables and "甲" in tables[0].text_content()
+    # a quote right after a paragraph: kramdown (Jekyll) needs the blank line before it
+    quotes = [q.text_content() for p in result.pages.values() for q in p.body.iter("blockquote")]
+    assert any("quoted" in q for q in quotes), quotes
