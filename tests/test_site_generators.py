@@ -38,7 +38,8 @@ HOSTILE_ITEMS = [
         "body": "".join(f"<p>{m}</p>\n\n" for m in MARKERS[:5])
         + "<p>Inline <code>{{ page.url }}</code> and <code>{% raw %}</code></p>\n"
         "<p>Shortcodes in code: <code>{{< sc >}}</code> and <code>{{% sc %}}</code></p>\n"
-        "<pre><code>{% raw %}\n{{ x }}\n\n{% endraw %}\n```js\nvar y = 1;\n```\n</code></pre>",
+        "<pre><code>{% raw %}\n{{ x }}\n\n{% endraw %}\n```js\nvar y = 1;\n```\n"
+        "{{< pre >}}{{% pre %}}\n</code></pre>",
     },
     {
         "title": "Colon: 'single' \"double\" # hash --- dashes ../../etc/passwd",
@@ -179,6 +180,7 @@ def test_template_and_markdown_syntax_in_bodies_comes_out_as_text(built: Built) 
     codes = [c.text_content() for c in hostile.body.iter("code")]
     assert "{{ page.url }}" in codes and "{% raw %}" in codes
     assert "{{< sc >}}" in codes and "{{% sc %}}" in codes  # Hugo reads these even in code
+    assert any("```\n{{< pre >}}{{% pre %}}" in c for c in codes), codes
     assert any("{{ x }}\n\n{% endraw %}\n```js\nvar y = 1;\n```" in c for c in codes), codes
 
 
