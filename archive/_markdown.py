@@ -1,66 +1,90 @@
-"""The Markdown body format: markdownify, configured to lose nothing.
+"""The Markdown body format: html-to-markdown (Rust), configured to lose nothing.
 
-Imported only when an archive uses `body = "markdown"` (markdownify and bs4 take a
-tenth of a second to import, a good part of a crawl that finds nothing new).
+Imported only when an archive uses `body = "markdown"`, so a crawl that writes HTML
+bodies never loads the converter.
 """
 
 from __future__ import annotations
 
 import re
-from typing import Any
 
-from markdownify import MarkdownConverter
+import html_to_markdown as h2m
 
-_BACKTICKS = re.compile(r"`+")
-_LANGUAGE = re.compile(r"(?:^|\s)(?:language|lang)-([\w+#.-]+)")
+# The converter folds no-break spaces into plain spaces; they are swapped for a
+# private-use character around the conversion, so "10&nbsp;km" stays unbreakable.
+_NBSP, _NBSP_ENTITIES = "\xa0", ("&nbsp;", "&#160;", "&#xa0;", "&#xA0;")
+_MARK = "\ue000"
+_QUOTE = re.compile(r"[ \t]*>")
+_FIGURE, _FIGCAPTION = re.compile(r"<(/?)figure\b"), re.compile(r"<(/?)figcaption\b")
+_QUOTE_LINE = re.compile(r"\n[ \t]*>")
+_FENCE = re.compile(r"[ \t]*(`{3,}|~{3,})")
 
-
-class Converter(MarkdownConverter):
-    """markdownify, configured so an article loses neither images, links, tables nor code."""
-
-    def __init__(self) -> None:
-        super().__init__(
-            bs4_options="lxml",  # same Markdown as html.parser, a quarter faster
-            heading_style="ATX",
-            bullets="-",
-            strong_em_symbol="*",
-            newline_style="spaces",  # kramdown (Jekyll) has no backslash line break
-            escape_asterisks=True,
-            escape_underscores=True,
-            escape_misc=True,  # faithful: "1. x", "# x", "<b>" in text stay text
-            # markdownify turns images in headings, cells and links into their alt
-            # text unless the parent is listed here.
-            keep_inline_images_in=["a", "td", "th", "h1", "h2", "h3", "h4", "h5", "h6",
-                                   "figcaption", "li", "dt", "dd", "strong", "em", "b", "i",
-                                   "span", "sub", "sup", "small", "mark", "cite", "q"],
-            table_infer_header=True,
-            code_language_callback=_code_language,
-        )
-
-    # Elements Markdown has no syntax for: kept as raw HTML blocks rather than lost.
-    def _raw(self, el: Any, text: str, parent_tags: set[str]) -> str:
-        return f"\n\n{el}\n\n"
-
-    def convert_pre(self, el: Any, text: str, parent_tags: set[str]) -> str:
-        # markdownify always fences with ```; code that holds ``` itself needs a longer fence.
-        out = str(super().convert_pre(el, text, parent_tags))  # type: ignore[misc]
-        longest = max((len(run) for run in _BACKTICKS.findall(text)), default=0)
-        if longest < 3 or not out:
-            return out
-        fence = "`" * (longest + 1)
-        return f"\n\n{fence}{out[5:-5]}{fence}\n\n"
-
-    convert_video = _raw
-    convert_audio = _raw
-    convert_iframe = _raw
+_OPTIONS = h2m.ConversionOptions(
+    heading_style="atx",
+    bullets="-",
+    strong_em_symbol="*",
+    newline_style="spaces",  # kramdown (Jekyll) has no backslash line break
+    code_block_style="backticks",  # fenced, with the language of class="language-x"
+    escape_asterisks=True,
+    escape_underscores=True,
+    escape_misc=True,  # faithful: "1. x", "# x", "<b>" in text stay text
+    autolinks=False,  # every link as [text](url), as for any other link
+    highlight_style="none",  # no renderer of the three reads ==mark==
+    expand_abbreviations=False,
+    include_blockquote_citations=False,
+    extract_metadata=False,
+    # The body is already cleaned: no navigation or form removal on top of it.
+    preprocessing=h2m.PreprocessingOptions(enabled=False),
+    # Images in headings, cells, links and inline text stay images, not alt text.
+    keep_inline_images_in=["a", "td", "th", "h1", "h2", "h3", "h4", "h5", "h6",
+                           "figcaption", "li", "dt", "dd", "strong", "em", "b", "i",
+                           "span", "sub", "sup", "small", "mark", "cite", "q"],
+    # Elements Markdown has no syntax for: kept as raw HTML rather than made links.
+    preserve_tags=["video", "audio", "iframe"],
+    compact_tables=True,  # "| a | b |", not padded: a longer cell does not rewrite the table
+)
 
 
-def _code_language(el: Any) -> str:
-    """`<pre><code class="language-py">` (or the class on `pre`) gives the fence its language."""
-    for node in (el, el.find("code")):
-        if node is None:
-            continue
-        match = _LANGUAGE.search(" ".join(node.get("class") or ()))
-        if match:
-            return str(match.group(1))
-    return ""
+def convert(html: str) -> str:
+    """The Markdown for a cleaned HTML body."""
+    if "<fig" in html:
+        # Inside <figure> the converter drops the space before an image ("with![icon]")
+        # and it emphasizes a caption: a figure as a <div>, its caption as a paragraph.
+        html = _FIGCAPTION.sub(r"<\1p", _FIGURE.sub(r"<\1div", html))
+    marked = _MARK not in html
+    if marked:
+        for entity in _NBSP_ENTITIES:
+            html = html.replace(entity, _MARK)
+        html = html.replace(_NBSP, _MARK)
+    markdown = _separate_quotes(h2m.convert(html, _OPTIONS).content or "")
+    return markdown.replace(_MARK, _NBSP) if marked else markdown
+
+
+def _separate_quotes(markdown: str) -> str:
+    """A blank line before a blockquote that follows a paragraph, heading or code block.
+
+    The converter writes one newline there: CommonMark (Hugo, Hexo) and Jekyll's default
+    GFM input start the quote anyway, but kramdown's own input (`kramdown: input:
+    kramdown`) reads the `>` line as part of the paragraph.
+    """
+    if not any(_after_text(markdown, m.start()) for m in _QUOTE_LINE.finditer(markdown)):
+        return markdown  # the usual case, found without splitting the text into lines
+    lines, fence, previous = [], "", ""
+    for line in markdown.split("\n"):
+        opening = _FENCE.match(line)
+        if fence:
+            if opening and opening.group(1).startswith(fence) and not line[opening.end():].strip():
+                fence = ""
+        elif opening:
+            fence = opening.group(1)
+        elif _QUOTE.match(line) and previous.strip() and not _QUOTE.match(previous):
+            lines.append("")
+        lines.append(line)
+        previous = line
+    return "\n".join(lines)
+
+
+def _after_text(markdown: str, newline: int) -> bool:
+    """Whether the line that ends at `newline` is text rather than blank or a quote line."""
+    line = markdown[markdown.rfind("\n", 0, newline) + 1:newline].strip()
+    return bool(line) and not line.startswith(">")

@@ -16,9 +16,11 @@ for reading, with `unescape(escape(body)) == body` for every normalized body
   Hexo's own switch, because entities would show literally inside code.
 - Hugo: only `{{<` and `{{%` open shortcodes (anything else in content is
   text). HTML body: every brace as an entity, exact everywhere. Markdown body:
-  the first brace of those openers as `&#123;`; exact in text, but shown as
-  `&#123;` inside code spans and blocks (Hugo has no escape that works there
-  for an arbitrary, possibly unterminated opener).
+  a whole shortcode, `{{< x >}}` or `{{% x %}}`, is written as Hugo's own
+  shortcode comment, `{{</* x */>}}` or `{{%/* x */%}}`, which Hugo shows as
+  the shortcode's text, exact in text and inside code alike; an opener with no
+  closer gets its first brace as `&#123;` (exact in text, shown as `&#123;`
+  inside code: Hugo has no escape for an unterminated opener there).
 - Jekyll: Liquid runs before any converter, so the body is wrapped in
   `{% raw %}…{% endraw %}`, exact for HTML and Markdown alike, code included;
   one raw block per blank-line-separated chunk, as Jekyll cuts excerpts there.
@@ -36,7 +38,9 @@ _REFS = (("{", "&#123;"), ("}", "&#125;"), ("\n", "&#10;"), ("`", "&#96;"), ("~"
 _TILDE_FENCE = re.compile(r"~{3,}")
 _BLANK_LINE_BREAK = re.compile(r"\n(?=[ \t]*(?:\n|$))")
 _HEXO_OPEN, _HEXO_CLOSE = "<div>\n", "\n</div>"
-_HUGO_OPENERS = re.compile(r"\{(?=\{[<%])")
+_HUGO_ESCAPE = re.compile(  # a whole shortcode (no other opener inside it), or a lone opener
+    r"\{\{<((?:(?!\{\{[<%]).)*?)>\}\}|\{\{%((?:(?!\{\{[<%]).)*?)%\}\}|\{(?=\{[<%])", re.S)
+_HUGO_COMMENT = re.compile(r"\{\{</\*(.*?)\*/>\}\}|\{\{%/\*(.*?)\*/%\}\}", re.S)
 _RAW_OPEN, _RAW_CLOSE, _RAW_JOIN = "{% raw %}", "{% endraw %}", "\n\n"
 _ENDRAW = re.compile(r"\{%(?=-?\s*endraw)")
 _ENDRAW_MARK = '{% endraw %}{{ "{%" }}{% raw %}'
@@ -91,8 +95,30 @@ def _unhexo_html(text: str) -> str:
     return _unbraces(text).strip()
 
 
+def _hugo_comment(match: re.Match[str]) -> str:
+    angle, percent = match.group(1), match.group(2)
+    if angle is not None:
+        return "{{</*" + angle + "*/>}}"
+    if percent is not None:
+        return "{{%/*" + percent + "*/%}}"
+    return "&#123;"
+
+
+def _hugo_uncomment(match: re.Match[str]) -> str:
+    angle = match.group(1)
+    return "{{<" + angle + ">}}" if angle is not None else "{{%" + match.group(2) + "%}}"
+
+
 def _hugo_markdown(body: str) -> str:
-    return _HUGO_OPENERS.sub("&#123;", body)
+    if "{{" not in body:
+        return body
+    return _HUGO_ESCAPE.sub(_hugo_comment, body)
+
+
+def _unhugo_markdown(text: str) -> str:
+    if "/*" in text:
+        text = _HUGO_COMMENT.sub(_hugo_uncomment, text)
+    return _unbraces(text)
 
 
 def _liquid_raw(body: str) -> str:
@@ -112,5 +138,5 @@ def _unliquid_raw(text: str) -> str:
 NONE = Protection(_identity, _identity)
 BRACES = Protection(_braces, _unbraces)
 HEXO_HTML = Protection(_hexo_html, _unhexo_html)
-HUGO_MARKDOWN = Protection(_hugo_markdown, _unbraces)
+HUGO_MARKDOWN = Protection(_hugo_markdown, _unhugo_markdown)
 LIQUID_RAW = Protection(_liquid_raw, _unliquid_raw)

@@ -1,11 +1,16 @@
 """Articles per second for the per-article step (clean, links, images, serialize).
 
-Run from the repository root:  python benchmarks/bench_clean.py [--rounds 7]
+Run from the repository root:  python benchmarks/bench_clean.py [--rounds 7] [--markdown]
 
 Bodies: the seed article (examples/feeds/woshipm.xml, the body of
 ../shared/seed/000_e483ae11abf38330.txt), the 65 readability article bodies and the 35
 Chinese pages' <body> from ../shared/corpora/pages (skipped when absent). Also prints
 feedparser's own cost per item with sanitize_html on and off.
+
+--markdown instead measures `body = "markdown"`: the cleaned bodies converted by
+archive.body.to_markdown (html-to-markdown) and by markdownify configured as feedvault
+used it before (in the same process), and the ratio. The goal is 1,000 seed-sized
+articles/s of CPU time.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ import re
 import statistics
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import feedparser
@@ -22,6 +28,7 @@ import feedparser
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from archive.body import to_markdown  # noqa: E402
 from pipelines._body import BodyCleaner  # noqa: E402
 from pipelines._images import Proxy  # noqa: E402
 
@@ -32,6 +39,12 @@ PROXY = "https://cors.zfour.workers.dev/?{url}"
 
 def rate(cleaner: BodyCleaner, bodies: list[tuple[str, str]], rounds: int, seconds: float
          ) -> float:
+    """Median articles per CPU second of the clean step (see `per_second`)."""
+    return per_second(lambda html, url: cleaner.clean(html, url), bodies, rounds, seconds)
+
+
+def per_second(step: Callable[[str, str], object], bodies: list[tuple[str, str]], rounds: int,
+               seconds: float) -> float:
     """Median articles per CPU second over rounds, each round about `seconds` of CPU time.
 
     CPU time of this process, not wall time: on a shared machine other processes steal
@@ -42,7 +55,7 @@ def rate(cleaner: BodyCleaner, bodies: list[tuple[str, str]], rounds: int, secon
         done, start = 0, time.process_time()
         while True:
             for html, url in bodies:
-                cleaner.clean(html, url)
+                step(html, url)
             done += len(bodies)
             elapsed = time.process_time() - start
             if elapsed >= seconds:
@@ -95,12 +108,59 @@ def feedparser_cost(rounds: int) -> tuple[float, float]:
     return costs[0], costs[1]
 
 
+def markdownify_converter() -> Callable[[str], str] | None:
+    """markdownify with the options feedvault used before html-to-markdown (None if absent)."""
+    try:
+        from markdownify import MarkdownConverter
+    except ImportError:
+        return None
+    converter = MarkdownConverter(
+        bs4_options="lxml", heading_style="ATX", bullets="-", strong_em_symbol="*",
+        newline_style="spaces", escape_asterisks=True, escape_underscores=True,
+        escape_misc=True, table_infer_header=True,
+        keep_inline_images_in=["a", "td", "th", "h1", "h2", "h3", "h4", "h5", "h6",
+                               "figcaption", "li", "dt", "dd", "strong", "em", "b", "i",
+                               "span", "sub", "sup", "small", "mark", "cite", "q"])
+    return lambda html: str(converter.convert(html)).strip()
+
+
+def markdown(cleaner: BodyCleaner, rounds: int, seconds: float) -> None:
+    """Articles/s of the Markdown conversion alone, both converters on the same cleaned bodies."""
+    old = markdownify_converter()
+    sets = [("seed body", [seed()])]
+    if CORPORA.exists():
+        sets += [("readability bodies", readability()), ("chinese-web <body>", chinese())]
+    else:
+        print(f"  readability and chinese-web bodies: skipped ({CORPORA} is absent)")
+    print(f"Markdown conversion of cleaned bodies, one core (CPU time), median of {rounds} rounds")
+    for name, bodies in sets:
+        cleaned = [(str(cleaner.clean(html, url)), url) for html, url in bodies]
+        size = sum(len(h.encode()) for h, _ in cleaned) // len(cleaned)
+        new = per_second(lambda html, _: to_markdown(html), cleaned, rounds, seconds)
+        line = f"  {name} ({len(cleaned)}, mean {size:,} bytes): html-to-markdown {new:8.0f}/s"
+        if old is None:
+            print(line + "  (markdownify not installed: no comparison)")
+            continue
+        before = per_second(lambda html, _: old(html), cleaned, rounds, seconds)
+        print(f"{line}  markdownify {before:6.0f}/s  ratio {new / before:5.1f}x")
+    html, url = seed()
+    both = per_second(lambda h, u: to_markdown(str(cleaner.clean(h, u))), [(html, url)], rounds,
+                      seconds)
+    print(f"  the whole body step with Markdown (clean + convert), seed body: {both:8.0f}/s")
+    print("  goal: >= 1,000 seed-sized articles/s")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rounds", type=int, default=7)
     parser.add_argument("--seconds", type=float, default=1.0, help="length of one round")
+    parser.add_argument("--markdown", action="store_true",
+                        help='measure body = "markdown": html-to-markdown against markdownify')
     args = parser.parse_args()
     cleaner = BodyCleaner(proxy=Proxy(PROXY, "http"))
+    if args.markdown:
+        markdown(cleaner, args.rounds, args.seconds)
+        return
     html, url = seed()
     print(f"per-article step (clean + links + images + serialize), one core (CPU time), "
           f"median of {args.rounds} rounds")

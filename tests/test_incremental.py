@@ -252,7 +252,7 @@ def test_a_crawl_that_finds_nothing_new_loads_no_feed_parser(site: LocalSite,
     (article,) = archive_files(tmp_path / "posts")
     assert article.read_text().endswith("Body of article 1\\.\n")  # Markdown, escaped
     probe = ("import sys; from crawler.cli import main; status = main(['crawl', '--config', "
-             f"{str(config)!r}]); print(status, sorted(m for m in ('feedparser', 'markdownify', "
+             f"{str(config)!r}]); print(status, sorted(m for m in ('feedparser', 'html_to_markdown', "
              "'scrapy.extensions.remote_control', 'scrapy.extensions.telnet') if m in sys.modules))")
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
                             cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)}, timeout=120)

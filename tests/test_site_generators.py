@@ -37,7 +37,9 @@ HOSTILE_ITEMS = [
         "title": "{{ title }} {% raw %} {# c #} 模板",
         "body": "".join(f"<p>{m}</p>\n\n" for m in MARKERS[:5])
         + "<p>Inline <code>{{ page.url }}</code> and <code>{% raw %}</code></p>\n"
-        "<pre><code>{% raw %}\n{{ x }}\n\n{% endraw %}\n```js\nvar y = 1;\n```\n</code></pre>",
+        "<p>Shortcodes in code: <code>{{< sc >}}</code> and <code>{{% sc %}}</code></p>\n"
+        "<pre><code>{% raw %}\n{{ x }}\n\n{% endraw %}\n```js\nvar y = 1;\n```\n"
+        "{{< pre >}}{{% pre %}}\n</code></pre>",
     },
     {
         "title": "Colon: 'single' \"double\" # hash --- dashes ../../etc/passwd",
@@ -177,6 +179,8 @@ def test_template_and_markdown_syntax_in_bodies_comes_out_as_text(built: Built) 
     hostile = next(p for p in result.pages.values() if "{{ title }}" in p.title)
     codes = [c.text_content() for c in hostile.body.iter("code")]
     assert "{{ page.url }}" in codes and "{% raw %}" in codes
+    assert "{{< sc >}}" in codes and "{{% sc %}}" in codes  # Hugo reads these even in code
+    assert any("```\n{{< pre >}}{{% pre %}}" in c for c in codes), codes
     assert any("{{ x }}\n\n{% endraw %}\n```js\nvar y = 1;\n```" in c for c in codes), codes
 
 
@@ -212,3 +216,6 @@ def test_markdown_bodies_keep_every_image_and_link(built: Built) -> None:
             assert [h for h in hrefs if not h.startswith("#")] == links, path
     tables = [t for p in result.pages.values() for t in p.body.iter("table")]
     assert tables and "甲" in tables[0].text_content()
+    # a quote right after a paragraph: kramdown (Jekyll) needs the blank line before it
+    quotes = [q.text_content() for p in result.pages.values() for q in p.body.iter("blockquote")]
+    assert any("quoted" in q for q in quotes), quotes
