@@ -67,6 +67,18 @@ def test_the_default_reads_2000_items_of_rss_atom_and_json_feeds() -> None:
     assert parse_feed(rss_feed([rss_item(1)]).encode(), "http://127.0.0.1/f").total is None
 
 
+def test_closing_tags_quoted_inside_cdata_do_not_count_as_items() -> None:
+    # more `</entry>` in the bytes than max_items, but only three entries: all three read
+    entries = "".join(f"<entry><id>urn:{n}</id><title>E {n}</title>"
+                      "<content type='html'><![CDATA[<p></entry></entry> quoted</p>]]></content>"
+                      "</entry>" for n in range(3))
+    atom = ("<?xml version='1.0'?><feed xmlns='http://www.w3.org/2005/Atom'><title>A</title>"
+            f"{entries}</feed>").encode()
+    feed = parse_feed(atom, "http://127.0.0.1/a.xml", max_items=3)
+    assert ([e.title for e in feed.entries], feed.total, feed.problem) == (
+        ["E 0", "E 1", "E 2"], None, None)
+
+
 @pytest.mark.parametrize(("extra", "message"), [
     ("[crawl]\nmax_items = 0", "crawl.max_items: expected a whole number >= 1, got 0"),
     ("[clean]\nmax_depth = 300", "clean.max_depth: expected a whole number from 8 to 200"),
