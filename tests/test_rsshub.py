@@ -199,6 +199,10 @@ def test_every_instance_failing_fails_the_source_with_one_line(
 def test_the_access_key_reaches_the_instance_as_rsshub_expects(
         tmp_path: Path, instances: list[Instance], mode: str) -> None:
     healthy = instances[0]
+    # an item linked relative to the feed, with a relative image: resolved against the URL
+    # the feed was fetched from, which carries the key
+    healthy.items = [rss_item(1), rss_item(2, link="#two", guid="two",
+                                            description='<p>Two.</p><img src="img/2.png">')]
     config = write_config(
         tmp_path, [{"name": "s", "rsshub": "/example/search/关键词?limit=10"}],
         extra=_rsshub([healthy.base], access_key="${RSSHUB_KEY}", access_mode=mode))
@@ -208,8 +212,13 @@ def test_the_access_key_reaches_the_instance_as_rsshub_expects(
     secret = "1L0ve" if mode == "key" else hashlib.md5((path + "1L0ve").encode()).hexdigest()
     assert healthy.paths == [f"{path}?limit=10&{mode}={secret}"]
     assert "1L0ve" not in json.dumps(source)  # the key never reaches a report
-    for file in archive_files(tmp_path / "posts"):
-        assert "1L0ve" not in file.read_text(encoding="utf-8")
+    files = archive_files(tmp_path / "posts")
+    assert len(files) == 2
+    for file in files:
+        text = file.read_text(encoding="utf-8")
+        assert secret not in text and "1L0ve" not in text
+    assert any("/example/search/" in f.read_text(encoding="utf-8") and "#two" in
+               f.read_text(encoding="utf-8") for f in files)  # the relative link, resolved
 
 
 def test_route_params_table_reaches_the_instance_encoded(

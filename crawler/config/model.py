@@ -105,7 +105,7 @@ class RsshubConfig:
     """`[rsshub]`: the instances a route is fetched from, in order, and the access key."""
 
     instances: tuple[str, ...]
-    access_key: str | None = None
+    access_key: str | None = field(default=None, repr=False)  # a secret: never in a repr
     access_mode: str = "key"  # "key": ?key=KEY; "code": ?code=md5(route path + KEY)
 
 

@@ -101,8 +101,10 @@ class FeedSpider(scrapy.Spider):
         if tried and why:
             yield from self._fall_over(source, tried, why, force=forced)
             return
-        feed = parse_feed(response.body, response.url, headers, self.config.max_items)
-        shown = tried.shown_url if tried else response.url  # without an RSSHub access key
+        # relative links resolve against the URL without an RSSHub access key: the key never
+        # reaches an article's link, a report line or the archive
+        shown = tried.shown_url if tried else response.url
+        feed = parse_feed(response.body, shown, headers, self.config.max_items)
         if tried and feed.problem and feed.unusable:
             yield from self._fall_over(source, tried, feed.problem, force=forced)
             return
@@ -115,7 +117,7 @@ class FeedSpider(scrapy.Spider):
         seen: set[str] = set()
         repeats = 0
         for entry in feed.entries:
-            key = _dedup_key(entry, source.id, response.url)
+            key = _dedup_key(entry, source.id, shown)
             if key is not None:
                 if key in seen:
                     repeats += 1  # the same article twice in one feed: the first (newest) wins
@@ -167,8 +169,10 @@ class FeedSpider(scrapy.Spider):
         """A bug or an unforeseen input in a callback: the source is failed, never silently ok."""
         name = response.meta.get("feedvault_source")
         if name:
+            source = self.config.by_name.get(name)
+            tried = self._attempt(source, response.meta) if source else None
             mark(self.crawler.stats, name, "incomplete", True)
-            failed_url(self.crawler.stats, name, response.url,
+            failed_url(self.crawler.stats, name, tried.shown_url if tried else response.url,
                        f"internal error: {failure.type.__name__}: {failure.getErrorMessage()}",
                        fatal=True)
 
