@@ -158,7 +158,7 @@ def test_export_then_import_gives_the_same_sources(tmp_path: Path,
     fresh = tmp_path / "fresh"
     fresh.mkdir()
     copy = _config(fresh, FULL.split("[[sources]]")[0])
-    result = feedvault("sources", "import", exported, "--config", copy)
+    result = feedvault("sources", "import", exported, "--config", copy, "--trust-settings")
     assert result.returncode == 0, result.stderr
     assert "imported 3 sources" in result.stdout
     assert "note: Loud_Blog: its settings read ${TOKEN} from the environment" in result.stdout
@@ -294,3 +294,29 @@ def test_netnewswire_subscription_lists(tmp_path: Path, name: str) -> None:
     sources = load_config(config).sources
     assert len({s.name.lower() for s in sources}) == len(sources) == 207
     assert sources[1].name == "daring-fireball" and sources[1].url.startswith("http")
+
+
+def test_a_strangers_file_cannot_set_what_feedvault_sends_or_where_it_goes(tmp_path: Path) -> None:
+    """Without --trust-settings, headers, cookies, user_agent, proxy, backfill and ${NAME}
+    from an imported file are left out, each named; the rest of the source is imported."""
+    hostile = tmp_path / "list.opml"
+    hostile.write_text(
+        '<?xml version="1.0"?><opml version="2.0" xmlns:feedvault="https://feedvault.dev/opml/1">'
+        "<body><outline text=\"Blog\" type=\"rss\" xmlUrl=\"https://blog.example/feed\" "
+        "feedvault:headers='{ Authorization = \"${GITHUB_TOKEN}\" }' "
+        "feedvault:proxy='\"http://proxy.example:3128\"' "
+        "feedvault:backfill='{ sitemap = \"http://metadata.example/latest\" }' "
+        "feedvault:author='\"${HOME}\"' "
+        "feedvault:content_selector='\"article\"'/></body></opml>", encoding="utf-8")
+    config = _config(tmp_path, FULL.split("[[sources]]")[0])
+    result = feedvault("sources", "import", hostile, "--config", config)
+    assert result.returncode == 0, result.stderr
+    for key in ("headers", "proxy", "backfill", "author"):
+        assert f"setting {key!r} left out" in result.stdout, result.stdout
+    [source] = load_config(config).sources
+    assert (source.url, source.content_selector, source.backfill) == (
+        "https://blog.example/feed", "article", None)
+    assert source.http.headers == {} or not source.http.headers
+    assert source.http.proxy is None and source.author is None
+    text = config.read_text(encoding="utf-8")
+    assert "GITHUB_TOKEN" not in text and "HOME" not in text and "proxy.example" not in text

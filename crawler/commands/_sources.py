@@ -29,6 +29,7 @@ from crawler.sources import (
     raw_sources,
     render,
     save,
+    untrusted,
     with_rsshub,
     with_sources,
     without_source,
@@ -90,6 +91,10 @@ def register_actions(actions: Any, common: argparse.ArgumentParser) -> None:
                               "tried in order)")
     imports.add_argument("--dry-run", action="store_true",
                          help="print what would be added; change nothing")
+    imports.add_argument("--trust-settings", action="store_true",
+                         help="also take the file's headers, cookies, user_agent, proxy, backfill "
+                              "and ${NAME} settings (default: left out, each named; for files "
+                              "you wrote, such as your own `sources export`)")
     imports.set_defaults(func=run_import, needs_config=True)
 
     export = actions.add_parser(
@@ -233,6 +238,8 @@ def run_import(args: argparse.Namespace, config: Config) -> int:
         raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from exc
     name = args.format or detect(data, path.name)
     found = importer(name)(data, str(path))
+    if not args.trust_settings:
+        found = untrusted(found, str(path))
     old = read_text(config.file)
     existing = raw_sources(old, config.file)
     policy = EgressPolicy(allow_hosts=config.allow_hosts, allow_networks=config.allow_networks)

@@ -11,7 +11,7 @@ from crawler.sources.edit import (
     without_source,
 )
 from crawler.sources.found import Found, Proposed
-from crawler.sources.importers import IMPORTERS, detect, importer
+from crawler.sources.importers import IMPORTERS, detect, importer, untrusted
 from crawler.sources.merge import Merge, check_each, feed_key, merge
 from crawler.sources.naming import derive_name
 from crawler.sources.opml import read_opml, write_opml
@@ -34,6 +34,7 @@ __all__ = [
     "read_opml",
     "render",
     "save",
+    "untrusted",
     "with_rsshub",
     "with_sources",
     "without_source",

@@ -15,7 +15,7 @@ from crawler.sources.found import Found, Proposed
 from crawler.sources.opml import read_opml
 from crawler.sources.rsshub_page import read_route_list
 
-__all__ = ["IMPORTERS", "Found", "Importer", "Proposed", "detect", "importer"]
+__all__ = ["IMPORTERS", "TRUSTED_ONLY", "Found", "Importer", "Proposed", "detect", "importer", "untrusted"]
 
 Importer = Callable[[bytes, str], Found]  # (the file's bytes, its name) -> what it holds
 IMPORTERS: dict[str, Importer] = {"opml": read_opml, "rsshub-page": read_route_list}
@@ -43,3 +43,32 @@ def importer(name: str) -> Importer:
     except KeyError:
         raise ConfigError(f"--from {name}: unknown format; expected one of "
                           f"{', '.join(IMPORTERS)}") from None
+
+
+# Settings an imported file may only carry with --trust-settings: they decide what feedvault
+# sends (headers, cookies, User-Agent, a proxy that sees every request) or which further
+# hosts it fetches from (backfill's sitemaps and listings); `${NAME}` anywhere would send an
+# environment variable of this machine wherever the file's author chose.
+TRUSTED_ONLY = ("headers", "cookies", "user_agent", "proxy", "backfill")
+
+
+def untrusted(found: Found, where: str) -> Found:
+    """found with the settings only a trusted file may carry left out, one line each."""
+    for proposed in found.sources:
+        label = f"{where}: {proposed.where}" if proposed.where else where
+        for key in [k for k in proposed.table if k in TRUSTED_ONLY or _reads_env(proposed.table[k])]:
+            found.notes.append(f"{label}: setting {key!r} left out: an imported file may not set "
+                               "what feedvault sends or where else it connects, nor read the "
+                               "environment; pass --trust-settings if you wrote this file")
+            del proposed.table[key]
+    return found
+
+
+def _reads_env(value: object) -> bool:
+    if isinstance(value, str):
+        return "${" in value
+    if isinstance(value, dict):
+        return any(_reads_env(v) for v in value.values())
+    if isinstance(value, list | tuple):
+        return any(_reads_env(v) for v in value)
+    return False
