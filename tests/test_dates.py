@@ -69,6 +69,18 @@ def test_relative_dates_count_back_from_now(raw: str, ago: timedelta) -> None:
     assert parsed is not None and parsed.tzinfo is not None
     # "yesterday" may mean the same time or the day's start: within a day of the mark
     assert before - ago - timedelta(days=1) <= parsed <= datetime.now(UTC) - ago + timedelta(minutes=1)
+    # only the day is kept, so every crawl of that day reads the same date (no `updated` churn)
+    assert (parsed.hour, parsed.minute, parsed.second, parsed.microsecond) == (0, 0, 0, 0)
+    assert parse_date(raw) == parsed
+
+
+def test_an_offset_no_clock_has_gives_no_date_instead_of_failing_the_feed() -> None:
+    assert parse_date("2024-01-01T00:00:00+99:00") is None
+    assert parse_date("Mon, 01 Jan 2024 00:00:00 +9900") is None
+    feed = parse_feed(rss_feed([{"title": "t", "link": "http://a.example/1", "guid": "1",
+                                 "pubDate": "2024-01-01T00:00:00+99:00", "description": "x"}]
+                               ).encode(), "http://a.example/feed.xml")
+    assert [e.title for e in feed.entries] == ["t"]  # the item is kept (feedparser's instant, if any)
 
 
 def test_feedparser_tuple_fixes_the_instant_and_raw_gives_the_offset() -> None:

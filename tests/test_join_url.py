@@ -147,3 +147,15 @@ def test_backfill_with_a_bad_url_keeps_the_rest_of_the_source(site: LocalSite, t
     titles = sorted(frontmatter.load(p)["title"] for p in archive_files(tmp_path / "posts"))
     assert titles == ["Post 0", "Post 1", "Post 2"]
     assert f"1 URLs skipped, not usable: {BAD!r}" in result.stdout + result.stderr
+
+
+def test_json_feed_fields_of_the_wrong_type_are_none() -> None:
+    """`tags`, `attachments` and `authors` that are not arrays read as empty, never a crash."""
+    body = ('{"version": "https://jsonfeed.org/version/1.1", "title": "t", "items": ['
+            '{"id": "1", "url": "http://a.example/1", "content_html": "<p>x</p>",'
+            ' "tags": 5, "attachments": 5, "authors": 5}]}')
+    feed = parse_feed(body.encode(), "http://a.example/feed.json",
+                      {"Content-Type": "application/feed+json"})
+    assert feed.problem is None
+    assert [(e.link, e.categories, e.media_images, e.author) for e in feed.entries] == [
+        ("http://a.example/1", [], [], None)]

@@ -17,7 +17,7 @@ import calendar
 import email.utils
 import re
 import warnings
-from datetime import UTC, datetime, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 from dateutil import parser as dateutil_parser
@@ -57,13 +57,17 @@ def parse_date(raw: str | None, parsed: Any = None) -> datetime | None:
     local = _read(raw.strip()) if isinstance(raw, str) and raw.strip() else None
     if local is None:
         return instant
-    offset = local.utcoffset()
+    try:
+        offset = local.utcoffset()
+        zone = UTC if not offset else timezone(offset) if offset is not None else None
+    except ValueError:  # an offset no clock has (`+99:00`): the tuple's instant, if any
+        return instant
     if offset is None:
         # No offset given: read as UTC, as feedparser does. Where the tuple disagrees, the
         # tuple is the misreading: feedparser turns formats it does not know but that
         # start with a year (`2024年1月2日`, `2024/01/02 10:30`) into November 1st.
         return local.replace(tzinfo=UTC)
-    local = local.replace(tzinfo=UTC if not offset else timezone(offset))
+    local = local.replace(tzinfo=zone)
     return local if instant is None or local == instant else instant
 
 
@@ -102,6 +106,17 @@ def _dateparser(text: str) -> datetime | None:
     import dateparser  # here, not above: loading its language data takes a moment
 
     try:
-        return dateparser.parse(text, languages=LANGUAGES, settings=_DATEPARSER_SETTINGS)
+        found = dateparser.parse(text, languages=LANGUAGES, settings=_DATEPARSER_SETTINGS)
+        if found is None:
+            return None
+        # A relative date ("3 days ago", 2小时前) counts from now: read again from a day
+        # earlier; if it moved, it is relative, and only its day is kept, so that the same
+        # article gets the same date on every crawl of that day and after ("4 days ago")
+        earlier = dateparser.parse(text, languages=LANGUAGES, settings={
+            **_DATEPARSER_SETTINGS, "RELATIVE_BASE": datetime.now(UTC).replace(tzinfo=None)
+            - timedelta(days=1)})
     except (ValueError, OverflowError, TypeError):
         return None
+    if earlier is not None and earlier != found:
+        return found.replace(hour=0, minute=0, second=0, microsecond=0)
+    return found

@@ -53,7 +53,7 @@ def parse(body: bytes, url: str, max_items: int) -> ParsedFeed:
         images = [item[k] for k in ("image", "banner_image") if isinstance(item.get(k), str)]
         images += [
             a["url"]
-            for a in item.get("attachments") or []
+            for a in _list(item.get("attachments"))
             if isinstance(a, dict) and str(a.get("mime_type", "")).startswith("image/")
             and isinstance(a.get("url"), str)
         ]
@@ -69,7 +69,7 @@ def parse(body: bytes, url: str, max_items: int) -> ParsedFeed:
                 date=parse_date(date if isinstance(date, str) else None),
                 updated=parse_date(modified if isinstance(modified, str) else None),
                 media_images=[joined for i in images if (joined := join_url(url, i))],
-                categories=[clean_text(t) for t in item.get("tags") or []
+                categories=[clean_text(t) for t in _list(item.get("tags"))
                             if isinstance(t, str) and clean_text(t)],
             )
         )
@@ -81,6 +81,11 @@ def parse(body: bytes, url: str, max_items: int) -> ParsedFeed:
 
 
 def _author(obj: dict[str, Any]) -> str | None:
-    authors = obj.get("authors") or ([obj["author"]] if isinstance(obj.get("author"), dict) else [])
+    authors = _list(obj.get("authors")) or ([obj["author"]] if isinstance(obj.get("author"), dict) else [])
     names = [str(a["name"]) for a in authors if isinstance(a, dict) and a.get("name")]
     return ", ".join(names) or None
+
+
+def _list(value: Any) -> list[Any]:
+    """A JSON Feed array field as a list: anything else a hostile feed puts there is none."""
+    return value if isinstance(value, list) else []
