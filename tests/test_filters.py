@@ -201,6 +201,26 @@ def test_backfill_drops_filtered_articles_without_failing(site: LocalSite, tmp_p
     assert "0 failed" in result.stdout
 
 
+def test_backfill_reads_the_feeds_categories_for_category_rules(site: LocalSite, tmp_path: Path
+                                                                ) -> None:
+    """A feed page's <category> reaches the rules in a backfill as in a crawl."""
+    from tests.test_backfill import _archived, _blog, _config, _window
+
+    _blog(site)
+    for page in site.root.glob("feed-*.xml"):  # mark two posts, whichever page holds them
+        text = page.read_text(encoding="utf-8")
+        for n in (9, 10):
+            text = text.replace(f"<title>Post {n}</title>",
+                                f"<title>Post {n}</title><category>Sponsored</category>")
+        page.write_text(text, encoding="utf-8")
+    config = _config(tmp_path, site, {"feed_archive": True},
+                     exclude=["categories:sponsored"])
+    result = feedvault("backfill", "blog", "--config", config, *_window(7, 12))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Post 9" not in _archived(tmp_path) and "Post 10" not in _archived(tmp_path)
+    assert {"Post 7", "Post 8", "Post 11", "Post 12"} <= set(_archived(tmp_path))
+
+
 def test_a_regex_that_backtracks_at_crawl_time_is_given_up_and_reported_once(
         site: LocalSite, tmp_path: Path) -> None:
     # (x+x+)+y passes the load-time probes but explodes on a long run of x without a y

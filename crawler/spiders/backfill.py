@@ -220,7 +220,8 @@ class BackfillSpider(ArticleSteps, scrapy.Spider):
                                link=canonical_link(entry.link, response.url),
                                guid=entry.guid, author=entry.author, date=entry.date,
                                updated=entry.updated,
-                               feed_title=feed.title, media_images=entry.media_images)
+                               feed_title=feed.title, media_images=entry.media_images,
+                               feed_categories=entry.categories)
             if item.link:
                 found.append(Found(item.link, entry.date))
                 self.entries[item.link] = (item, entry.summary_only)
