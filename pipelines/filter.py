@@ -29,7 +29,7 @@ class FilterPipeline:
     @classmethod
     def from_crawler(cls, crawler: Any) -> FilterPipeline:
         config = config_from_settings(crawler.settings)
-        return cls({s.name: s for s in config.sources}, crawler.stats)
+        return cls(config.by_name, crawler.stats)
 
     def process_item(self, item: ArticleItem) -> ArticleItem:
         reason = drops(self.stats, self.sources[item.source], item)

@@ -1,4 +1,4 @@
-"""Downloads for the commands that run outside a crawl (extract, sources check), with the
+"""Downloads for the commands that run outside a crawl (extract, sources add, sources check), with the
 crawl's manners: its User-Agent, robots.txt, the egress policy, the same size limit.
 
 These commands fetch one URL at a time and decide between fetches (the next page, the

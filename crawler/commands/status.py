@@ -83,7 +83,7 @@ def gather(config: Config, now: datetime) -> list[SourceStatus]:
     if (hidden / "ledger.sqlite").exists():
         ledger = Ledger(hidden / "ledger.sqlite")
         try:
-            articles = Counter(e.source for e in ledger.entries())
+            articles = Counter(ledger.counts())
         finally:
             ledger.close()
     result = []
