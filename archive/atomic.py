@@ -20,22 +20,25 @@ _CREATE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
 __all__ = ["atomic_write", "atomic_write_at", "sweep"]
 
 
-def atomic_write(target: Path, data: bytes, tmp_dir: Path | None = None) -> None:
+def atomic_write(target: Path, data: bytes, tmp_dir: Path | None = None, *,
+                 mode: int | None = None) -> None:
     """Replace target with data so that readers see the old file or the new one, never a mix.
 
     The folders on the way are made. The temporary file is written in tmp_dir, which must
     be on the same filesystem as target (the archive's own), or else as a hidden
     `.NAME.xxxxxxxx.tmp` beside target. A link at target is replaced, not followed.
+    mode: the new file's permission bits (e.g. the replaced file's), else 0o644 less umask.
     """
     target.parent.mkdir(parents=True, exist_ok=True)
     folder = os.open(target.parent, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
     try:
-        atomic_write_at(folder, target.name, data, tmp_dir)
+        atomic_write_at(folder, target.name, data, tmp_dir, mode=mode)
     finally:
         os.close(folder)
 
 
-def atomic_write_at(folder: int, name: str, data: bytes, tmp_dir: Path | None = None) -> None:
+def atomic_write_at(folder: int, name: str, data: bytes, tmp_dir: Path | None = None, *,
+                    mode: int | None = None) -> None:
     """atomic_write into the open folder descriptor `folder`: a link named name is replaced,
     never followed. Without tmp_dir the temporary file is a hidden one beside name."""
     if tmp_dir is None:
@@ -46,6 +49,8 @@ def atomic_write_at(folder: int, name: str, data: bytes, tmp_dir: Path | None = 
         tmp_folder = None
     try:
         with os.fdopen(fd, "wb") as handle:
+            if mode is not None:
+                os.fchmod(handle.fileno(), mode)
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())

@@ -6,9 +6,6 @@ tomlkit, which writes TOML strings, arrays and sub-tables correctly.
 
 from __future__ import annotations
 
-import contextlib
-import os
-import tempfile
 import tomllib
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -17,6 +14,7 @@ from typing import Any
 import tomlkit
 
 from archive import ConfigError
+from archive.atomic import atomic_write
 from crawler.config import Config, parse_config
 from crawler.sources.blocks import source_blocks
 
@@ -111,7 +109,7 @@ def save(path: Path, old: str, new: str, expect: list[dict[str, Any]]) -> Config
     if read_text(path) != old:
         raise ConfigError(f"{path}: changed while feedvault was editing it; run again")
     try:
-        _atomic_write(path, new.encode("utf-8"))
+        atomic_write(path, new.encode("utf-8"), mode=path.stat().st_mode & 0o7777)
     except OSError as exc:
         raise ConfigError(f"{path}: cannot write: {exc.strerror or exc}") from exc
     return config
@@ -122,25 +120,3 @@ def _data(text: str, path: Path) -> dict[str, Any]:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
-
-
-def _atomic_write(path: Path, data: bytes) -> None:
-    """Replace path with data, keeping its permissions: readers see the old file or the new."""
-    mode = path.stat().st_mode & 0o7777
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            os.fchmod(handle.fileno(), mode)
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
-    folder = os.open(path.parent, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(folder)
-    finally:
-        os.close(folder)
