@@ -269,3 +269,17 @@ def test_a_purged_source_leaves_the_sources_list_at_the_next_write(tmp_path: Pat
         assert archive.load(path).extra["sources"] == ["a", "c"]
         assert archive.put(_shared("a", "a1"), merge=True).status == "unchanged"
         assert verify(archive).clean
+
+
+def test_a_crawl_says_when_a_source_keeps_its_own_copy(site: LocalSite, tmp_path: Path) -> None:
+    a, b = _feeds(site)
+    config = write_config(tmp_path, [{"name": "a", "url": a}, {"name": "b", "url": b}])
+    _crawl(config, "a")
+    next(p for p in archive_files(tmp_path / "posts")
+         if frontmatter.load(p)["title"] == "Shared story").unlink()
+    out = _crawl(config, "b")
+    assert _row(out, "b") == ["2", "0", "0"]
+    assert "archived apart" in out
+    shared = _posts(tmp_path / "posts")["Shared story"]
+    assert shared["source"] == "b" and "sources" not in shared.metadata
+    assert _row(_crawl(config, "b"), "b") == ["0", "0", "2"]
