@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -47,6 +48,9 @@ _UPSERT = (
     "content_hash = excluded.content_hash, date = excluded.date, "
     "first_seen = excluded.first_seen, updated = excluded.updated"
 )
+# The identity of a joined row rebuilt from a file's `sources` list: the file does not say
+# it; the source's next delivery of the article puts the real one in its place.
+_UNKNOWN = "?file:"
 # `joined`: a further source that delivered an article another source archived first
 # (cross_source = "merge"): its identity for it, and the file it joined.
 
@@ -137,11 +141,29 @@ class Ledger:
     @retry_busy
     def _record_join(self, source: str, identity: str, owner: LedgerRow, seen: str) -> None:
         with immediate(self._db):
-            self._db.execute("INSERT OR REPLACE INTO joined VALUES (?, ?, ?, ?)",
-                             (source, identity, owner.path, seen))
+            # a row rebuilt from the file (its identity unknown then) gets the real one in
+            # place, so the sources keep the order the file lists them in
+            self._db.execute("DELETE FROM joined WHERE source = ? AND identity = ? AND path != ?",
+                             (source, identity, owner.path))
+            placed = self._db.execute(
+                "UPDATE joined SET identity = ? WHERE rowid = (SELECT rowid FROM joined "
+                "WHERE source = ? AND path = ? ORDER BY rowid LIMIT 1)",
+                (identity, source, owner.path)).rowcount
+            if not placed:
+                self._db.execute("INSERT INTO joined VALUES (?, ?, ?, ?)",
+                                 (source, identity, owner.path, seen))
             self._db.execute(_UPSERT, _row(owner))
+            self._revise(owner, seen)
+
+    def _revise(self, entry: LedgerRow, seen: str) -> None:
+        """One more revision of entry, unless its latest already has this hash."""
+        last = self._db.execute(
+            "SELECT content_hash FROM revisions WHERE source = ? AND identity = ? "
+            "ORDER BY rowid DESC LIMIT 1", (entry.source, entry.identity),
+        ).fetchone()
+        if last is None or last[0] != entry.content_hash:
             self._db.execute("INSERT INTO revisions VALUES (?, ?, ?, ?)",
-                             (owner.source, owner.identity, owner.content_hash, seen))
+                             (entry.source, entry.identity, entry.content_hash, seen))
 
     def record(self, entry: LedgerRow, seen: str) -> None:
         """Insert or replace the article's row and add a revision, in one transaction."""
@@ -163,33 +185,40 @@ class Ledger:
                 (entry.source, entry.identity, entry.content_hash, seen),
             )
 
-    def rebuild(self, entries: list[LedgerRow], seen: str) -> None:
+    def rebuild(self, entries: list[LedgerRow], seen: str,
+                joins: Sequence[tuple[str, str]] = ()) -> None:
         """Replace every article row with entries, in one transaction (`verify --repair`).
 
         Revisions are history and stay; an entry whose hash is not its latest
-        revision gets one more, seen now.
+        revision gets one more, seen now. joins: (source, path) for every further source
+        an article file lists, in its order: the `joined` rows become these, keeping
+        the ones already there (a file does not say the joined source's identity: a new
+        row holds a stand-in until that source delivers the article again).
         """
         try:
-            self._rebuild(entries, seen)
+            self._rebuild(entries, seen, joins)
         except sqlite3.Error as exc:
             raise LedgerError(f"{self.path}: cannot rebuild the ledger: {exc}") from exc
 
     @retry_busy
-    def _rebuild(self, entries: list[LedgerRow], seen: str) -> None:
+    def _rebuild(self, entries: list[LedgerRow], seen: str,
+                 joins: Sequence[tuple[str, str]]) -> None:
         with immediate(self._db):
             self._db.execute("DELETE FROM articles")
             for entry in entries:
                 self._db.execute("INSERT INTO articles VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                                  _row(entry))
-                last = self._db.execute(
-                    "SELECT content_hash FROM revisions WHERE source = ? AND identity = ? "
-                    "ORDER BY rowid DESC LIMIT 1", (entry.source, entry.identity),
-                ).fetchone()
-                if last is None or last[0] != entry.content_hash:
-                    self._db.execute(
-                        "INSERT INTO revisions VALUES (?, ?, ?, ?)",
-                        (entry.source, entry.identity, entry.content_hash, seen),
-                    )
+                self._revise(entry, seen)
+            wanted = dict.fromkeys(joins)
+            for rowid, source, path in self._db.execute(
+                    "SELECT rowid, source, path FROM joined").fetchall():
+                if (source, path) in wanted:
+                    wanted.pop((source, path))
+                else:
+                    self._db.execute("DELETE FROM joined WHERE rowid = ?", (rowid,))
+            for source, path in wanted:
+                self._db.execute("INSERT OR REPLACE INTO joined VALUES (?, ?, ?, ?)",
+                                 (source, f"{_UNKNOWN}{path}", path, seen))
 
     def revisions(self, source: str, identity: str) -> list[tuple[str, str]]:
         return self._db.execute(
@@ -207,7 +236,8 @@ class Ledger:
             "SELECT * FROM articles WHERE source = ? ORDER BY path", (source,))]
 
     def forget(self, source: str) -> None:
-        """Delete a source's rows and revisions, in one transaction (`sources remove --purge`)."""
+        """Delete a source's rows, revisions and joins, in one transaction (`sources remove
+        --purge`): the files it joined drop it from their `sources` at their next write."""
         try:
             self._forget(source)
         except sqlite3.Error as exc:
@@ -216,6 +246,9 @@ class Ledger:
     @retry_busy
     def _forget(self, source: str) -> None:
         with immediate(self._db):
+            # its joins, and other sources' joins to its own articles (whose files go too)
+            self._db.execute("DELETE FROM joined WHERE source = ? OR path IN "
+                             "(SELECT path FROM articles WHERE source = ?)", (source, source))
             self._db.execute("DELETE FROM articles WHERE source = ?", (source,))
             self._db.execute("DELETE FROM revisions WHERE source = ?", (source,))
 

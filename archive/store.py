@@ -39,6 +39,8 @@ class PutResult:
 
     status: Status
     path: str
+    # something the user should hear about although the article was archived
+    note: str | None = None
 
 
 def updated_time(date: datetime, source_updated: datetime | None,
@@ -140,8 +142,14 @@ class Archive:
         entry = self.ledger.get(article.source, identity)
         if entry is None and policy == "auto":
             entry = self._known_link(article, identity)
+        note = None
         if entry is None and merge:
-            joined = self._join(article, identity, apart)
+            try:
+                joined = self._join(article, identity, apart)
+            except DocumentError as exc:
+                # the other source's file is gone or unreadable: this source keeps its own copy
+                joined, note = None, (f"not joined to another source's copy of "
+                                      f"{article.original_url}, archived apart: {exc}")
             if joined is not None:
                 return joined
         if entry is not None:
@@ -163,7 +171,7 @@ class Archive:
                     f"preset {self.preset.name!r} with body = {self.preset.body!r} writes "
                     f"{self.preset.extension}: keep the old settings or start a new archive path")
             if entry.content_hash == digest and self._is_file(entry.path):
-                return PutResult("unchanged", entry.path)
+                return PutResult("unchanged", entry.path, note)
             path, status, first_seen = entry.path, "updated", entry.first_seen
         else:
             path = article_path(
@@ -181,7 +189,7 @@ class Archive:
                 # ours, from a run whose ledger is gone (a fresh clone, a cold CI cache):
                 # the file already says this; keep it byte for byte
                 self.ledger.record(adopted, seen=now.isoformat())
-                return PutResult("unchanged", path)
+                return PutResult("unchanged", path, note)
             if adopted is not None:
                 status, first_seen = "updated", adopted.first_seen
         updated = updated_time(article.date, source_updated,
@@ -200,32 +208,37 @@ class Archive:
             ),
             seen=now.isoformat(),
         )
-        return PutResult(status, path)  # type: ignore[arg-type]
+        return PutResult(status, path, note)  # type: ignore[arg-type]
 
     def _join(self, article: Article, identity: str, apart: Collection[str]
               ) -> PutResult | None:
         """This source's copy of an article another source archived: that file gains this
-        source in its `sources` list (written, then the ledger); None when there is none."""
+        source in its `sources` list (written, then the ledger); None when there is none.
+
+        DocumentError when that file is missing or unreadable (then this source cannot
+        join it). A file that already lists this source (a join whose ledger row was lost
+        or never committed) is left as it is and only the ledger learns of the join."""
         path = self.ledger.joined(article.source, identity)
         if path is not None and self.ledger.by_path(path) is not None:
             return PutResult("unchanged", path)
         owner = self._same_article(article, apart)
         if owner is None:
             return None
-        try:
-            current = self.load(owner.path)
-        except DocumentError as exc:
-            raise ArchiveError(f"cannot add source {article.source!r} to the article another "
-                               f"source archived: {exc}") from exc
-        sources = list(dict.fromkeys([owner.source, *self.ledger.joined_sources(owner.path),
-                                      article.source]))
-        current = current.with_(extra={**current.extra, SOURCES_KEY: sources})
-        self._write(owner.path, self.preset.dumps(current))  # its own `updated` stays
+        current = self.load(owner.path)
+        listed = current.extra.get(SOURCES_KEY)
+        status: Status = "updated"
+        if isinstance(listed, list) and article.source in listed:
+            status = "unchanged"
+        else:
+            sources = list(dict.fromkeys([owner.source, *self.ledger.joined_sources(owner.path),
+                                          article.source]))
+            current = current.with_(extra={**current.extra, SOURCES_KEY: sources})
+            self._write(owner.path, self.preset.dumps(current))  # its own `updated` stays
         digest = content_hash(current.with_(updated=None))
         self.ledger.record_join(article.source, identity,
                                 replace(owner, content_hash=digest),
                                 seen=self._clock().isoformat())
-        return PutResult("updated", owner.path)
+        return PutResult(status, owner.path)
 
     def _same_article(self, article: Article, apart: Collection[str]) -> LedgerRow | None:
         """Another source's ledger row for this article's link, by link_key."""

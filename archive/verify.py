@@ -12,6 +12,7 @@ from archive.document import Article, content_hash
 from archive.errors import DocumentError
 from archive.identity import identity_of
 from archive.ledger import LedgerRow
+from archive.presets import SOURCES_KEY
 from archive.store import HIDDEN, Archive
 
 
@@ -113,7 +114,8 @@ def repair(
     policy_of: Callable[[str], str] = lambda source: "auto",
     clock: Callable[[], datetime] = lambda: datetime.now(UTC).replace(microsecond=0),
 ) -> VerifyResult:
-    """Rebuild the ledger's article rows from the files; return what was found before.
+    """Rebuild the ledger's article rows from the files, and the `joined` rows from the
+    `sources` they list (the first is the file's own source); return what was found before.
 
     Files that do not parse are left alone and reported; when two files claim one
     identity, the more recently updated one is kept in the ledger and the other
@@ -125,6 +127,7 @@ def repair(
     old_by_path = {e.path: e for e in old.values()}
     now = clock().isoformat()
     chosen: dict[tuple[str, str], tuple[LedgerRow, datetime]] = {}
+    listed: dict[str, list[str]] = {}  # path → the further sources its file lists
     duplicates: list[Finding] = []
     for path in _article_files(archive):
         try:
@@ -145,6 +148,10 @@ def repair(
             first_seen=previous.first_seen if previous else now,
             updated=article.updated.isoformat() if article.updated else now,
         )
+        sources = article.extra.get(SOURCES_KEY)
+        if isinstance(sources, list):
+            listed[path] = [name for name in dict.fromkeys(sources)
+                            if isinstance(name, str) and name != article.source]
         key = (entry.source, entry.identity)
         if key in chosen:
             keep, drop = sorted([chosen[key], (entry, stamp)], key=lambda pair: pair[1])[::-1]
@@ -152,7 +159,10 @@ def repair(
             duplicates.append(Finding("duplicate", drop[0].path, f"same article as {keep[0].path}"))
         else:
             chosen[key] = (entry, stamp)
-    archive.ledger.rebuild([pair[0] for pair in chosen.values()], now)
+    entries = [pair[0] for pair in chosen.values()]
+    # cross_source = "merge": the sources that joined each kept file, as it lists them
+    joins = [(name, entry.path) for entry in entries for name in listed.get(entry.path, ())]
+    archive.ledger.rebuild(entries, now, joins)
     before.findings.extend(duplicates)
     before.repaired = True
     return before

@@ -122,6 +122,8 @@ class StorePipeline:
             # not the item's fault: keep the feed's validators so the next crawl retries it
             mark(self.stats, item.source, "incomplete", True)
             raise drop(self.stats, item.source, str(exc), item.link or item.feed_url) from exc
+        if result.note:
+            problem(self.stats, item.source, result.note)
         count(self.stats, item.source, result.status)
         logger.debug("%s %s", result.status, result.path)
         return item

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import sqlite3
+from datetime import UTC, datetime
 from pathlib import Path
 
 import frontmatter
 import pytest
 
+from archive import Archive, Article, LedgerError
+from archive.ledger import Ledger
+from archive.store import PutResult
+from archive.verify import repair, verify
 from tests.conftest import LocalSite, archive_files, feedvault, rss_feed, write_config
 
 
@@ -170,3 +176,110 @@ def test_a_join_cut_off_before_its_ledger_row_is_redone_by_the_next_crawl(
         assert archive.load(path).extra["sources"] == ["a", "b"]
         assert verify(archive).clean
         assert len(archive.ledger.entries()) == 1
+
+
+def _shared(source: str, guid: str, link: str = "https://e.org/s") -> Article:
+    return Article(source=source, title="Shared", body=f"<p>{source}</p>",
+                   date=datetime(2024, 1, 1, tzinfo=UTC), original_url=link, guid=guid)
+
+
+def _lose_ledger(root: Path) -> None:
+    for name in ("ledger.sqlite", "ledger.sqlite-wal", "ledger.sqlite-shm"):
+        (root / ".feedvault" / name).unlink(missing_ok=True)
+
+
+def test_a_merged_article_survives_a_lost_ledger_byte_for_byte(tmp_path: Path) -> None:
+    """A fresh clone: the files, no ledger. Adopting them rebuilds who joined which file,
+    so the next delivery from either source leaves the file as it is."""
+    with Archive(tmp_path) as archive:
+        path = archive.put(_shared("a", "a1"), merge=True).path
+        archive.put(_shared("b", "b1"), merge=True)
+        archive.put(_shared("c", "c1"), merge=True)
+    before = (tmp_path / path).read_bytes()
+    _lose_ledger(tmp_path)
+    with Archive(tmp_path, clock=lambda: datetime(2030, 1, 1, tzinfo=UTC)) as archive:
+        repair(archive)
+        assert [archive.put(_shared(s, f"{s}1"), merge=True).status for s in "cab"] == \
+            ["unchanged"] * 3
+        assert (tmp_path / path).read_bytes() == before
+        assert archive.load(path).extra["sources"] == ["a", "b", "c"]
+        assert [archive.put(_shared(s, f"{s}1"), merge=True).status for s in "abc"] == \
+            ["unchanged"] * 3
+        assert (tmp_path / path).read_bytes() == before
+        assert verify(archive).clean and len(archive.ledger.entries()) == 1
+
+
+def test_a_crawl_after_a_lost_ledger_leaves_merged_articles_alone(site: LocalSite,
+                                                                   tmp_path: Path) -> None:
+    a, b = _feeds(site)
+    config = write_config(tmp_path, [{"name": "a", "url": a}, {"name": "b", "url": b}])
+    _crawl(config, "a")
+    _crawl(config, "b")
+    before = {p: p.read_bytes() for p in archive_files(tmp_path / "posts")}
+    _lose_ledger(tmp_path / "posts")
+    out = _crawl(config)
+    assert _row(out, "a") == ["0", "0", "2"] and _row(out, "b") == ["0", "0", "2"]
+    assert {p: p.read_bytes() for p in archive_files(tmp_path / "posts")} == before
+
+
+def test_a_source_the_file_already_lists_is_not_written_again(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def full_disk(*_: object) -> None:
+        raise sqlite3.OperationalError("database or disk is full")
+
+    with Archive(tmp_path) as archive:
+        path = archive.put(_shared("a", "a1"), merge=True).path
+        with monkeypatch.context() as patch:
+            patch.setattr(Ledger, "_record_join", full_disk)
+            with pytest.raises(LedgerError):
+                archive.put(_shared("b", "b1"), merge=True)
+        before = (tmp_path / path).read_bytes()
+        (tmp_path / path).touch()
+        stamp = (tmp_path / path).stat().st_mtime_ns
+        assert archive.put(_shared("b", "b1"), merge=True) == PutResult("unchanged", path)
+        assert (tmp_path / path).read_bytes() == before
+        assert (tmp_path / path).stat().st_mtime_ns == stamp  # not even rewritten as it was
+        assert archive.ledger.joined_sources(path) == ["b"]
+        assert verify(archive).clean
+
+
+def test_a_source_whose_partner_file_is_gone_archives_its_own_copy(tmp_path: Path) -> None:
+    """The first source's file was deleted by hand: the second source cannot join it, so it
+    keeps the article itself (and says why) instead of failing at every crawl."""
+    with Archive(tmp_path) as archive:
+        gone = archive.put(_shared("a", "a1"), merge=True).path
+        (tmp_path / gone).unlink()
+        result = archive.put(_shared("b", "b1"), merge=True)
+        assert result.status == "new" and result.path != gone
+        assert result.note and "archived apart" in result.note
+        loaded = archive.load(result.path)
+        assert loaded.source == "b" and "sources" not in loaded.extra
+        again = archive.put(_shared("b", "b1"), merge=True)
+        assert (again.status, again.path, again.note) == ("unchanged", result.path, None)
+
+
+def test_a_purged_source_leaves_the_sources_list_at_the_next_write(tmp_path: Path) -> None:
+    with Archive(tmp_path) as archive:
+        path = archive.put(_shared("a", "a1"), merge=True).path
+        archive.put(_shared("b", "b1"), merge=True)
+        archive.put(_shared("c", "c1"), merge=True)
+        archive.ledger.forget("b")
+        assert archive.ledger.joined_sources(path) == ["c"]
+        assert archive.put(_shared("a", "a1"), merge=True).status == "updated"
+        assert archive.load(path).extra["sources"] == ["a", "c"]
+        assert archive.put(_shared("a", "a1"), merge=True).status == "unchanged"
+        assert verify(archive).clean
+
+
+def test_a_crawl_says_when_a_source_keeps_its_own_copy(site: LocalSite, tmp_path: Path) -> None:
+    a, b = _feeds(site)
+    config = write_config(tmp_path, [{"name": "a", "url": a}, {"name": "b", "url": b}])
+    _crawl(config, "a")
+    next(p for p in archive_files(tmp_path / "posts")
+         if frontmatter.load(p)["title"] == "Shared story").unlink()
+    out = _crawl(config, "b")
+    assert _row(out, "b") == ["2", "0", "0"]
+    assert "archived apart" in out
+    shared = _posts(tmp_path / "posts")["Shared story"]
+    assert shared["source"] == "b" and "sources" not in shared.metadata
+    assert _row(_crawl(config, "b"), "b") == ["0", "0", "2"]
