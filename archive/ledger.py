@@ -166,7 +166,7 @@ class Ledger:
                              (entry.source, entry.identity, entry.content_hash, seen))
 
     def record(self, entry: LedgerRow, seen: str) -> None:
-        """Insert or replace the article's row and add a revision, in one transaction."""
+        """Insert the article's row, or update it in place, and add a revision, in one transaction."""
         try:
             self._record(entry, seen)
         except sqlite3.Error as exc:
