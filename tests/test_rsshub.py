@@ -30,6 +30,7 @@ class Instance:
         self.paths: list[str] = []
         self.items = [rss_item(1), rss_item(2)]
         self.headers: list[tuple[str, str]] = []  # extra headers on every answer
+        self.feed_headers: list[tuple[str, str]] = []  # extra headers on a feed
         instance = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -43,7 +44,8 @@ class Instance:
                 instance.paths.append(self.path)
                 if instance.mode == "feed":
                     body = rss_feed(instance.items).encode()
-                    answer(self, 200, [("Content-Type", "application/xml; charset=utf-8")], body)
+                    answer(self, 200, [("Content-Type", "application/xml; charset=utf-8"),
+                                       *instance.feed_headers], body)
                 elif instance.mode == "html":
                     answer(self, 200, [("Content-Type", "text/html")], HTML_ERROR)
                 else:
@@ -203,6 +205,7 @@ def test_the_access_key_reaches_the_instance_as_rsshub_expects(
     # the feed was fetched from, which carries the key
     healthy.items = [rss_item(1), rss_item(2, link="#two", guid="two",
                                             description='<p>Two.</p><img src="img/2.png">')]
+    healthy.feed_headers = [("ETag", '"v1"')]  # validators to store in .feedvault/
     config = write_config(
         tmp_path, [{"name": "s", "rsshub": "/example/search/关键词?limit=10"}],
         extra=_rsshub([healthy.base], access_key="${RSSHUB_KEY}", access_mode=mode))
@@ -219,6 +222,11 @@ def test_the_access_key_reaches_the_instance_as_rsshub_expects(
         assert secret not in text and "1L0ve" not in text
     assert any("/example/search/" in f.read_text(encoding="utf-8") and "#two" in
                f.read_text(encoding="utf-8") for f in files)  # the relative link, resolved
+    # the validators are kept, under the URL without the key: nothing in .feedvault/ holds it
+    hidden = b"".join(p.read_bytes() for p in (tmp_path / "posts" / ".feedvault").rglob("*")
+                      if p.is_file())
+    assert b'"v1"' in hidden
+    assert secret.encode() not in hidden and b"1L0ve" not in hidden
 
 
 def test_route_params_table_reaches_the_instance_encoded(

@@ -16,7 +16,7 @@ from scrapy.http import Response
 from crawler.config import config_from_settings
 from crawler.health.failures import HostDown
 from crawler.outcome.report import count, mark
-from crawler.rsshub import feed_urls
+from crawler.rsshub import attempt, feed_urls
 from crawler.schedule.freshness import FeedHints, cache_expiry, feed_hints, retry_after
 from crawler.schedule.http_state import HttpState, Poll, Validators
 
@@ -52,7 +52,8 @@ class ConditionalMiddleware:
     """
 
     def __init__(self, state: HttpState, feeds: Mapping[str, str], stats: Any, *,
-                 force: bool = False, clock: Callable[[], datetime] = _now) -> None:
+                 force: bool = False, clock: Callable[[], datetime] = _now,
+                 stored_as: Mapping[str, str] | None = None) -> None:
         self.state = state
         self.feeds = dict(feeds)  # feed URL -> source name
         self.stats = stats
@@ -60,13 +61,19 @@ class ConditionalMiddleware:
         self.clock = clock
         self.validators: dict[str, tuple[str, Validators]] = {}  # url -> (source, validators)
         self.polls: dict[str, Poll] = {}
+        # an RSSHub feed URL with its access key -> the same without it: validators are
+        # stored under the URL without the key, so the key never lands in .feedvault/
+        self.stored_as = dict(stored_as or {})
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> ConditionalMiddleware:
         config = config_from_settings(crawler.settings)
         feeds = {url: s.name for s in config.sources for url in feed_urls(config, s)}
+        stored_as = {url: shown for s in config.sources if s.rsshub and config.rsshub
+                     for url, shown in zip(*_keyed_and_shown(config.rsshub, s.rsshub), strict=True)}
         middleware = cls(HttpState(config.archive_path), feeds,
-                         crawler.stats, force=crawler.settings.getbool("FEEDVAULT_FORCE"))
+                         crawler.stats, force=crawler.settings.getbool("FEEDVAULT_FORCE"),
+                         stored_as=stored_as)
         crawler.signals.connect(middleware.spider_closed, signal=signals.spider_closed)
         return middleware
 
@@ -81,7 +88,7 @@ class ConditionalMiddleware:
         mark(self.stats, source, "started", time.time(), first=True)
         if self.force or request.meta.get(FORCE_META):
             return
-        held = self.state.validators(request.url)
+        held = self.state.validators(self.stored_as.get(request.url, request.url))
         if held.etag:
             request.headers.setdefault("If-None-Match", held.etag)
         if held.last_modified:
@@ -103,7 +110,7 @@ class ConditionalMiddleware:
         if response.status == 200:
             found = Validators(headers.get("etag"), headers.get("last-modified"))
             if found:
-                self.validators[request.url] = (source, found)
+                self.validators[self.stored_as.get(request.url, request.url)] = (source, found)
             if feed_of:
                 hints = feed_hints(response.body)
                 self._polled(feed_of, now, headers, "ok", skip_hours=hints.skip_hours,
@@ -155,3 +162,8 @@ class ConditionalMiddleware:
                  if (finished and not cut(src)) or (p.outcome or "").endswith("Retry-After")}
         return validators, polls
 
+
+def _keyed_and_shown(rsshub: Any, route: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """A route's URL on each instance, with its access key and without."""
+    tried = attempt(rsshub, route)
+    return tried.urls, tried.shown
