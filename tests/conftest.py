@@ -124,6 +124,20 @@ def site(tmp_path: Path) -> Iterator[LocalSite]:
     local.server.server_close()
 
 
+class Served:
+    """A hand-written request handler served on 127.0.0.1, port 0, in a daemon thread."""
+
+    def __init__(self, handler: type[BaseHTTPRequestHandler]) -> None:
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.base = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
 def answer(handler: BaseHTTPRequestHandler, status: int, headers: Iterable[tuple[str, str]],
            body: bytes) -> None:
     """Send one whole answer from a test server's handler, with its Content-Length."""

@@ -5,9 +5,8 @@ from __future__ import annotations
 import hashlib
 import json
 import socket
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import frontmatter
@@ -16,7 +15,7 @@ import pytest
 from archive import ConfigError
 from crawler.config import parse_config
 from crawler.rsshub import encode_route, instance_url
-from tests.conftest import answer, archive_files, feedvault, rss_feed, rss_item, write_config
+from tests.conftest import Served, answer, archive_files, feedvault, rss_feed, rss_item, write_config
 
 HTML_ERROR = b"<!DOCTYPE html><html><body><h1>Looks like something went wrong</h1></body></html>"
 
@@ -52,14 +51,11 @@ class Instance:
                     answer(self, int(instance.mode),
                            [("Content-Type", "text/html"), *instance.headers], HTML_ERROR)
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.base = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
+        self.served = Served(Handler)
+        self.base = self.served.base
 
     def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        self.served.stop()
 
 
 @pytest.fixture

@@ -3,14 +3,13 @@ order, with the access key, which is never printed."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import answer, feedvault, rss_feed, rss_item
+from tests.conftest import Served, answer, feedvault, rss_feed, rss_item
 
 KEY = "s3cret-key"
 ARTICLE = "<html><body><article><h1>Route article</h1>" + "<p>Words of the article.</p>" * 40 \
@@ -41,14 +40,11 @@ class Instance:
                 else:
                     answer(self, 403, [("Content-Type", "text/plain")], b"no key")
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
+        self.served = Served(Handler)
+        self.url = self.served.base
 
     def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        self.served.stop()
 
 
 @pytest.fixture
