@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -39,6 +40,15 @@ CREATE TABLE IF NOT EXISTS joined (
     PRIMARY KEY (source, identity)
 );
 CREATE INDEX IF NOT EXISTS joined_path ON joined (path);
+CREATE TABLE IF NOT EXISTS provenance (
+    source        TEXT NOT NULL,
+    identity      TEXT NOT NULL,
+    content_hash  TEXT NOT NULL,
+    source_digest TEXT,
+    captures      TEXT NOT NULL,
+    seen          TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS provenance_identity ON provenance (source, identity);
 """
 # One article's row, inserted or updated in place. Not INSERT OR REPLACE: that resolves
 # a conflict on the UNIQUE path too, by deleting the row of the other article there.
@@ -53,6 +63,22 @@ _UPSERT = (
 _UNKNOWN = "?file:"
 # `joined`: a further source that delivered an article another source archived first
 # (cross_source = "merge"): its identity for it, and the file it joined.
+# `provenance`: what an article's revision (its content hash) was built from: a digest of
+# the source's own bytes for it and the raw captures of the responses, newest row last.
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """Where one revision of an article came from.
+
+    source_digest: a digest of what the source itself said for the article (the feed
+    entry's fields, the page's bytes), independent of feedvault's rules: two revisions with
+    the same digest differ only because the rules (configuration, code) changed.
+    captures: references to the raw responses it was built from (WARC records, see
+    `archive.captures`), feed first; empty when nothing was captured."""
+
+    source_digest: str | None = None
+    captures: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -165,10 +191,11 @@ class Ledger:
             self._db.execute("INSERT INTO revisions VALUES (?, ?, ?, ?)",
                              (entry.source, entry.identity, entry.content_hash, seen))
 
-    def record(self, entry: LedgerRow, seen: str) -> None:
-        """Insert the article's row, or update it in place, and add a revision, in one transaction."""
+    def record(self, entry: LedgerRow, seen: str, provenance: Provenance | None = None) -> None:
+        """Insert the article's row, or update it in place, and add a revision (and where it
+        came from, when known), in one transaction."""
         try:
-            self._record(entry, seen)
+            self._record(entry, seen, provenance)
         except sqlite3.Error as exc:
             fatal = isinstance(exc, sqlite3.OperationalError) and any(
                 word in str(exc) for word in ("disk is full", "readonly", "disk I/O")
@@ -177,13 +204,55 @@ class Ledger:
                               fatal=fatal) from exc
 
     @retry_busy
-    def _record(self, entry: LedgerRow, seen: str) -> None:
+    def _record(self, entry: LedgerRow, seen: str, provenance: Provenance | None) -> None:
         with immediate(self._db):
             self._db.execute(_UPSERT, _row(entry))
             self._db.execute(
                 "INSERT INTO revisions VALUES (?, ?, ?, ?)",
                 (entry.source, entry.identity, entry.content_hash, seen),
             )
+            if provenance is not None:
+                self._add_provenance(entry.source, entry.identity, entry.content_hash,
+                                     provenance, seen)
+
+    def _add_provenance(self, source: str, identity: str, content_hash: str,
+                        provenance: Provenance, seen: str) -> None:
+        self._db.execute("INSERT INTO provenance VALUES (?, ?, ?, ?, ?, ?)",
+                         (source, identity, content_hash, provenance.source_digest,
+                          json.dumps(list(provenance.captures)), seen))
+
+    def provenance(self, source: str, identity: str) -> tuple[str, Provenance] | None:
+        """The newest provenance known for an article: (the content hash it produced, it)."""
+        row = self._db.execute(
+            "SELECT content_hash, source_digest, captures FROM provenance "
+            "WHERE source = ? AND identity = ? ORDER BY rowid DESC LIMIT 1",
+            (source, identity)).fetchone()
+        if row is None:
+            return None
+        return row[0], Provenance(row[1], tuple(json.loads(row[2])))
+
+    def note_provenance(self, entry: LedgerRow, provenance: Provenance, seen: str) -> None:
+        """An unchanged article seen again: remember where it came from this time when that
+        says more than the newest row (another source digest, or captures where there were
+        none), so a rebuild from captures finds the responses that reproduce it."""
+        known = self.provenance(entry.source, entry.identity)
+        if known is not None:
+            content_hash, last = known
+            if content_hash == entry.content_hash and (
+                    last.source_digest == provenance.source_digest
+                    and (last.captures or not provenance.captures)):
+                return
+        try:
+            self._note_provenance(entry, provenance, seen)
+        except sqlite3.Error as exc:
+            raise LedgerError(f"{self.path}: cannot record where {entry.path} came from: "
+                              f"{_reason(exc)}") from exc
+
+    @retry_busy
+    def _note_provenance(self, entry: LedgerRow, provenance: Provenance, seen: str) -> None:
+        with immediate(self._db):
+            self._add_provenance(entry.source, entry.identity, entry.content_hash,
+                                 provenance, seen)
 
     def rebuild(self, entries: list[LedgerRow], seen: str,
                 joins: Sequence[tuple[str, str]] = ()) -> None:
@@ -251,6 +320,7 @@ class Ledger:
                              "(SELECT path FROM articles WHERE source = ?)", (source, source))
             self._db.execute("DELETE FROM articles WHERE source = ?", (source,))
             self._db.execute("DELETE FROM revisions WHERE source = ?", (source,))
+            self._db.execute("DELETE FROM provenance WHERE source = ?", (source,))
 
     def empty(self) -> bool:
         """No article rows: a new archive, or one whose ledger was deleted."""

@@ -22,7 +22,7 @@ from archive.document import Article, content_hash
 from archive.errors import ArchiveError, DocumentError
 from archive.identity import LinkClaims, identity_of
 from archive.layout import article_path
-from archive.ledger import Ledger, LedgerRow
+from archive.ledger import Ledger, LedgerRow, Provenance
 from archive.presets import SOURCES_KEY, Preset, get_preset
 
 HIDDEN = ".feedvault"
@@ -111,7 +111,7 @@ class Archive:
         self.ledger.close()
 
     def put(self, article: Article, policy: str = "auto", *, merge: bool = False,
-            apart: Collection[str] = ()) -> PutResult:
+            apart: Collection[str] = (), provenance: Provenance | None = None) -> PutResult:
         """Archive one article: a new file, a rewrite in place, or nothing if unchanged.
 
         policy is the source's identity policy (`archive.identity`). The article's body
@@ -122,6 +122,10 @@ class Archive:
         same link, by `link_key`), is not written again: that file's front matter lists
         this source too (`sources`), and nothing else in it changes. Sources in apart
         (cross_source = "separate") are never joined.
+
+        provenance: what the source said for this article and the captures it was built
+        from; the ledger keeps it with the revision (and, for an unchanged article, when it
+        says more than what the ledger had).
         """
         if not SOURCE_NAME.match(article.source):
             raise ArchiveError(f"invalid source name {article.source!r}: use letters, digits, - and _")
@@ -171,6 +175,8 @@ class Archive:
                     f"preset {self.preset.name!r} with body = {self.preset.body!r} writes "
                     f"{self.preset.extension}: keep the old settings or start a new archive path")
             if entry.content_hash == digest and self._is_file(entry.path):
+                if provenance is not None:
+                    self.ledger.note_provenance(entry, provenance, now.isoformat())
                 return PutResult("unchanged", entry.path, note)
             path, status, first_seen = entry.path, "updated", entry.first_seen
         else:
@@ -188,7 +194,7 @@ class Archive:
             if adopted is not None and adopted.content_hash == digest:
                 # ours, from a run whose ledger is gone (a fresh clone, a cold CI cache):
                 # the file already says this; keep it byte for byte
-                self.ledger.record(adopted, seen=now.isoformat())
+                self.ledger.record(adopted, seen=now.isoformat(), provenance=provenance)
                 return PutResult("unchanged", path, note)
             if adopted is not None:
                 status, first_seen = "updated", adopted.first_seen
@@ -207,6 +213,7 @@ class Archive:
                 updated=updated.isoformat(),
             ),
             seen=now.isoformat(),
+            provenance=provenance,
         )
         return PutResult(status, path, note)  # type: ignore[arg-type]
 

@@ -31,3 +31,8 @@ class ArticleItem:
     language: str | None = None  # from the article's page, when one was fetched
     images: dict[str, str] = field(default_factory=dict)  # original URL -> URL in the body
     image_urls: list[str] = field(default_factory=list)   # originals to download (img, poster)
+    # a digest of what the source itself said for this article (entry fields, page bytes),
+    # so a later diff can tell an edit at the source from a change of feedvault's rules
+    source_digest: str | None = None
+    # references to the raw responses (WARC records) the article was built from, feed first
+    captures: list[str] = field(default_factory=list)

@@ -11,6 +11,7 @@ from scrapy.exceptions import DropItem
 from scrapy.utils.defer import deferred_from_coro
 
 from archive import HIDDEN, Archive, ArchiveError, ArchiveLock, Article, Preset
+from archive.ledger import Provenance
 from archive.verify import repair
 from crawler.config import Config, SourceConfig, config_from_settings
 from crawler.items import ArticleItem
@@ -114,8 +115,10 @@ class StorePipeline:
             raise DropItem(f"not archived: {self.stopped}", log_level="DEBUG")
         try:
             source = self.sources[item.source]
+            provenance = (Provenance(item.source_digest, tuple(item.captures))
+                          if item.source_digest or item.captures else None)
             result = self.archive.put(article, source.id, merge=source.cross_source == "merge",
-                                      apart=self.apart)
+                                      apart=self.apart, provenance=provenance)
         except ArchiveError as exc:
             if exc.fatal:
                 self._stop(str(exc))

@@ -217,3 +217,27 @@ def test_a_file_that_is_not_a_ledger_is_a_fatal_error_naming_it(tmp_path: Path) 
         Ledger(path)
     assert str(path) in str(raised.value) and "cannot open the ledger" in str(raised.value)
     assert raised.value.fatal is True
+
+
+def test_provenance_is_kept_with_the_revision_and_an_unchanged_article_adds_only_news(
+        ledger: Any) -> None:
+    from archive.ledger import Provenance
+
+    assert ledger.provenance("s", "urn:a") is None
+    first = Provenance("digest-1", ())
+    ledger.record(row(), "2024-01-03T00:00:00+00:00", provenance=first)
+    assert ledger.provenance("s", "urn:a") == ("h1", first)
+    # seen again, same source bytes and nothing captured: nothing new to remember
+    ledger.note_provenance(row(), Provenance("digest-1", ()), "2024-01-04T00:00:00+00:00")
+    rows = ledger._db.execute("SELECT COUNT(*) FROM provenance").fetchone()[0]
+    assert rows == 1
+    # captures where there were none: the rebuild from captures needs them
+    captured = Provenance("digest-1", ("warc:a#0", "warc:a#900"))
+    ledger.note_provenance(row(), captured, "2024-01-05T00:00:00+00:00")
+    assert ledger.provenance("s", "urn:a") == ("h1", captured)
+    # an updated revision carries its own
+    edited = Provenance("digest-2", ("warc:b#0",))
+    ledger.record(row(content_hash="h2"), "2024-01-06T00:00:00+00:00", provenance=edited)
+    assert ledger.provenance("s", "urn:a") == ("h2", edited)
+    ledger.forget("s")
+    assert ledger.provenance("s", "urn:a") is None
