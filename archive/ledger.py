@@ -231,6 +231,17 @@ class Ledger:
             return None
         return row[0], Provenance(row[1], tuple(json.loads(row[2])))
 
+    def source_digests(self) -> dict[tuple[str, str], str | None]:
+        """(source, identity) → the source digest of every article's newest provenance row,
+        when that row produced the article as it is now (same content hash); None when no
+        row says, or the newest one is about an older revision."""
+        rows = self._db.execute(
+            "SELECT a.source, a.identity, p.content_hash = a.content_hash, p.source_digest "
+            "FROM articles a LEFT JOIN provenance p ON p.rowid = (SELECT MAX(rowid) FROM "
+            "provenance WHERE source = a.source AND identity = a.identity)")
+        return {(source, identity): digest if same else None
+                for source, identity, same, digest in rows}
+
     def note_provenance(self, entry: LedgerRow, provenance: Provenance, seen: str) -> None:
         """An unchanged article seen again: remember where it came from this time when that
         says more than the newest row (another source digest, or captures where there were

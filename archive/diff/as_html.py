@@ -19,6 +19,7 @@ td.n{text-align:right}.path{color:#666;font-family:monospace;font-size:.9em}
 .added{color:#1a7f37}.removed{color:#cf222e}.moved{color:#0969da}.changed{color:#9a6700}
 .sbs{display:grid;grid-template-columns:1fr 1fr;gap:1em}
 .sbs>div{white-space:pre-wrap;border:1px solid #ddd;padding:.6em;overflow-wrap:anywhere}
+.why{font-size:.85em;border:1px solid #ccc;border-radius:.6em;padding:0 .4em;color:#555}
 del{background:#ffd7d5;text-decoration:line-through}ins{background:#ccffd8;text-decoration:none}
 """
 
@@ -44,9 +45,13 @@ def _where(change: ArticleChange) -> str:
     return escape(change.path)
 
 
+def _why(change: ArticleChange) -> str:
+    return f" <span class=why>{escape(change.provenance)}</span>" if change.provenance else ""
+
+
 def _details(n: int, change: ArticleChange) -> str:
     parts = [f'<section id="a{n}"><h2><span class={change.status}>{change.status}</span> '
-             f"{escape(change.title)}</h2><p class=path>{_where(change)}</p>"]
+             f"{escape(change.title)}{_why(change)}</h2><p class=path>{_where(change)}</p>"]
     if change.fields:
         rows = "".join(f"<tr><td>{escape(f.name)}</td><td><del>{_value(f.old)}</del></td>"
                        f"<td><ins>{_value(f.new)}</ins></td></tr>" for f in change.fields)
@@ -71,8 +76,8 @@ def render_html(diff: Diff) -> str:
         if change.fields or change.body is not None:
             title = f'<a href="#a{n}">{title}</a>'
             details.append(_details(n, change))
-        listing.append(f"<li><span class={change.status}>{change.status}</span> {title} "
-                       f"<span class=path>{_where(change)}</span></li>")
+        listing.append(f"<li><span class={change.status}>{change.status}</span> {title}"
+                       f"{_why(change)} <span class=path>{_where(change)}</span></li>")
     listing += [f"<li><span class={f.status}>file {f.status}</span> "
                 f"<span class=path>{escape(f.path)}</span></li>" for f in diff.files]
     return (
@@ -82,6 +87,8 @@ def render_html(diff: Diff) -> str:
         f"<title>feedvault diff</title><style>{_STYLE}</style></head><body>"
         f"<h1>feedvault diff</h1><p>old: {escape(diff.old.label)}<br>"
         f"new: {escape(diff.new.label)}</p>"
-        f"<p id=summary>{escape(summary_line(diff))}</p>{_count_table(diff)}"
+        f"<p id=summary>{escape(summary_line(diff))}</p>"
+        + "".join(f"<p class=note>{escape(note)}</p>" for note in diff.notes)
+        + f"{_count_table(diff)}"
         f"<ul>{''.join(listing)}</ul>{''.join(details)}</body></html>\n"
     )

@@ -21,6 +21,7 @@ def _side(state: State) -> dict[str, Any]:
         "snapshot": None if snap is None else {
             "id": snap.id, "time": snap.time.isoformat(), "message": snap.message,
             "articles": snap.articles,
+            "version": snap.version, "config_digest": snap.config_digest,
         },
     }
 
@@ -36,6 +37,9 @@ def to_dict(diff: Diff) -> dict[str, Any]:
             "ignore_whitespace": diff.ignore_whitespace,
         },
         "summary": {**diff.counts, "files": len(diff.files)},
+        # changed articles per label (archive.diff.provenance); {} when none changed
+        "provenance": diff.labels,
+        "notes": list(diff.notes),
         "sources": diff.by_source(),
         "articles": [
             {
@@ -45,6 +49,7 @@ def to_dict(diff: Diff) -> dict[str, Any]:
                 "title": a.title,
                 "old_path": a.old_path,
                 "new_path": a.new_path,
+                "provenance": a.provenance,
                 "fields": [{"name": f.name, "old": f.old, "new": f.new} for f in a.fields],
                 "body": None if a.body is None else {
                     "markup_only": a.markup_only,

@@ -57,6 +57,8 @@ def _article(change: ArticleChange, paint: _Paint) -> list[str]:
     if change.status == "moved":
         where = f"{change.old_path} → {change.new_path}"
     lines = [f"{paint(change.status, f'{change.status:<8}')} {where}  {paint('dim', change.title)}"]
+    if change.provenance:
+        lines[0] += f"  ({change.provenance})"
     for f in change.fields:
         old, new = paint("delete", _value(f.old)), paint("insert", _value(f.new))
         lines.append(f"    {f.name}: {old} → {new}")
@@ -74,6 +76,8 @@ def summary_line(diff: Diff) -> str:
     )
     if diff.files:
         text += f"; {len(diff.files)} other file{'s' if len(diff.files) != 1 else ''}"
+    if diff.labels:
+        text += "; " + ", ".join(f"{n} {why}" for why, n in diff.labels.items())
     return text
 
 
@@ -95,5 +99,6 @@ def render_text(diff: Diff, *, colour: bool = False) -> str:
         lines += _article(change, paint)
     for f in diff.files:
         lines.append(f"{paint(f.status, f'file {f.status}'):<8} {f.path}")
+    lines += [f"note: {note}" for note in diff.notes]
     lines.append(summary_line(diff))
     return "\n".join(lines) + "\n"

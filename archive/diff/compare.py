@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from archive.diff.provenance import LABELS, label, manifest_of
 from archive.diff.states import NOW, State, changed_paths, read_both, resolve, snapshot_state
 from archive.document import Article
 from archive.errors import DocumentError
 from archive.presets import Preset, get_preset
+from archive.snapshots.made_with import MadeWith
 from archive.snapshots.store import Snapshots
 from archive.text import Segment, html_to_text, squash_whitespace, word_diff
 
@@ -40,6 +42,8 @@ class ArticleChange:
     fields: tuple[FieldChange, ...] = ()
     body: tuple[Segment, ...] | None = None  # None: the body did not change
     markup_only: bool = False  # the text reads the same; only the HTML changed
+    # why it changed (archive.diff.provenance.LABELS); None for added, removed, only moved
+    provenance: str | None = None
 
     @property
     def path(self) -> str:
@@ -62,11 +66,17 @@ class Diff:
     files: tuple[FileChange, ...]
     ignored_fields: frozenset[str] = DEFAULT_IGNORED
     ignore_whitespace: bool = False
+    # said once: why changed articles are labelled unknown (a side without provenance)
+    notes: tuple[str, ...] = ()
     counts: dict[str, int] = field(init=False)
+    # changed articles per provenance label; empty when none changed
+    labels: dict[str, int] = field(init=False)
 
     def __post_init__(self) -> None:
         found = Counter(a.status for a in self.articles)
         object.__setattr__(self, "counts", {s: found[s] for s in STATUSES})
+        why = Counter(a.provenance for a in self.articles if a.provenance)
+        object.__setattr__(self, "labels", {k: why[k] for k in LABELS} if why else {})
 
     @property
     def differs(self) -> bool:
@@ -82,12 +92,15 @@ class Diff:
 
 def diff_archive(root: Path | str, a: str | None = None, b: str | None = None, *,
                  preset: Preset | str = "hexo", ignore_fields: frozenset[str] = DEFAULT_IGNORED,
-                 ignore_whitespace: bool = False) -> Diff:
-    """Compare two states of the archive at root; by default the latest snapshot with now."""
+                 ignore_whitespace: bool = False, now: MadeWith | None = None) -> Diff:
+    """Compare two states of the archive at root; by default the latest snapshot with now.
+
+    now: what the archive as it is now is made with (version, configuration), so that its
+    changes against a snapshot can be told apart: edited at the source, or rules changed."""
     root = Path(root).resolve()
     store = Snapshots(root, preset) if root.is_dir() else None
-    old = resolve(a, root, store)
-    new = resolve(b or NOW, root, store)
+    old = resolve(a, root, store, now)
+    new = resolve(b or NOW, root, store, now)
     return diff_states(old, new, preset=preset, ignore_fields=ignore_fields,
                        ignore_whitespace=ignore_whitespace)
 
@@ -121,7 +134,22 @@ def diff_states(old: State, new: State, *, preset: Preset | str = "hexo",
             changes.append(change)
     changes.sort(key=lambda c: (c.source, c.path))
     files.sort(key=lambda f: f.path)
-    return Diff(old, new, tuple(changes), tuple(files), ignore_fields, ignore_whitespace)
+    changes, notes = _labelled(old, new, changes)
+    return Diff(old, new, tuple(changes), tuple(files), ignore_fields, ignore_whitespace, notes)
+
+
+def _labelled(old: State, new: State, changes: list[ArticleChange]
+              ) -> tuple[list[ArticleChange], tuple[str, ...]]:
+    """Each article that changed on both sides, labelled with why (provenance)."""
+    touched = [c.status in ("changed", "moved") and (c.fields or c.body is not None)
+               for c in changes]
+    if not any(touched):
+        return changes, ()
+    (before, why_old), (after, why_new) = manifest_of(old), manifest_of(new)
+    notes = tuple(f"{why}: its changed articles are labelled unknown"
+                  for why in (why_old, why_new) if why)
+    return [replace(c, provenance=label(before, after, (c.source, c.identity))) if t else c
+            for c, t in zip(changes, touched, strict=True)], notes
 
 
 _FILE_STATUS = {"A": "added", "D": "removed", "M": "changed"}

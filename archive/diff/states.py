@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Literal
 
 from archive.errors import ArchiveError, SnapshotError
+from archive.snapshots.made_with import MadeWith
 from archive.snapshots.store import Snapshot, Snapshots
 from archive.store import HIDDEN
 
@@ -28,6 +29,7 @@ class State:
     tree: str | None = None
     snapshot: Snapshot | None = None
     folder: Path | None = None
+    made_with: MadeWith | None = None  # the archive now: the rules it is made by
     _store: Snapshots | None = field(default=None, repr=False)
     _listing: dict[str, str] | None = field(default=None, repr=False)
 
@@ -54,17 +56,18 @@ class State:
         return result
 
 
-def resolve(spec: str | None, archive_root: Path, store: Snapshots | None) -> State:
+def resolve(spec: str | None, archive_root: Path, store: Snapshots | None,
+            now: MadeWith | None = None) -> State:
     """A command-line side (`latest`, `latest~N`, `@DATE`, an id, a folder, `now`) as a State.
 
-    `None` means the latest snapshot.
+    `None` means the latest snapshot; now: what the archive as it is now is made with.
     """
     spec = spec or "latest"
     folder = Path(spec)
     if spec == NOW or (folder.is_dir() and _same(folder, archive_root)):
         store = _need(store, spec)
         return State("archive", f"archive {archive_root} (now)", spec, tree=store.current_tree(),
-                     folder=archive_root, _store=store)
+                     folder=archive_root, made_with=now, _store=store)
     if not _SNAPSHOT_WORDS.match(spec) and folder.is_dir():
         return State("directory", f"folder {folder}", spec, folder=folder.resolve())
     store = _need(store, spec)

@@ -14,13 +14,17 @@ from pathlib import Path
 from archive.errors import DocumentError, SnapshotError
 from archive.presets import Preset, get_preset
 from archive.snapshots._git import Git
+from archive.snapshots.made_with import MadeWith, Manifest, current
 from archive.store import HIDDEN
 
 log = logging.getLogger(__name__)
 
 STORE = "snapshots.git"
 _REFS = "refs/snapshots/"
+# a snapshot's provenance record (a blob): a ref keeps it from git's garbage collection
+_PROVENANCE_REFS = "refs/provenance/"
 _TRAILER = re.compile(r"^Feedvault-(Number|Articles|Added|Removed|Moved|Changed): (\d+)$", re.M)
+_MADE_WITH = re.compile(r"^Feedvault-(Version|Config|Provenance): (\S+)$", re.M)
 _FORMAT = "%(refname)%00%(objectname)%00%(tree)%00%(committerdate:iso-strict)%00%(contents)%00"
 _LATEST = re.compile(r"^latest(?:~(\d+))?$")
 _HEX = re.compile(r"^[0-9a-f]{4,40}$")
@@ -40,6 +44,10 @@ class Snapshot:
     removed: int = 0
     moved: int = 0
     changed: int = 0
+    # what it was made with (None: a snapshot taken before feedvault recorded it)
+    version: str | None = None
+    config_digest: str | None = None
+    provenance: str | None = None  # the git blob of its Manifest
 
     @property
     def short(self) -> str:
@@ -57,6 +65,9 @@ def _parse_date(text: str) -> datetime:
         raise SnapshotError(f"@{text}: not a date; write @YYYY-MM-DD or @YYYY-MM-DDTHH:MM"
                             ) from None
     return when if when.tzinfo else when.astimezone()  # a bare date means local time
+
+
+_MADE_FIELDS = {"Version": "version", "Config": "config_digest", "Provenance": "provenance"}
 
 
 class Snapshots:
@@ -78,8 +89,13 @@ class Snapshots:
         self.git.stage_all()
         return self.git.write_tree()
 
-    def take(self, message: str | None = None) -> Snapshot | None:
-        """Record the archive now; None when nothing changed since the latest snapshot."""
+    def take(self, message: str | None = None, made_with: MadeWith | None = None
+             ) -> Snapshot | None:
+        """Record the archive now; None when nothing changed since the latest snapshot.
+
+        made_with: feedvault's version and the configuration the archive is made by; the
+        snapshot records them, and each article's source digest from the ledger, so that a
+        diff can tell an edit at the source from a change of the rules."""
         tree = self.current_tree()
         history = self.list()
         previous = history[-1] if history else None
@@ -92,13 +108,23 @@ class Snapshots:
         trailers = "".join(f"Feedvault-{k.capitalize()}: {v}\n"
                            for k, v in {"number": number, **counts}.items())
         message = (message or "").strip() or "snapshot"
+        made: dict[str, str] = {}
+        if made_with is not None:
+            record = Manifest(made_with, current(self.root / HIDDEN, made_with).digests)
+            blob = self.git.run("hash-object", "-w", "--stdin", input=record.dumps())
+            made = {"version": made_with.version, "config_digest": made_with.config_digest,
+                    "provenance": blob.decode().strip()}
+            trailers += "".join(f"Feedvault-{k}: {made[n]}\n" for k, n in (
+                ("Version", "version"), ("Config", "config_digest"), ("Provenance", "provenance")))
+            # the record's ref first: a snapshot never names a record git may collect
+            self.git.run("update-ref", f"{_PROVENANCE_REFS}{number:08d}", made["provenance"])
         text = f"{message}\n\n{trailers}"
         stamp = {"GIT_AUTHOR_DATE": when.isoformat(), "GIT_COMMITTER_DATE": when.isoformat()}
         commit = self.git.run("commit-tree", tree, "-F", "-", input=text.encode(), env=stamp)
         commit_id = commit.decode().strip()
         self.git.run("update-ref", f"{_REFS}{number:08d}", commit_id, "")
         snap = Snapshot(id=commit_id, number=number, time=when, message=message,
-                        tree=tree, **counts)
+                        tree=tree, **counts, **made)
         self._history = [*history, snap]
         log.info("snapshot %s: %s", snap.short, counts)
         return snap
@@ -140,12 +166,25 @@ class Snapshots:
             ref, commit, tree, date, contents = fields[i : i + 5]
             counts = {k.lower(): int(v) for k, v in _TRAILER.findall(contents)}
             counts.pop("number", None)
+            made = {_MADE_FIELDS[k]: v for k, v in _MADE_WITH.findall(contents)}
+            message = _MADE_WITH.sub("", _TRAILER.sub("", contents)).strip()
             result.append(Snapshot(
                 id=commit, number=int(ref.strip().rsplit("/", 1)[1]), tree=tree,
-                time=datetime.fromisoformat(date), message=_TRAILER.sub("", contents).strip(),
-                **counts,
+                time=datetime.fromisoformat(date), message=message, **counts, **made,
             ))
         return result
+
+    def manifest(self, snap: Snapshot) -> Manifest | None:
+        """What a snapshot was made with and where its articles came from; None for one
+        taken before feedvault recorded it."""
+        if snap.provenance is None:
+            return None
+        data = self.git.run("cat-file", "blob", snap.provenance)
+        return Manifest.loads(data, f"snapshot {snap.short}")
+
+    def manifest_now(self, made_with: MadeWith) -> Manifest:
+        """The same record for the archive as it is now, made by made_with."""
+        return current(self.root / HIDDEN, made_with)
 
     def get(self, spec: str) -> Snapshot:
         """A snapshot by id (or a prefix of four or more digits), latest, latest~N, or @DATE."""
@@ -193,6 +232,8 @@ class Snapshots:
         dropped = history[: max(0, len(history) - keep)]
         if dropped:
             script = "".join(f"delete {_REFS}{s.number:08d} {s.id}\n" for s in dropped)
+            script += "".join(f"delete {_PROVENANCE_REFS}{s.number:08d} {s.provenance}\n"
+                              for s in dropped if s.provenance)
             self.git.run("update-ref", "--stdin", input=script.encode())
             self._history = None
             self.git.run("gc", "--quiet", "--prune=now")

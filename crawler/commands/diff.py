@@ -40,11 +40,13 @@ def register(commands: Any, common: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace, config: Config) -> int:
     # imported here, not above: every other command starts faster
     from archive.diff import DEFAULT_IGNORED, diff_archive, render_html, render_json, render_stat, render_text
+    from crawler.commands.snapshot import made_with
 
     ignored = frozenset(args.ignore_field) | (frozenset() if args.all_fields else DEFAULT_IGNORED)
     try:
         diff = diff_archive(config.archive_path, args.a, args.b, preset=config.preset_object(),
-                            ignore_fields=ignored, ignore_whitespace=args.ignore_whitespace)
+                            ignore_fields=ignored, ignore_whitespace=args.ignore_whitespace,
+                            now=made_with(config))
         tty = args.output is None and sys.stdout.isatty()
         colour = args.color == "always" or (args.color == "auto" and tty
                                             and not os.environ.get("NO_COLOR"))

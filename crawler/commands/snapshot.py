@@ -7,9 +7,11 @@ from typing import Any
 
 from archive import HIDDEN, ArchiveLock
 from archive.diff import diff_states, render_stat, snapshot_state
-from archive.snapshots import Snapshot, Snapshots
+from archive.snapshots import MadeWith, Snapshot, Snapshots
+from crawler import __version__
 from crawler.commands.exit import EXIT_OK
 from crawler.config import Config
+from crawler.config.recorded import recorded
 
 
 def register(commands: Any, common: argparse.ArgumentParser) -> None:
@@ -40,6 +42,13 @@ def store(config: Config) -> Snapshots:
     return Snapshots(config.archive_path, config.preset_object())
 
 
+def made_with(config: Config) -> MadeWith:
+    """This feedvault's version and the configuration without its secrets, for a snapshot
+    to record (and for `diff` to compare the archive now with one)."""
+    text, digest = recorded(config)
+    return MadeWith(__version__, digest, text)
+
+
 def describe(snap: Snapshot) -> str:
     return (f"snapshot {snap.short}: {snap.articles} articles ({snap.added} added, "
             f"{snap.removed} removed, {snap.moved} moved, {snap.changed} changed)")
@@ -53,7 +62,7 @@ def _lock(config: Config, purpose: str) -> ArchiveLock:
 def take(args: argparse.Namespace, config: Config) -> int:
     snaps = store(config)
     with _lock(config, "feedvault snapshot"):
-        snap = snaps.take(args.message)
+        snap = snaps.take(args.message, made_with(config))
     if snap is None:
         print(f"nothing changed since snapshot {snaps.get('latest').short}")
     else:
@@ -80,6 +89,10 @@ def show_(args: argparse.Namespace, config: Config) -> int:
     print(f"snapshot {snap.id}\ntime:     {snap.time.isoformat()}\nmessage:  {snap.message}\n"
           f"articles: {snap.articles}\nchanges:  {snap.added} added, {snap.removed} removed, "
           f"{snap.moved} moved, {snap.changed} changed")
+    if snap.version is not None:
+        print(f"made with: feedvault {snap.version}, configuration {snap.config_digest}")
+    else:
+        print("made with: not recorded (a snapshot taken before feedvault recorded it)")
     history = snaps.list()
     index = next(i for i, s in enumerate(history) if s.id == snap.id)
     if index > 0:
@@ -108,5 +121,5 @@ def snapshot_after_crawl(config: Config, summaries: list[Any]) -> None:
     """`crawl --snapshot`: record the archive if it differs from the latest snapshot."""
     new = sum(s.new for s in summaries)
     updated = sum(s.updated for s in summaries)
-    snap = store(config).take(f"crawl: {new} new, {updated} updated")
+    snap = store(config).take(f"crawl: {new} new, {updated} updated", made_with(config))
     print(describe(snap) if snap else "snapshot: nothing changed")

@@ -22,6 +22,7 @@ from crawler.items import ArticleItem
 from crawler.limits.deadline import Deadline
 from crawler.outcome.drift import DriftHistory
 from crawler.outcome.report import left, problem
+from crawler.provenance import with_page
 
 logger = logging.getLogger(__name__)
 
@@ -79,6 +80,7 @@ class FullText:
 
     def parse_page(self, response: Response, item: ArticleItem, done: Extracted | None,
                    seen: frozenset[str]) -> Iterator[ArticleItem | scrapy.Request]:
+        item.source_digest = with_page(item.source_digest, response.body)  # as sent, in order
         source = self.sources[item.source]
         ctype = (response.headers.get(b"Content-Type") or b"").decode("latin-1") or None
         try:

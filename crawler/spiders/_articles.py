@@ -15,6 +15,7 @@ from twisted.python.failure import Failure
 from crawler.health.failures import host_down, unreachable
 from crawler.items import ArticleItem
 from crawler.outcome.report import count, failed_url, mark, problem
+from crawler.provenance import entry_digest
 from pipelines.filter import Filtered
 
 
@@ -78,6 +79,7 @@ class ArticleSteps:
         if entry is not None:  # from a feed page: the entry's own text unless it is a teaser
             return self._wrap(self.fulltext.follow(entry[0], entry[1]))
         item = ArticleItem(source=self.source.name, feed_url=page, title="", content="", link=link)
+        item.source_digest = entry_digest(item)  # only the link; the page's bytes fold in
         return scrapy.Request(
             link, callback=self.parse_article, errback=self.article_failed, dont_filter=True,
             cb_kwargs={"item": item, "done": None, "seen": frozenset({urldefrag(link)[0]})},

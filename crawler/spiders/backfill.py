@@ -27,6 +27,7 @@ from crawler.feeds.parse import parse_feed, too_many
 from crawler.fulltext.follow import FullText
 from crawler.items import ArticleItem
 from crawler.outcome.report import failed_url, mark, problem
+from crawler.provenance import entry_digest
 from crawler.spiders._articles import ArticleSteps
 
 PAGE_PRIORITY, ARTICLE_PRIORITY = 0, 1  # articles first: the listing runs ahead by a page
@@ -222,6 +223,7 @@ class BackfillSpider(ArticleSteps, scrapy.Spider):
                                updated=entry.updated,
                                feed_title=feed.title, media_images=entry.media_images,
                                feed_categories=entry.categories)
+            item.source_digest = entry_digest(item)  # what the feed said, before any rule
             if item.link:
                 found.append(Found(item.link, entry.date))
                 self.entries[item.link] = (item, entry.summary_only)

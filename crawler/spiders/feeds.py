@@ -21,6 +21,7 @@ from crawler.items import ArticleItem
 from crawler.limits.deadline import Deadline
 from crawler.middlewares.conditional import FORCE_META, NotModified
 from crawler.outcome.report import count, failed_url, left, mark, problem
+from crawler.provenance import entry_digest
 from crawler.rsshub import RSSHUB_META, Attempt, attempt, failed_answer
 
 
@@ -138,6 +139,7 @@ class FeedSpider(scrapy.Spider):
                 media_images=entry.media_images,
                 feed_categories=entry.categories,
             )
+            item.source_digest = entry_digest(item)  # what the feed said, before any rule
             if self.fulltext.filtered(item, entry.summary_only):
                 continue  # dropped by an include / exclude rule: no page fetch, no file
             yield self._own(self.fulltext.follow(item, entry.summary_only),  # item, or page

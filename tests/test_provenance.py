@@ -1,0 +1,243 @@
+"""Provenance in diffs: the source digest, what a snapshot records, and diff's labels."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+from archive import Archive, Article
+from archive.snapshots import Snapshots
+from crawler.config.recorded import recorded_text
+from crawler.items import ArticleItem
+from crawler.provenance import entry_digest, with_page
+from tests.conftest import REPO, LocalSite, feedvault, rss_feed, write_config
+
+
+def _item(**changes: object) -> ArticleItem:
+    item = ArticleItem(source="blog", feed_url="https://example.invalid/feed.xml",
+                       title="Hello", content="<p>Hello <b>world</b></p>",
+                       link="https://example.invalid/posts/1", guid="urn:1", author="Ann",
+                       date=datetime(2024, 1, 2, 3, 4, 5, tzinfo=UTC),
+                       media_images=["https://example.invalid/a.jpg"],
+                       feed_categories=["news"])
+    for key, value in changes.items():
+        setattr(item, key, value)
+    return item
+
+
+def test_the_entry_digest_follows_what_the_source_said_and_nothing_else() -> None:
+    digest = entry_digest(_item())
+    assert len(digest) == 64 and digest == entry_digest(_item())
+    # what the feed says for the entry: each field counts
+    for change in ({"content": "<p>Hello <b>world</b>!</p>"}, {"title": "Hello!"},
+                   {"link": "https://example.invalid/posts/2"}, {"guid": "urn:2"},
+                   {"author": "Bob"}, {"date": datetime(2024, 1, 3, tzinfo=UTC)},
+                   {"updated": datetime(2024, 1, 3, tzinfo=UTC)},
+                   {"feed_categories": ["sport"]}, {"media_images": []}):
+        assert entry_digest(_item(**change)) != digest, change
+    # what feedvault's rules and pipelines make of it later does not count
+    later = _item(cover="https://example.invalid/c.jpg", language="en",
+                  images={"https://example.invalid/a.jpg": "/images/a.jpg"},
+                  image_urls=["https://example.invalid/a.jpg"], feed_title="Another title")
+    assert entry_digest(later) == digest
+
+
+def test_pages_fold_into_the_digest_by_their_bytes_in_order() -> None:
+    start = entry_digest(_item())
+    one = with_page(start, b"<html>page one</html>")
+    assert one != start and one == with_page(start, b"<html>page one</html>")
+    assert with_page(start, b"<html>page one!</html>") != one
+    both = with_page(one, b"<html>page two</html>")
+    assert both != with_page(with_page(start, b"<html>page two</html>"), b"<html>page one</html>")
+    assert with_page(None, b"x") != with_page(start, b"x")
+
+
+def test_the_digest_is_the_same_in_another_process() -> None:
+    """Stable across runs: no hash seed, dict order or clock goes into it."""
+    code = ("from tests.test_provenance import _item; from crawler.provenance import *; "
+            "print(with_page(entry_digest(_item()), b'page'))")
+    env = {**os.environ, "PYTHONPATH": str(REPO), "PYTHONHASHSEED": "12345", "TZ": "Asia/Tokyo"}
+    other = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
+                           text=True, check=True, cwd=REPO).stdout.strip()
+    assert other == with_page(entry_digest(_item()), b"page")
+
+
+def _page(title: str, story: str, aside: str) -> str:
+    return (f"<html><head><title>{title}</title></head><body><nav>Home | About</nav>"
+            f"<article><h1>{title}</h1><div class=story><p>{story}</p></div>"
+            f"<div class=aside><p>{aside}</p></div></article></body></html>")
+
+
+def _sources(site: LocalSite, two_selector: str) -> list[dict[str, object]]:
+    return [{"name": name, "url": site.url(f"{name}.xml"), "full_text": True,
+             "content_selector": selector}
+            for name, selector in (("one", "article"), ("two", two_selector))]
+
+
+def _crawl_and_snapshot(config: Path, message: str) -> str:
+    crawl = feedvault("crawl", "--force", "--config", config)
+    assert crawl.returncode == 0, crawl.stdout + crawl.stderr
+    snap = feedvault("snapshot", "-m", message, "--config", config)
+    assert snap.returncode == 0 and "snapshot " in snap.stdout, snap.stdout + snap.stderr
+    return snap.stdout.split()[1].rstrip(":")
+
+
+def _diff(config: Path, a: str, b: str) -> tuple[str, dict[str, object]]:
+    text = feedvault("diff", a, b, "--config", config)
+    assert text.returncode == 1, text.stdout + text.stderr
+    as_json = feedvault("diff", a, b, "--format", "json", "--config", config)
+    return text.stdout, json.loads(as_json.stdout)
+
+
+def _labels(report: dict[str, object]) -> dict[str, str | None]:
+    return {a["source"]: a["provenance"] for a in report["articles"]}  # type: ignore[index, union-attr]
+
+
+def test_diff_tells_an_edit_at_the_source_from_a_change_of_our_rules(
+        site: LocalSite, tmp_path: Path) -> None:
+    """A real crawl from a local server: one page edited by its publisher, another source's
+    content_selector changed in feedvault.toml; diff labels each."""
+    for name in ("one", "two"):
+        site.write(f"{name}.html", _page(f"Story {name}", f"The story of {name}.",
+                                         f"An aside about {name}."))
+        site.write(f"{name}.xml", rss_feed([{"title": f"Story {name}", "guid": f"urn:{name}",
+                                             "link": site.url(f"{name}.html"),
+                                             "description": "<p>A teaser…</p>"}]))
+    config = write_config(tmp_path, _sources(site, "article"), follow_pages=True)
+    first = _crawl_and_snapshot(config, "first")
+
+    # (a) the publisher edits page one
+    site.write("one.html", _page("Story one", "The story of one, corrected.", "An aside about one."))
+    edited = _crawl_and_snapshot(config, "source edited")
+    text, report = _diff(config, first, edited)
+    assert _labels(report) == {"one": "edited at the source"}
+    assert "(edited at the source)" in text and "1 edited at the source, 0 rules changed" in text
+    assert report["provenance"] == {
+        "edited at the source": 1, "rules changed": 0, "unknown": 0}
+
+    # (b) only our rule for source two changes: the server is as it was
+    config = write_config(tmp_path, _sources(site, "div.story"), follow_pages=True)
+    ruled = _crawl_and_snapshot(config, "rules changed")
+    text, report = _diff(config, edited, ruled)
+    assert _labels(report) == {"two": "rules changed"}
+    assert "(rules changed)" in text and "0 edited at the source, 1 rules changed" in text
+    assert report["new"]["snapshot"]["config_digest"] != report["old"]["snapshot"]["config_digest"]  # type: ignore[index]
+
+    # both in one diff, in every format
+    text, report = _diff(config, first, ruled)
+    assert _labels(report) == {"one": "edited at the source", "two": "rules changed"}
+    assert "2 articles differ" in text and "1 edited at the source, 1 rules changed" in text
+    html = feedvault("diff", first, ruled, "--format", "html", "--config", config).stdout
+    assert "edited at the source</span>" in html and "rules changed</span>" in html
+    assert "(unknown)" not in text and "note:" not in text and not report["notes"]
+
+    # the archive now against a snapshot: the same labels (nothing changed since `ruled`,
+    # so compare with the first)
+    text, report = _diff(config, first, "now")
+    assert _labels(report) == {"one": "edited at the source", "two": "rules changed"}
+
+
+def test_snapshots_without_provenance_are_labelled_unknown_with_one_note(tmp_path: Path) -> None:
+    config = write_config(tmp_path, [{"name": "blog", "url": "file://feed.xml"}])
+    root = tmp_path / "posts"
+    articles = [Article(source="blog", title=f"Post {n}", body=f"<p>Post {n}.</p>",
+                        guid=f"urn:{n}", date=datetime(2024, 1, 1, tzinfo=UTC)) for n in range(3)]
+    with Archive(root) as archive:
+        for article in articles:
+            archive.put(article)
+    old = Snapshots(root).take("made before provenance")  # what older feedvaults recorded
+    assert old is not None and old.provenance is None
+    with Archive(root) as archive:
+        for article in articles:
+            archive.put(article.with_(body=article.body + "<p>More.</p>"))
+    result = feedvault("diff", old.short, "now", "--config", config)
+    assert result.returncode == 1, result.stderr
+    assert result.stdout.count("(unknown)") == 3
+    assert result.stdout.count("records no provenance") == 1  # said once, not per article
+    assert "3 unknown" in result.stdout.splitlines()[-1]
+    show = feedvault("snapshot", "show", old.short, "--config", config)
+    assert "made with: not recorded" in show.stdout
+
+
+def _all_objects(store: Path) -> bytes:
+    return subprocess.run(["git", "--git-dir", str(store), "cat-file", "--batch-all-objects",
+                           "--batch"], capture_output=True, check=True).stdout
+
+
+def test_a_snapshot_records_the_configuration_and_version_but_no_secret(tmp_path: Path) -> None:
+    secrets = ["hdr-s3cret", "cookie-s3cret", "proxy-s3cret", "rsshub-s3cret", "env-s3cret",
+               "tgram-s3cret", "zyte-s3cret", "url-s3cret"]
+    extra = f"""
+[crawl]
+user_agent = "archiver ${{UA_PART}}"
+headers = {{ Authorization = "Bearer {secrets[0]}" }}
+cookies = {{ session = "{secrets[1]}" }}
+proxy = "http://user:{secrets[2]}@proxy.invalid:8080"
+
+[rsshub]
+instances = ["https://rsshub.invalid"]
+access_key = "{secrets[3]}"
+
+[notify]
+urls = ["json://127.0.0.1/{secrets[5]}"]
+
+[scrapy]
+ZYTE_API_KEY = "{secrets[6]}"
+"""
+    config = write_config(tmp_path, [{"name": "blog", "url": f"https://x.invalid/f?key={secrets[7]}",
+                                      "content_selector": "article"}], extra=extra)
+    with Archive(tmp_path / "posts") as archive:
+        archive.put(Article(source="blog", title="Post", body="<p>Post.</p>", guid="urn:1"))
+    result = feedvault("snapshot", "--config", config, env={"UA_PART": secrets[4]})
+    assert result.returncode == 0, result.stdout + result.stderr
+    snaps = Snapshots(tmp_path / "posts")
+    snap = snaps.get("latest")
+    manifest = snaps.manifest(snap)
+    assert manifest is not None
+    from crawler import __version__
+    assert snap.version == manifest.made_with.version == __version__
+    text = manifest.made_with.config_text
+    assert 'content_selector = "article"' in text and "${UA_PART}" in text
+    assert "proxy.invalid" in text and "Authorization" in text  # names stay, values go
+    everything = _all_objects(tmp_path / "posts" / ".feedvault" / "snapshots.git")
+    for secret in secrets:
+        assert secret not in text
+        assert secret.encode() not in everything, secret
+    show = feedvault("snapshot", "show", "latest", "--config", config, env={"UA_PART": "x"})
+    assert f"made with: feedvault {__version__}, configuration {snap.config_digest}" in show.stdout
+
+
+def test_the_recorded_configuration_ignores_comments_and_keeps_rules() -> None:
+    a = recorded_text('[archive]\npath = "p"  # where\n[[sources]]\nname = "a"\nurl = "https://x.invalid/"\n')
+    b = recorded_text('# my archive\n[archive]\npath = "p"\n[[sources]]\nname = "a"\nurl = "https://x.invalid/"\n')
+    assert a == b
+    c = recorded_text('[archive]\npath = "p"\n[[sources]]\nname = "a"\nurl = "https://x.invalid/"\n'
+                      'author = "Keep me"\nkeep = ["aside"]\n')
+    assert 'author = "Keep me"' in c and '"aside"' in c
+
+
+def test_snapshot_prune_drops_provenance_records_too(tmp_path: Path) -> None:
+    root = tmp_path / "posts"
+    from archive.snapshots import MadeWith
+    made = MadeWith("0.0.0", "d" * 64, "[archive]\n")
+    snaps = Snapshots(root if root.exists() else _made(root))
+    for n in range(3):
+        with Archive(root) as archive:
+            archive.put(Article(source="blog", title=f"Post {n}", body=f"<p>{n}</p>", guid=f"urn:{n}"))
+        assert snaps.take(f"s{n}", made) is not None
+    refs = snaps.git.run("for-each-ref", "--format=%(refname)", "refs/provenance/").split()
+    assert len(refs) == 3
+    snaps.prune(1)
+    assert snaps.git.run("for-each-ref", "--format=%(refname)", "refs/provenance/").split() == [
+        refs[-1]]
+    assert snaps.check() == []
+    assert snaps.manifest(snaps.get("latest")) is not None
+
+
+def _made(root: Path) -> Path:
+    root.mkdir(parents=True)
+    return root
