@@ -241,3 +241,25 @@ def test_snapshot_prune_drops_provenance_records_too(tmp_path: Path) -> None:
 def _made(root: Path) -> Path:
     root.mkdir(parents=True)
     return root
+
+
+def test_a_source_whose_articles_did_not_change_shares_its_record(tmp_path: Path) -> None:
+    """Per-article records grow with what changed, not with the archive's size."""
+    from archive.snapshots import MadeWith
+    root = _made(tmp_path / "posts")
+    snaps = Snapshots(root)
+    made = MadeWith("0.0.0", "d" * 64, "[archive]\n")
+    listings = []
+    for n in range(2):
+        with Archive(root) as archive:
+            archive.put(Article(source="quiet", title="Still", body="<p>Still.</p>", guid="urn:q"))
+            archive.put(Article(source="busy", title=f"Post {n}", body=f"<p>{n}</p>",
+                                guid=f"urn:{n}"))
+        snap = snaps.take(f"s{n}", made)
+        assert snap is not None and snap.provenance is not None
+        listings.append(snaps.git.listing(snap.provenance))
+    first, second = listings
+    assert first["articles/quiet.json"] == second["articles/quiet.json"]
+    assert first["articles/busy.json"] != second["articles/busy.json"]
+    assert set(second) == {"feedvault.json", "feedvault.toml", "articles/quiet.json",
+                           "articles/busy.json"}

@@ -11,6 +11,10 @@ from archive.ledger import Ledger
 
 LEDGER = "ledger.sqlite"
 FORMAT = 1
+# the files of a snapshot's provenance record (a git tree of its own, not the snapshot's)
+HEAD = "feedvault.json"
+CONFIG = "feedvault.toml"
+ARTICLES = "articles"
 _Key = tuple[str, str]
 
 
@@ -36,26 +40,39 @@ class Manifest:
     def digest(self, key: _Key) -> str | None:
         return self.digests.get(key)
 
-    def dumps(self) -> bytes:
-        data = {
-            "format": FORMAT,
-            "feedvault": self.made_with.version,
-            "config_digest": self.made_with.config_digest,
-            "config": self.made_with.config_text,
-            "articles": sorted([s, i, d] for (s, i), d in self.digests.items()),
-        }
-        return json.dumps(data, ensure_ascii=False, indent=0).encode("utf-8")
+    def files(self) -> dict[str, bytes]:
+        """The record as files of a git tree: the version and digest, the configuration, and
+        one file per source, so that a source whose articles did not change shares its
+        object with the snapshot before."""
+        head = {"format": FORMAT, "feedvault": self.made_with.version,
+                "config_digest": self.made_with.config_digest}
+        by_source: dict[str, list[list[str | None]]] = {}
+        for (source, identity), digest in sorted(self.digests.items()):
+            by_source.setdefault(source, []).append([identity, digest])
+        files = {HEAD: _json(head), CONFIG: self.made_with.config_text.encode("utf-8")}
+        files.update({f"{ARTICLES}/{source}.json": _json(rows)
+                      for source, rows in by_source.items()})
+        return files
 
     @classmethod
-    def loads(cls, data: bytes, where: str) -> Manifest:
+    def from_files(cls, files: dict[str, bytes], where: str) -> Manifest:
         try:
-            raw = json.loads(data)
-            made = MadeWith(str(raw["feedvault"]), str(raw["config_digest"]),
-                            str(raw.get("config") or ""))
-            digests = {(str(s), str(i)): (str(d) if d else None) for s, i, d in raw["articles"]}
+            head = json.loads(files[HEAD])
+            made = MadeWith(str(head["feedvault"]), str(head["config_digest"]),
+                            files.get(CONFIG, b"").decode("utf-8"))
+            digests = {}
+            for path, data in files.items():
+                if path.startswith(f"{ARTICLES}/") and path.endswith(".json"):
+                    source = path[len(ARTICLES) + 1 : -len(".json")]
+                    digests.update({(source, str(i)): (str(d) if d else None)
+                                    for i, d in json.loads(data)})
         except (ValueError, KeyError, TypeError) as exc:
             raise SnapshotError(f"{where}: unreadable provenance record: {exc}") from exc
         return cls(made, digests)
+
+
+def _json(value: object) -> bytes:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
 def current(hidden: Path, made_with: MadeWith) -> Manifest:

@@ -14,7 +14,7 @@ from pathlib import Path
 from archive.errors import DocumentError, SnapshotError
 from archive.presets import Preset, get_preset
 from archive.snapshots._git import Git
-from archive.snapshots.made_with import MadeWith, Manifest, current
+from archive.snapshots.made_with import ARTICLES, MadeWith, Manifest, current
 from archive.store import HIDDEN
 
 log = logging.getLogger(__name__)
@@ -110,10 +110,9 @@ class Snapshots:
         message = (message or "").strip() or "snapshot"
         made: dict[str, str] = {}
         if made_with is not None:
-            record = Manifest(made_with, current(self.root / HIDDEN, made_with).digests)
-            blob = self.git.run("hash-object", "-w", "--stdin", input=record.dumps())
+            record = self._write_record(current(self.root / HIDDEN, made_with))
             made = {"version": made_with.version, "config_digest": made_with.config_digest,
-                    "provenance": blob.decode().strip()}
+                    "provenance": record}
             trailers += "".join(f"Feedvault-{k}: {made[n]}\n" for k, n in (
                 ("Version", "version"), ("Config", "config_digest"), ("Provenance", "provenance")))
             # the record's ref first: a snapshot never names a record git may collect
@@ -174,13 +173,37 @@ class Snapshots:
             ))
         return result
 
+    def _write_record(self, manifest: Manifest) -> str:
+        """The manifest as a git tree of its own (three git commands, however many sources)."""
+        files = manifest.files()
+        with tempfile.TemporaryDirectory(dir=self.git.git_dir) as scratch:
+            names = []
+            for n, data in enumerate(files.values()):
+                name = Path(scratch) / str(n)
+                name.write_bytes(data)
+                names.append(str(name))
+            out = self.git.run("hash-object", "-w", "--stdin-paths",
+                               input="".join(f"{n}\n" for n in names).encode())
+        blobs = dict(zip(files, out.decode().split(), strict=True))
+        inner = "".join(f"100644 blob {oid}\t{path.split('/', 1)[1]}\0"
+                        for path, oid in sorted(blobs.items()) if "/" in path)
+        top = [f"100644 blob {oid}\t{path}\0" for path, oid in blobs.items() if "/" not in path]
+        if inner:
+            sub = self.git.run("mktree", "-z", input=inner.encode()).decode().strip()
+            top.append(f"040000 tree {sub}\t{ARTICLES}\0")
+        return self.git.run("mktree", "-z", input="".join(sorted(top)).encode()).decode().strip()
+
     def manifest(self, snap: Snapshot) -> Manifest | None:
         """What a snapshot was made with and where its articles came from; None for one
         taken before feedvault recorded it."""
         if snap.provenance is None:
             return None
-        data = self.git.run("cat-file", "blob", snap.provenance)
-        return Manifest.loads(data, f"snapshot {snap.short}")
+        where = f"snapshot {snap.short}"
+        try:
+            files = self.git.blobs(snap.provenance, self.git.listing(snap.provenance))
+        except SnapshotError as exc:
+            raise SnapshotError(f"{where}: unreadable provenance record: {exc}") from exc
+        return Manifest.from_files(files, where)
 
     def manifest_now(self, made_with: MadeWith) -> Manifest:
         """The same record for the archive as it is now, made by made_with."""
