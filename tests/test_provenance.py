@@ -263,3 +263,21 @@ def test_a_source_whose_articles_did_not_change_shares_its_record(tmp_path: Path
     assert first["articles/busy.json"] != second["articles/busy.json"]
     assert set(second) == {"feedvault.json", "feedvault.toml", "articles/quiet.json",
                            "articles/busy.json"}
+
+
+def test_a_lost_provenance_record_is_a_note_not_an_error(tmp_path: Path) -> None:
+    config = write_config(tmp_path, [{"name": "blog", "url": "file://feed.xml"}])
+    root = tmp_path / "posts"
+    with Archive(root) as archive:
+        archive.put(Article(source="blog", title="Post", body="<p>Post.</p>", guid="urn:1"))
+    assert feedvault("snapshot", "--config", config).returncode == 0
+    snaps = Snapshots(root)
+    snap = snaps.get("latest")
+    snaps.git.run("update-ref", "-d", "refs/provenance/00000001")
+    snaps.git.run("gc", "--quiet", "--prune=now")
+    with Archive(root) as archive:
+        archive.put(Article(source="blog", title="Post", body="<p>Post, edited.</p>", guid="urn:1"))
+    result = feedvault("diff", snap.short, "now", "--config", config)
+    assert result.returncode == 1, result.stderr
+    assert "(unknown)" in result.stdout and "unreadable provenance record" in result.stdout
+    assert "Traceback" not in result.stderr

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from archive.errors import SnapshotError
 from archive.ledger import Ledger
+from archive.snapshots._git import Git
 
 LEDGER = "ledger.sqlite"
 FORMAT = 1
@@ -85,3 +87,34 @@ def current(hidden: Path, made_with: MadeWith) -> Manifest:
         return Manifest(made_with, ledger.source_digests())
     finally:
         ledger.close()
+
+
+def write_record(git: Git, manifest: Manifest) -> str:
+    """The manifest as a git tree of its own in the store (three git commands, however many
+    sources); its id."""
+    files = manifest.files()
+    with tempfile.TemporaryDirectory(dir=git.git_dir) as scratch:
+        names = []
+        for n, data in enumerate(files.values()):
+            name = Path(scratch) / str(n)
+            name.write_bytes(data)
+            names.append(str(name))
+        out = git.run("hash-object", "-w", "--stdin-paths",
+                      input="".join(f"{n}\n" for n in names).encode())
+    blobs = dict(zip(files, out.decode().split(), strict=True))
+    inner = "".join(f"100644 blob {oid}\t{path.split('/', 1)[1]}\0"
+                    for path, oid in sorted(blobs.items()) if "/" in path)
+    top = [f"100644 blob {oid}\t{path}\0" for path, oid in blobs.items() if "/" not in path]
+    if inner:
+        sub = git.run("mktree", "-z", input=inner.encode()).decode().strip()
+        top.append(f"040000 tree {sub}\t{ARTICLES}\0")
+    return git.run("mktree", "-z", input="".join(sorted(top)).encode()).decode().strip()
+
+
+def read_record(git: Git, tree: str, where: str) -> Manifest:
+    """A manifest written by write_record; SnapshotError naming `where` if unreadable."""
+    try:
+        files = git.blobs(tree, git.listing(tree))
+    except SnapshotError as exc:
+        raise SnapshotError(f"{where}: unreadable provenance record: {exc}") from exc
+    return Manifest.from_files(files, where)

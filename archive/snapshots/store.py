@@ -14,14 +14,14 @@ from pathlib import Path
 from archive.errors import DocumentError, SnapshotError
 from archive.presets import Preset, get_preset
 from archive.snapshots._git import Git
-from archive.snapshots.made_with import ARTICLES, MadeWith, Manifest, current
+from archive.snapshots.made_with import MadeWith, Manifest, current, read_record, write_record
 from archive.store import HIDDEN
 
 log = logging.getLogger(__name__)
 
 STORE = "snapshots.git"
 _REFS = "refs/snapshots/"
-# a snapshot's provenance record (a blob): a ref keeps it from git's garbage collection
+# a snapshot's provenance record (a git tree): a ref keeps it from git's garbage collection
 _PROVENANCE_REFS = "refs/provenance/"
 _TRAILER = re.compile(r"^Feedvault-(Number|Articles|Added|Removed|Moved|Changed): (\d+)$", re.M)
 _MADE_WITH = re.compile(r"^Feedvault-(Version|Config|Provenance): (\S+)$", re.M)
@@ -47,7 +47,7 @@ class Snapshot:
     # what it was made with (None: a snapshot taken before feedvault recorded it)
     version: str | None = None
     config_digest: str | None = None
-    provenance: str | None = None  # the git blob of its Manifest
+    provenance: str | None = None  # the git tree of its Manifest (made_with.py)
 
     @property
     def short(self) -> str:
@@ -110,7 +110,7 @@ class Snapshots:
         message = (message or "").strip() or "snapshot"
         made: dict[str, str] = {}
         if made_with is not None:
-            record = self._write_record(current(self.root / HIDDEN, made_with))
+            record = write_record(self.git, current(self.root / HIDDEN, made_with))
             made = {"version": made_with.version, "config_digest": made_with.config_digest,
                     "provenance": record}
             trailers += "".join(f"Feedvault-{k}: {made[n]}\n" for k, n in (
@@ -173,37 +173,12 @@ class Snapshots:
             ))
         return result
 
-    def _write_record(self, manifest: Manifest) -> str:
-        """The manifest as a git tree of its own (three git commands, however many sources)."""
-        files = manifest.files()
-        with tempfile.TemporaryDirectory(dir=self.git.git_dir) as scratch:
-            names = []
-            for n, data in enumerate(files.values()):
-                name = Path(scratch) / str(n)
-                name.write_bytes(data)
-                names.append(str(name))
-            out = self.git.run("hash-object", "-w", "--stdin-paths",
-                               input="".join(f"{n}\n" for n in names).encode())
-        blobs = dict(zip(files, out.decode().split(), strict=True))
-        inner = "".join(f"100644 blob {oid}\t{path.split('/', 1)[1]}\0"
-                        for path, oid in sorted(blobs.items()) if "/" in path)
-        top = [f"100644 blob {oid}\t{path}\0" for path, oid in blobs.items() if "/" not in path]
-        if inner:
-            sub = self.git.run("mktree", "-z", input=inner.encode()).decode().strip()
-            top.append(f"040000 tree {sub}\t{ARTICLES}\0")
-        return self.git.run("mktree", "-z", input="".join(sorted(top)).encode()).decode().strip()
-
     def manifest(self, snap: Snapshot) -> Manifest | None:
         """What a snapshot was made with and where its articles came from; None for one
         taken before feedvault recorded it."""
         if snap.provenance is None:
             return None
-        where = f"snapshot {snap.short}"
-        try:
-            files = self.git.blobs(snap.provenance, self.git.listing(snap.provenance))
-        except SnapshotError as exc:
-            raise SnapshotError(f"{where}: unreadable provenance record: {exc}") from exc
-        return Manifest.from_files(files, where)
+        return read_record(self.git, snap.provenance, f"snapshot {snap.short}")
 
     def manifest_now(self, made_with: MadeWith) -> Manifest:
         """The same record for the archive as it is now, made by made_with."""
