@@ -230,3 +230,29 @@ def test_a_sigkilled_capturing_crawl_leaves_readable_warcs_and_no_dangling_refer
     for path in sorted((hidden / "captures").glob("captures-*.warc.gz")):
         with path.open("rb") as handle:  # whole again: the next write cut any torn tail first
             assert all(r.rec_type for r in ArchiveIterator(handle, check_digests=True))
+
+
+def test_backfill_captures_article_pages_and_feed_pages_but_not_sitemaps(
+        site: LocalSite, tmp_path: Path) -> None:
+    from tests.test_backfill import _blog
+    from tests.test_backfill import _config as backfill_config
+
+    _blog(site, total=6, per_page=3)
+    config = backfill_config(tmp_path, site, {"sitemap": site.url("sitemap.xml")}, capture="warc")
+    result = feedvault("backfill", "blog", "--config", config)
+    assert result.returncode == 0, result.stdout + result.stderr
+    hidden = tmp_path / "posts" / ".feedvault"
+    uris = {uri for kind, uri, _ in _warc_records(hidden) if kind == "response"}
+    assert uris == {site.url(f"posts/{n}.html") for n in range(6)}  # no sitemap, no robots.txt
+    assert all(len(refs) == 1 for refs in _provenance(hidden).values())
+
+    other = tmp_path / "feedpages"
+    other.mkdir()
+    config = backfill_config(other, site, {"feed_page": site.url("paged/{page}.xml")},
+                             capture="warc")
+    result = feedvault("backfill", "blog", "--config", config)
+    assert result.returncode == 0, result.stdout + result.stderr
+    hidden = other / "posts" / ".feedvault"
+    store = CaptureStore(hidden)
+    firsts = {store.read(refs[0]).url for refs in _provenance(hidden).values()}
+    assert firsts == {site.url("paged/1.xml"), site.url("paged/2.xml")}
