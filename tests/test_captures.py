@@ -18,7 +18,7 @@ def _records(path: Path) -> list[tuple[str, str | None, bytes]]:
     """Every record warcio's own reader finds: type, target URI, payload."""
     with path.open("rb") as handle:
         return [(r.rec_type, r.rec_headers.get_header("WARC-Target-URI"), r.content_stream().read())
-                for r in ArchiveIterator(handle, check_digests=True)]
+                for r in ArchiveIterator(handle, check_digests="raise")]
 
 
 def _warcs(hidden: Path) -> list[Path]:
