@@ -17,6 +17,7 @@ import http
 import io
 import os
 import re
+import sqlite3
 from base64 import b32encode
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -67,7 +68,10 @@ class CaptureStore:
               request_headers: Sequence[tuple[str, str]] = (), fetched_at: str | None = None) -> str:
         """Append request+response records (a revisit record when an identical payload is already stored) and
         make them durable (fsync) before returning the reference "<file name>#<offset>" of the response record."""
-        index = self._open_for_writing()
+        try:
+            index = self._open_for_writing()
+        except (OSError, sqlite3.Error) as exc:
+            raise CaptureError(f"cannot use the capture folder {self.folder}: {exc}") from exc
         date = _warc_date(fetched_at)
         digest = "sha1:" + b32encode(hashlib.sha1(body).digest()).decode("ascii")
         writer = WARCWriter(None, gzip=True)
@@ -99,8 +103,11 @@ class CaptureStore:
         _write_to(writer, buffer, request)
         self._append(path, buffer.getvalue(), new=start == 0)
         ref = f"{name}#{offset}"
-        index.wrote(name, start + buffer.tell(),
-                    (digest, ref, record_id, url, date) if original is None else None)
+        try:
+            index.wrote(name, start + buffer.tell(),
+                        (digest, ref, record_id, url, date) if original is None else None)
+        except sqlite3.Error:  # the record is stored; only its index row is lost (rebuilt later)
+            index.forget(name)
         return ref
 
     def _open_for_writing(self) -> CaptureIndex:

@@ -260,3 +260,16 @@ def test_backfill_captures_article_pages_and_feed_pages_but_not_sitemaps(
     store = CaptureStore(hidden)
     firsts = {store.read(refs[0]).url for refs in _provenance(hidden).values()}
     assert firsts == {site.url("paged/1.xml"), site.url("paged/2.xml")}
+
+
+def test_a_capture_folder_that_cannot_be_written_is_one_report_line_not_a_lost_crawl(
+        site: LocalSite, tmp_path: Path) -> None:
+    url = _site(site)
+    hidden = tmp_path / "posts" / ".feedvault"
+    hidden.mkdir(parents=True)
+    (hidden / "captures").write_text("a file where the folder should be")
+    result = feedvault("crawl", "--config", _config(tmp_path, url))
+    assert "Traceback" not in result.stdout + result.stderr
+    assert len(archive_files(tmp_path / "posts")) == 2  # the articles, without captures
+    assert result.stdout.count("not captured") == 1, result.stdout  # one line in the report
+    assert "File exists" in result.stdout

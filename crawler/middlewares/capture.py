@@ -75,10 +75,11 @@ class CaptureMiddleware:
                 fetched_at=datetime.now(UTC).isoformat(timespec="seconds"))
         except CaptureError as exc:
             self.broken = True
+            message = f"{response.url}: not captured ({exc}); no further captures this crawl"
             if self.stats is not None:
-                problem(self.stats, source, f"{response.url}: not captured ({exc}); "
-                        "no further captures this crawl")
-            logger.error("capture failed: %s", exc)
+                problem(self.stats, source, message)  # the report line (and its log line)
+            else:
+                logger.warning("%s: %s", source, message)
             return response
         request.meta[CAPTURE_REF] = ref
         return response
