@@ -29,7 +29,9 @@ from crawler.outcome.report import problem
 logger = logging.getLogger(__name__)
 
 CAPTURE_META = "feedvault_capture"  # request meta: this answer is a feed or an article page
-CAPTURE_REF = "feedvault_capture_ref"  # request meta: the WARC record it was stored as
+# request meta: the WARC record the answer was stored as; a replay of stored captures sets it
+# to the record it answered from, and this middleware then writes nothing
+CAPTURE_REF = "feedvault_capture_ref"
 
 
 def capture_ref(response: Response) -> list[str]:
@@ -54,6 +56,8 @@ class CaptureMiddleware:
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> CaptureMiddleware:
+        if not crawler.settings.getbool("FEEDVAULT_CAPTURE", True):
+            raise NotConfigured("FEEDVAULT_CAPTURE is off (a replay of stored captures)")
         config = config_from_settings(crawler.settings)
         if not any(config.captures(s) for s in config.sources):
             raise NotConfigured("no source has capture = \"warc\"")
@@ -66,7 +70,7 @@ class CaptureMiddleware:
     def process_response(self, request: Request, response: Response) -> Response:
         source = request.meta.get("feedvault_source")
         if (response.status != 200 or self.broken or not request.meta.get(CAPTURE_META)
-                or source not in self.capturing):
+                or source not in self.capturing or request.meta.get(CAPTURE_REF)):
             return response
         try:
             ref = self.store.write(
