@@ -30,8 +30,9 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 from archive._capture_index import CaptureIndex, scan
+from archive._contained import check_folder
 from archive._hidden import ensure_hidden
-from archive.errors import CaptureError
+from archive.errors import ArchiveLinkError, CaptureError
 
 __all__ = ["FILE_NAME", "CaptureStore", "Captured"]
 
@@ -113,7 +114,8 @@ class CaptureStore:
     def _open_for_writing(self) -> CaptureIndex:
         if not self._ready:
             ensure_hidden(self._hidden)
-            self.folder.mkdir(exist_ok=True)
+            # never written through a link out of the archive (checked once, as for .feedvault/tmp)
+            check_folder(self._hidden, ("captures",))
             if self._index is not None and self._index.in_memory:
                 self.close()  # a store that only read so far: index on disk from now on
             index = self.open_index(create=True)
@@ -136,7 +138,9 @@ class CaptureStore:
         try:
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644)
             try:
-                os.write(fd, data)
+                view = memoryview(data)
+                while view:
+                    view = view[os.write(fd, view):]
                 os.fsync(fd)
             finally:
                 os.close(fd)
@@ -155,6 +159,8 @@ class CaptureStore:
         """The response a reference names; a revisit resolves to the original payload.
         CaptureError if the reference is malformed or its record is missing or torn."""
         name, offset = self.parse(ref)
+        if self.folder.is_symlink():
+            raise ArchiveLinkError(f"{self.folder} is a symbolic link: captures are not read through it")
         record, block = _record_at(self.folder / name, offset, ref)
         if record.rec_type not in ("response", "revisit") or record.http_headers is None:
             raise CaptureError(f"capture {ref} is a {record.rec_type} record, not a response")

@@ -272,4 +272,4 @@ def test_a_capture_folder_that_cannot_be_written_is_one_report_line_not_a_lost_c
     assert "Traceback" not in result.stdout + result.stderr
     assert len(archive_files(tmp_path / "posts")) == 2  # the articles, without captures
     assert result.stdout.count("not captured") == 1, result.stdout  # one line in the report
-    assert "File exists" in result.stdout
+    assert "Not a directory" in result.stdout

@@ -22,7 +22,7 @@ from scrapy.http import Response
 
 from archive import HIDDEN
 from archive.captures import CaptureStore
-from archive.errors import CaptureError
+from archive.errors import ArchiveError
 from crawler.config import Config, config_from_settings
 from crawler.outcome.report import problem
 
@@ -77,7 +77,7 @@ class CaptureMiddleware:
                 response.url, response.status, _pairs(response.headers), response.body,
                 request_headers=_pairs(request.headers),
                 fetched_at=datetime.now(UTC).isoformat(timespec="seconds"))
-        except CaptureError as exc:
+        except ArchiveError as exc:  # CaptureError, or ArchiveLinkError for a linked folder
             self.broken = True
             message = f"{response.url}: not captured ({exc}); no further captures this crawl"
             if self.stats is not None:
