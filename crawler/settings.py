@@ -13,6 +13,7 @@ from crawler.limits.deadline import DeadlineMiddleware
 from crawler.limits.handlers import BoundedDataHandler, BoundedFileHandler
 from crawler.middlewares import (
     BackoffRetryMiddleware,
+    CaptureMiddleware,
     ConditionalMiddleware,
     SourceHttpMiddleware,
     SourcePolicyMiddleware,
@@ -69,6 +70,8 @@ FEEDVAULT_RETRY_BACKOFF = 1.0  # seconds: retry n waits up to BACKOFF * 2**(n-1)
 FEEDVAULT_RETRY_BACKOFF_MAX = 60.0  # and longer Retry-After answers postpone the source
 FEEDVAULT_FORCE = False  # True: no conditional headers (`feedvault crawl --force`)
 FEEDVAULT_MAX_TIME = 0.0  # seconds; 0: no deadline (`--max-time`, `[crawl] max_time`)
+# False: no raw captures even where `capture = "warc"` (a replay of stored captures)
+FEEDVAULT_CAPTURE = True
 
 DOWNLOADER_MIDDLEWARES = {
     EgressMiddleware: 40,  # before RobotsTxtMiddleware (100): a refused host gets no request
@@ -77,6 +80,9 @@ DOWNLOADER_MIDDLEWARES = {
     ConditionalMiddleware: 540,  # sees answers after retries and redirects
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     BackoffRetryMiddleware: 550,
+    # [archive] capture = "warc": the final 200 answers, after redirects (600), decompression
+    # (590) and retries (550); before ConditionalMiddleware (540) turns a 304 into NotModified
+    CaptureMiddleware: 545,
     DeadlineMiddleware: 640,  # past the deadline: refuse, cut, do not retry
     # a connection the resolver refused becomes a refusal before the deadline and retry
     # middlewares see it; below host health, whose bookkeeping (probe gates) must see every

@@ -2,6 +2,7 @@
 
 from crawler.commands import (
     backfill,
+    capture,
     crawl,
     diff,
     extract,
@@ -17,6 +18,6 @@ from crawler.commands import (
 
 # The order here is the order of `feedvault --help`; worker and writer: distributed mode.
 MODULES = (init, crawl, backfill, schedule, status, verify, snapshot, diff, extract, sources,
-           worker, writer)
+           capture, worker, writer)
 
 __all__ = ["MODULES"]
