@@ -6,6 +6,7 @@ from crawler.commands import (
     diff,
     extract,
     init,
+    reextract,
     schedule,
     snapshot,
     sources,
@@ -16,7 +17,7 @@ from crawler.commands import (
 )
 
 # The order here is the order of `feedvault --help`; worker and writer: distributed mode.
-MODULES = (init, crawl, backfill, schedule, status, verify, snapshot, diff, extract, sources,
-           worker, writer)
+MODULES = (init, crawl, backfill, schedule, status, verify, snapshot, diff, extract, reextract,
+           sources, worker, writer)
 
 __all__ = ["MODULES"]
