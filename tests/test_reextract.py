@@ -1,0 +1,234 @@
+"""`feedvault reextract`: articles rebuilt from their captures with new rules, no request made."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+from scrapy import Request
+
+from archive.captures import CaptureStore
+from crawler.replay.middleware import REPLAY_META, REPLAYED_META, ReplayMiddleware
+from crawler.replay.refuse import NotCaptured
+from tests.conftest import LocalSite, archive_files, feedvault, rss_feed, write_config
+
+CAPTURE = 'capture = "warc"'
+PAGE = """<html><head><title>P{n}</title></head><body><nav>Site menu</nav>
+<div class="main"><div class="story"><p>Story {n}: the words the reporter wrote, long enough
+to be the body of an article and more than a teaser.</p><p class="promo">Subscribe now!</p>
+</div><p>Editor's note {n}, outside the story block.</p></div></body></html>"""
+
+
+def _teasers(site: LocalSite, numbers: tuple[int, ...], *, path: str = "feed.xml") -> str:
+    items = []
+    for n in numbers:
+        site.write(f"p{n}.html", PAGE.format(n=n))
+        items.append({"title": f"A{n}", "link": site.url(f"p{n}.html"), "guid": f"urn:{n}",
+                      "description": "<p>A teaser…</p>",
+                      "pubDate": "Mon, 01 Jan 2024 10:00:00 +0000"})
+    return site.write(path, rss_feed(items))
+
+
+def _config(folder: Path, sources: list[dict[str, object]], *, capture: bool = True) -> Path:
+    return write_config(folder, sources, extra=CAPTURE if capture else "")
+
+
+def _files(root: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(root)): p.read_bytes() for p in archive_files(root)}
+
+
+def _ledger_rows(root: Path) -> tuple[int, int, int]:
+    with sqlite3.connect(root / ".feedvault" / "ledger.sqlite") as db:
+        return tuple(db.execute(f"SELECT count(*) FROM {table}").fetchone()[0]  # type: ignore
+                     for table in ("articles", "revisions", "provenance"))
+
+
+def _stop(site: LocalSite) -> None:
+    site.server.shutdown()
+    site.server.server_close()
+
+
+def test_new_rules_rebuild_the_articles_in_place_without_a_request(site: LocalSite,
+                                                                    tmp_path: Path) -> None:
+    url = _teasers(site, (1, 2))
+    other = _teasers(site, (3,), path="other.xml")
+    old_rules = {"full_text": True, "content_selector": "div.story"}
+    config = _config(tmp_path, [{"name": "t", "url": url, **old_rules},
+                                {"name": "u", "url": other, **old_rules}])
+    crawl = feedvault("crawl", "--config", config, cwd=tmp_path)
+    assert crawl.returncode == 0, crawl.stdout + crawl.stderr
+    root = tmp_path / "posts"
+    before = _files(root)
+    assert all(b"Subscribe now!" in body and b"Editor's note" not in body
+               for body in before.values())
+    # the source's rules change: a wider content block, and a furniture rule for the promo
+    config.write_text(config.read_text(encoding="utf-8").replace(
+        'content_selector = "div.story"\n\n[[sources]]\nname = "u"',
+        'content_selector = "div.main"\nremove = [".promo"]\n\n[[sources]]\nname = "u"'),
+        encoding="utf-8")
+    served = len(site.requests)
+
+    dry = feedvault("reextract", "--dry-run", "--config", config, cwd=tmp_path)
+
+    assert dry.returncode == 0, dry.stdout + dry.stderr
+    assert len(site.requests) == served  # the server, still up, saw no request
+    assert _files(root) == before  # byte for byte
+    for name in before:
+        if name.startswith("t/"):
+            assert f"--- a/{name}" in dry.stdout and f"+++ b/{name}" in dry.stdout
+    assert "-<div><p>Story 1" in dry.stdout.replace("\n<div><p>", "\n-<div><p>") or \
+        "+<p>Editor's note 1" in dry.stdout or "Editor's note 1" in dry.stdout
+    assert "u/" not in "".join(line for line in dry.stdout.splitlines()
+                               if line.startswith("+++"))
+
+    _stop(site)
+    ledger_before = _ledger_rows(root)
+    result = feedvault("reextract", "--config", config, cwd=tmp_path)
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    after = _files(root)
+    assert sorted(after) == sorted(before)  # same paths
+    for name, body in after.items():
+        if name.startswith("t/"):
+            assert b"Editor's note" in body and b"Subscribe now!" not in body
+        else:
+            assert body == before[name]  # rules unchanged: the file is untouched
+    rows = {line.split()[0]: line.split()[1:] for line in result.stdout.splitlines()
+            if line.split()[:1] in (["t"], ["u"])}
+    assert rows["t"] == ["2", "2", "0", "0", "0"]  # rebuilt changed unchanged without failed
+    assert rows["u"] == ["1", "0", "1", "0", "0"]
+    assert _ledger_rows(root)[0] == ledger_before[0]  # no new article
+    # a second run finds nothing to change
+    again = feedvault("reextract", "--config", config, cwd=tmp_path)
+    assert _files(root) == after
+    assert "t             2       0         2" in again.stdout.replace("  ", "  ")
+
+
+def test_dry_run_writes_nothing(site: LocalSite, tmp_path: Path) -> None:
+    url = _teasers(site, (1,))
+    config = _config(tmp_path, [{"name": "t", "url": url, "full_text": True,
+                                 "content_selector": "div.story"}])
+    assert feedvault("crawl", "--config", config, cwd=tmp_path).returncode == 0
+    _stop(site)
+    root = tmp_path / "posts"
+    before, rows = _files(root), _ledger_rows(root)
+    config.write_text(config.read_text(encoding="utf-8").replace(
+        'content_selector = "div.story"', 'content_selector = "div.main"'), encoding="utf-8")
+
+    result = feedvault("reextract", "--dry-run", "--config", config, cwd=tmp_path)
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "+<p>Editor's note 1, outside the story block.</p>" in result.stdout.replace(
+        "\n+", "\n+")  or "Editor's note 1" in result.stdout
+    assert _files(root) == before and _ledger_rows(root) == rows
+    assert "dry run: nothing written" in result.stdout
+
+
+def test_articles_archived_before_capture_was_on_are_counted_and_named(
+        site: LocalSite, tmp_path: Path) -> None:
+    url = site.write("feed.xml", rss_feed([{"title": "Old", "guid": "urn:old",
+                                            "link": "http://example.invalid/old",
+                                            "description": "<p>Before captures.</p>"}]))
+    config = _config(tmp_path, [{"name": "t", "url": url}], capture=False)
+    assert feedvault("crawl", "--config", config, cwd=tmp_path).returncode == 0
+    site.write("feed.xml", rss_feed([{"title": "New", "guid": "urn:new",
+                                      "link": "http://example.invalid/new",
+                                      "description": "<p>With captures.</p>"}]))
+    config = _config(tmp_path, [{"name": "t", "url": url}])
+    assert feedvault("crawl", "--config", config, cwd=tmp_path).returncode == 0
+    _stop(site)
+
+    result = feedvault("reextract", "--config", config, cwd=tmp_path)
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    row = next(line.split() for line in result.stdout.splitlines() if line.startswith("t "))
+    assert row[1:] == ["1", "0", "1", "1", "0"]
+    line = next(line for line in result.stdout.splitlines() if "before capture" in line)
+    assert "1 article was archived before capture was on" in line and "old" in line
+    assert "Traceback" not in result.stderr
+
+
+def test_an_older_feed_capture_never_takes_an_article_back(site: LocalSite,
+                                                           tmp_path: Path) -> None:
+    def feed(a_text: str, with_b: bool) -> None:
+        items = [{"title": "A", "guid": "urn:a", "link": "http://example.invalid/a",
+                  "description": f"<p>{a_text}</p>"}]
+        if with_b:
+            items.append({"title": "B", "guid": "urn:b", "link": "http://example.invalid/b",
+                          "description": "<p>B stays.</p>"})
+        site.write("feed.xml", rss_feed(items))
+
+    feed("A as first published.", with_b=True)
+    url = site.url("feed.xml")
+    config = _config(tmp_path, [{"name": "t", "url": url}])
+    assert feedvault("crawl", "--config", config, cwd=tmp_path).returncode == 0
+    feed("A as corrected later.", with_b=False)  # B left the feed: its newest is capture 1
+    assert feedvault("crawl", "--config", config, cwd=tmp_path).returncode == 0
+    _stop(site)
+    root = tmp_path / "posts"
+    before = _files(root)
+
+    result = feedvault("reextract", "--config", config, cwd=tmp_path)
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert _files(root) == before
+    body = next(b for name, b in before.items() if "-a." in name)
+    assert b"A as corrected later." in body
+    row = next(line.split() for line in result.stdout.splitlines() if line.startswith("t "))
+    assert row[1:] == ["2", "0", "2", "0", "0"]
+
+
+def test_a_torn_capture_fails_its_article_with_one_line(site: LocalSite, tmp_path: Path) -> None:
+    url = _teasers(site, (1, 2))
+    config = _config(tmp_path, [{"name": "t", "url": url, "full_text": True,
+                                 "content_selector": "div.story"}])
+    assert feedvault("crawl", "--config", config, cwd=tmp_path).returncode == 0
+    _stop(site)
+    root = tmp_path / "posts"
+    with sqlite3.connect(root / ".feedvault" / "ledger.sqlite") as db:
+        captures = [c for (c,) in db.execute("SELECT captures FROM provenance")]
+    page = next(c for c in captures if "p1" not in c)  # any article's row
+    import json
+
+    ref = json.loads(page)[1]  # its page capture
+    name, offset = ref.split("#")
+    warc = root / ".feedvault" / "captures" / name
+    data = bytearray(warc.read_bytes())
+    data[int(offset):int(offset) + 64] = b"\xff" * 64  # torn: garbage where the record was
+    warc.write_bytes(bytes(data))
+    before = _files(root)
+
+    result = feedvault("reextract", "--config", config, cwd=tmp_path)
+
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    lines = [line for line in result.stdout.splitlines() if ref in line]
+    assert len(lines) == 1 and "not rebuilt" in lines[0]
+    row = next(line.split() for line in result.stdout.splitlines() if line.startswith("t "))
+    assert row[1:] == ["1", "0", "1", "0", "1"]
+    assert _files(root) == before
+
+
+def test_replay_middleware_answers_from_captures_and_refuses_the_rest(tmp_path: Path) -> None:
+    store = CaptureStore(tmp_path)
+    feed = store.write("http://feeds.example/rss", 200,
+                       [("Content-Type", "application/rss+xml")], b"<rss></rss>")
+    page = store.write("http://site.example/a", 200,
+                       [("Content-Type", "text/html; charset=utf-8")], b"<p>Page</p>")
+    middleware = ReplayMiddleware(store, {"http://site.example/a": page})
+
+    request = Request("http://feeds.example/rss", meta={REPLAY_META: feed})
+    answer = middleware.process_request(request)
+    assert answer.status == 200 and answer.body == b"<rss></rss>"
+    assert answer.meta[REPLAYED_META] == feed
+
+    by_url = middleware.process_request(Request("http://site.example/a#top"))
+    assert by_url.body == b"<p>Page</p>" and by_url.text == "<p>Page</p>"
+
+    with pytest.raises(NotCaptured, match="not captured"):
+        middleware.process_request(Request("http://site.example/b"))
+    with pytest.raises(NotCaptured, match="cannot be read"):
+        middleware.process_request(Request("http://site.example/c",
+                                           meta={REPLAY_META: "captures-00001.warc.gz#999999"}))
+    store.close()
