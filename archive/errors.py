@@ -49,3 +49,7 @@ class QueueError(FeedvaultError):
 
 class SnapshotError(ArchiveError):
     """A snapshot could not be taken, found or read (no git, unknown id, broken store)."""
+
+
+class CaptureError(ArchiveError):
+    """A raw capture could not be written or read back (missing file, torn or foreign record)."""
