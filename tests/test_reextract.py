@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from pathlib import Path
 
@@ -44,6 +45,12 @@ def _ledger_rows(root: Path) -> tuple[int, int, int]:
                      for table in ("articles", "revisions", "provenance"))
 
 
+def _row(stdout: str, source: str) -> list[str]:
+    """A source's numbers in the summary table."""
+    return next(line.split()[1:] for line in stdout.splitlines()
+                if line.split()[:1] == [source])
+
+
 def _stop(site: LocalSite) -> None:
     site.server.shutdown()
     site.server.server_close()
@@ -63,10 +70,9 @@ def test_new_rules_rebuild_the_articles_in_place_without_a_request(site: LocalSi
     assert all(b"Subscribe now!" in body and b"Editor's note" not in body
                for body in before.values())
     # the source's rules change: a wider content block, and a furniture rule for the promo
-    config.write_text(config.read_text(encoding="utf-8").replace(
-        'content_selector = "div.story"\n\n[[sources]]\nname = "u"',
-        'content_selector = "div.main"\nremove = [".promo"]\n\n[[sources]]\nname = "u"'),
-        encoding="utf-8")
+    config.write_text(config.read_text(encoding="utf-8").replace(  # t is the first source
+        'content_selector = "div.story"', 'content_selector = "div.main"\nremove = [".promo"]',
+        1), encoding="utf-8")
     served = len(site.requests)
 
     dry = feedvault("reextract", "--dry-run", "--config", config, cwd=tmp_path)
@@ -77,10 +83,12 @@ def test_new_rules_rebuild_the_articles_in_place_without_a_request(site: LocalSi
     for name in before:
         if name.startswith("t/"):
             assert f"--- a/{name}" in dry.stdout and f"+++ b/{name}" in dry.stdout
-    assert "-<div><p>Story 1" in dry.stdout.replace("\n<div><p>", "\n-<div><p>") or \
-        "+<p>Editor's note 1" in dry.stdout or "Editor's note 1" in dry.stdout
-    assert "u/" not in "".join(line for line in dry.stdout.splitlines()
-                               if line.startswith("+++"))
+    added = [line for line in dry.stdout.splitlines() if line.startswith("+")]
+    removed = [line for line in dry.stdout.splitlines() if line.startswith("-")]
+    assert any("Editor's note 1" in line for line in added)
+    assert any("Subscribe now!" in line for line in removed)
+    assert not any("Subscribe now!" in line for line in added)
+    assert not any(line.startswith("+++ b/u/") for line in added)  # u's rules did not change
 
     _stop(site)
     ledger_before = _ledger_rows(root)
@@ -94,15 +102,14 @@ def test_new_rules_rebuild_the_articles_in_place_without_a_request(site: LocalSi
             assert b"Editor's note" in body and b"Subscribe now!" not in body
         else:
             assert body == before[name]  # rules unchanged: the file is untouched
-    rows = {line.split()[0]: line.split()[1:] for line in result.stdout.splitlines()
-            if line.split()[:1] in (["t"], ["u"])}
-    assert rows["t"] == ["2", "2", "0", "0", "0"]  # rebuilt changed unchanged without failed
-    assert rows["u"] == ["1", "0", "1", "0", "0"]
+    # rebuilt, changed, unchanged, without captures, failed
+    assert _row(result.stdout, "t") == ["2", "2", "0", "0", "0"]
+    assert _row(result.stdout, "u") == ["1", "0", "1", "0", "0"]
     assert _ledger_rows(root)[0] == ledger_before[0]  # no new article
     # a second run finds nothing to change
     again = feedvault("reextract", "--config", config, cwd=tmp_path)
     assert _files(root) == after
-    assert "t             2       0         2" in again.stdout.replace("  ", "  ")
+    assert _row(again.stdout, "t") == ["2", "0", "2", "0", "0"]
 
 
 def test_dry_run_writes_nothing(site: LocalSite, tmp_path: Path) -> None:
@@ -119,8 +126,8 @@ def test_dry_run_writes_nothing(site: LocalSite, tmp_path: Path) -> None:
     result = feedvault("reextract", "--dry-run", "--config", config, cwd=tmp_path)
 
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "+<p>Editor's note 1, outside the story block.</p>" in result.stdout.replace(
-        "\n+", "\n+")  or "Editor's note 1" in result.stdout
+    assert any(line.startswith("+") and "Editor's note 1" in line
+               for line in result.stdout.splitlines())
     assert _files(root) == before and _ledger_rows(root) == rows
     assert "dry run: nothing written" in result.stdout
 
@@ -142,8 +149,7 @@ def test_articles_archived_before_capture_was_on_are_counted_and_named(
     result = feedvault("reextract", "--config", config, cwd=tmp_path)
 
     assert result.returncode == 0, result.stdout + result.stderr
-    row = next(line.split() for line in result.stdout.splitlines() if line.startswith("t "))
-    assert row[1:] == ["1", "0", "1", "1", "0"]
+    assert _row(result.stdout, "t") == ["1", "0", "1", "1", "0"]
     line = next(line for line in result.stdout.splitlines() if "before capture" in line)
     assert "1 article was archived before capture was on" in line and "old" in line
     assert "Traceback" not in result.stderr
@@ -175,8 +181,7 @@ def test_an_older_feed_capture_never_takes_an_article_back(site: LocalSite,
     assert _files(root) == before
     body = next(b for name, b in before.items() if "-a." in name)
     assert b"A as corrected later." in body
-    row = next(line.split() for line in result.stdout.splitlines() if line.startswith("t "))
-    assert row[1:] == ["2", "0", "2", "0", "0"]
+    assert _row(result.stdout, "t") == ["2", "0", "2", "0", "0"]
 
 
 def test_a_torn_capture_fails_its_article_with_one_line(site: LocalSite, tmp_path: Path) -> None:
@@ -188,10 +193,7 @@ def test_a_torn_capture_fails_its_article_with_one_line(site: LocalSite, tmp_pat
     root = tmp_path / "posts"
     with sqlite3.connect(root / ".feedvault" / "ledger.sqlite") as db:
         captures = [c for (c,) in db.execute("SELECT captures FROM provenance")]
-    page = next(c for c in captures if "p1" not in c)  # any article's row
-    import json
-
-    ref = json.loads(page)[1]  # its page capture
+    ref = json.loads(captures[0])[1]  # the first article's page capture
     name, offset = ref.split("#")
     warc = root / ".feedvault" / "captures" / name
     data = bytearray(warc.read_bytes())
@@ -205,8 +207,7 @@ def test_a_torn_capture_fails_its_article_with_one_line(site: LocalSite, tmp_pat
     assert "Traceback" not in result.stderr
     lines = [line for line in result.stdout.splitlines() if ref in line]
     assert len(lines) == 1 and "not rebuilt" in lines[0]
-    row = next(line.split() for line in result.stdout.splitlines() if line.startswith("t "))
-    assert row[1:] == ["1", "0", "1", "0", "1"]
+    assert _row(result.stdout, "t") == ["1", "0", "1", "0", "1"]
     assert _files(root) == before
 
 
