@@ -157,30 +157,33 @@ def test_articles_archived_before_capture_was_on_are_counted_and_named(
 
 def test_an_older_feed_capture_never_takes_an_article_back(site: LocalSite,
                                                            tmp_path: Path) -> None:
-    def feed(a_text: str, with_b: bool) -> None:
-        items = [{"title": "A", "guid": "urn:a", "link": "http://example.invalid/a",
-                  "description": f"<p>{a_text}</p>"}]
-        if with_b:
-            items.append({"title": "B", "guid": "urn:b", "link": "http://example.invalid/b",
-                          "description": "<p>B stays.</p>"})
+    def feed(zulu_text: str, with_alpha: bool) -> None:
+        items = [{"title": "Zulu", "guid": "urn:z", "link": "http://example.invalid/z",
+                  "description": f"<p>{zulu_text}</p>"}]
+        if with_alpha:
+            items.append({"title": "Alpha", "guid": "urn:a", "link": "http://example.invalid/a",
+                          "description": "<p>Alpha stays.</p>"})
         site.write("feed.xml", rss_feed(items))
 
-    feed("A as first published.", with_b=True)
+    feed("Zulu as first published.", with_alpha=True)
     url = site.url("feed.xml")
     config = _config(tmp_path, [{"name": "t", "url": url}])
     assert feedvault("crawl", "--config", config, cwd=tmp_path).returncode == 0
-    feed("A as corrected later.", with_b=False)  # B left the feed: its newest is capture 1
+    # Alpha left the feed: its newest revision is from the first capture, which also holds
+    # Zulu's first version (and Alpha's file comes first, so that capture is read first)
+    feed("Zulu as corrected later.", with_alpha=False)
     assert feedvault("crawl", "--config", config, cwd=tmp_path).returncode == 0
     _stop(site)
     root = tmp_path / "posts"
     before = _files(root)
+    assert sorted(before)[0].endswith("-alpha.md")
 
     result = feedvault("reextract", "--config", config, cwd=tmp_path)
 
     assert result.returncode == 0, result.stdout + result.stderr
     assert _files(root) == before
-    body = next(b for name, b in before.items() if "-a." in name)
-    assert b"A as corrected later." in body
+    zulu = next(body for name, body in before.items() if name.endswith("-zulu.md"))
+    assert b"Zulu as corrected later." in zulu
     assert _row(result.stdout, "t") == ["2", "0", "2", "0", "0"]
 
 
