@@ -236,3 +236,52 @@ def test_replay_middleware_answers_from_captures_and_refuses_the_rest(tmp_path: 
         middleware.process_request(Request("http://site.example/c",
                                            meta={REPLAY_META: "captures-00001.warc.gz#999999"}))
     store.close()
+
+
+PNG = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+                    "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082")
+
+
+def test_saved_images_keep_their_files_and_new_ones_are_counted(site: LocalSite,
+                                                                 tmp_path: Path) -> None:
+    (site.root / "img").mkdir()
+    (site.root / "img" / "a.png").write_bytes(PNG)
+    (site.root / "img" / "b.png").write_bytes(PNG + b"b")
+    site.write("p1.html", PAGE.format(n=1).replace(
+        "<p class=\"promo\">", '<p><img src="/img/a.png" alt="a"></p><p class="promo">').replace(
+        "outside the story block.", 'outside the story block. <img src="/img/b.png" alt="b">'))
+    url = site.write("feed.xml", rss_feed([{
+        "title": "A1", "link": site.url("p1.html"), "guid": "urn:1",
+        "description": "<p>A teaser…</p>", "pubDate": "Mon, 01 Jan 2024 10:00:00 +0000"}]))
+    config = write_config(tmp_path, [{"name": "t", "url": url, "full_text": True,
+                                      "content_selector": "div.story"}],
+                          extra=CAPTURE + '\n[images]\nmode = "download"\n')
+    crawl = feedvault("crawl", "--config", config, cwd=tmp_path)
+    assert crawl.returncode == 0, crawl.stdout + crawl.stderr
+    [saved] = (tmp_path / "posts" / "images").iterdir()
+    _stop(site)
+    config.write_text(config.read_text(encoding="utf-8").replace(
+        'content_selector = "div.story"', 'content_selector = "div.main"'), encoding="utf-8")
+
+    result = feedvault("reextract", "--config", config, cwd=tmp_path)
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    [post] = archive_files(tmp_path / "posts")
+    body = post.read_text(encoding="utf-8")
+    assert f'src="/images/{saved.name}"' in body  # the image saved by the crawl
+    assert f'src="{site.url("img/b.png")}"' in body  # never saved: its remote URL
+    assert "1 image was not refreshed" in result.stdout
+    assert [p.name for p in (tmp_path / "posts" / "images").iterdir()] == [saved.name]
+    assert _row(result.stdout, "t") == ["1", "1", "0", "0", "0"]
+
+
+def test_reextract_waits_for_no_one_while_a_crawl_holds_the_archive(tmp_path: Path) -> None:
+    config = _config(tmp_path, [{"name": "t", "url": "http://127.0.0.1:9/feed.xml"}])
+    hidden = tmp_path / "posts" / ".feedvault"
+    hidden.mkdir(parents=True)
+    from archive import ArchiveLock
+
+    with ArchiveLock(hidden, "feedvault crawl").acquire():
+        result = feedvault("reextract", "--config", config, cwd=tmp_path)
+    assert result.returncode == 2
+    assert "feedvault crawl" in result.stderr and "Traceback" not in result.stderr
