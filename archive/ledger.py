@@ -329,6 +329,12 @@ class Ledger:
     def entries(self) -> list[LedgerRow]:
         return [LedgerRow(*row) for row in self._db.execute("SELECT * FROM articles ORDER BY path")]
 
+    def capture_refs(self) -> list[tuple[str, str, str]]:
+        """(source, identity, capture reference) for every reference a provenance row names."""
+        return [(source, identity, ref) for source, identity, refs in self._db.execute(
+            "SELECT source, identity, captures FROM provenance ORDER BY rowid")
+            for ref in json.loads(refs)]
+
 
 def _row(entry: LedgerRow) -> tuple[str | None, ...]:
     return (entry.source, entry.identity, entry.path, entry.link, entry.content_hash,

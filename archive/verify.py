@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from archive.atomic import sweep
+from archive.captures import CaptureStore
 from archive.document import Article, content_hash
 from archive.errors import DocumentError
 from archive.identity import identity_of
@@ -18,7 +19,7 @@ from archive.store import HIDDEN, Archive
 
 @dataclass(frozen=True)
 class Finding:
-    """One disagreement: kind is unparseable, orphan, missing, mismatch, duplicate or link."""
+    """One disagreement: kind is unparseable, orphan, missing, mismatch, duplicate, link or capture."""
 
     kind: str
     path: str
@@ -106,6 +107,10 @@ def verify(archive: Archive) -> VerifyResult:
                                            "hash (edited by hand, or a write was interrupted)"))
     for path in sorted(ledger):
         result.findings.append(Finding("missing", path, "in the ledger, file not found"))
+    if (archive.hidden / "captures").is_dir():  # [archive] capture = "warc": raw responses
+        refs = (ref for _, _, ref in archive.ledger.capture_refs())
+        for where, detail in CaptureStore(archive.hidden).check(refs):
+            result.findings.append(Finding("capture", f"{HIDDEN}/captures/{where}", detail))
     return result
 
 

@@ -13,6 +13,7 @@ from crawler.limits.deadline import DeadlineMiddleware
 from crawler.limits.handlers import BoundedDataHandler, BoundedFileHandler
 from crawler.middlewares import (
     BackoffRetryMiddleware,
+    CaptureMiddleware,
     ConditionalMiddleware,
     SourceHttpMiddleware,
     SourcePolicyMiddleware,
@@ -77,6 +78,9 @@ DOWNLOADER_MIDDLEWARES = {
     ConditionalMiddleware: 540,  # sees answers after retries and redirects
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     BackoffRetryMiddleware: 550,
+    # [archive] capture = "warc": the final 200 answers, after redirects (600), decompression
+    # (590) and retries (550); before ConditionalMiddleware (540) turns a 304 into NotModified
+    CaptureMiddleware: 545,
     DeadlineMiddleware: 640,  # past the deadline: refuse, cut, do not retry
     # a connection the resolver refused becomes a refusal before the deadline and retry
     # middlewares see it; below host health, whose bookkeeping (probe gates) must see every

@@ -2,6 +2,7 @@
 
 from crawler.commands import (
     backfill,
+    capture,
     crawl,
     diff,
     extract,
@@ -17,7 +18,7 @@ from crawler.commands import (
 )
 
 # The order here is the order of `feedvault --help`; worker and writer: distributed mode.
-MODULES = (init, crawl, backfill, schedule, status, verify, snapshot, diff, extract, reextract,
-           sources, worker, writer)
+MODULES = (init, crawl, backfill, schedule, status, verify, snapshot, diff, extract, sources,
+           capture, reextract, worker, writer)
 
 __all__ = ["MODULES"]

@@ -15,6 +15,7 @@ from crawler.config._filters import FILTER_KEYS, FiltersSection
 from crawler.config._http import HttpSection
 from crawler.config._rsshub import ROUTE_KEYS
 from crawler.config.model import (
+    CAPTURE_MODES,
     HEADER_NAME,
     HTTP_KEYS,
     IMAGE_MODES,
@@ -118,7 +119,7 @@ class SourcesSection(HttpSection, FiltersSection):
         # ROUTE_KEYS are read (and taken out) before, by _rsshub.py: named here so that an
         # unknown key's message lists them
         allowed = {"name", "url", "categories", "author", "remove", "keep", *PAGE_KEYS,
-                   "interval", "cron", "id", "robots", "backfill", *HTTP_KEYS, *FILTER_KEYS,
+                   "interval", "cron", "id", "robots", "backfill", "capture", *HTTP_KEYS, *FILTER_KEYS,
                    *ROUTE_KEYS}
         backfills = 0
         for i, raw in enumerate(data):
@@ -167,8 +168,19 @@ class SourcesSection(HttpSection, FiltersSection):
                 backfill=backfill,
                 http=self.http(entry, key, "sources", i, http),
                 **self.source_filters(entry, key, i),
+                capture=self.capture(entry, key, "sources", i),
             ))
         return tuple(result)
+
+    def capture(self, table: dict[str, Any], key: str, section: str, index: int = 0) -> str | None:
+        """`capture = "warc"` or `"off"` (in `[archive]` and in a source); None when absent."""
+        if "capture" not in table:
+            return None
+        value = table["capture"]
+        if value not in CAPTURE_MODES:
+            self.fail(f"{key}.capture", f"expected one of {', '.join(repr(m) for m in CAPTURE_MODES)}"
+                      f", got {value!r}", section=section, index=index)
+        return str(value)
 
     def _page_keys(self, entry: dict[str, Any], key: str, index: int) -> dict[str, Any]:
         """full_text, prefer_page (booleans); content_selector, next_page (CSS or xpath:)."""

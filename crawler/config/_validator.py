@@ -20,6 +20,7 @@ from crawler.config.model import (
     CleanConfig,
     Config,
     DistributedConfig,
+    SourceConfig,
 )
 
 
@@ -31,7 +32,7 @@ class Validator(ImagesSection, SourcesSection, RsshubSection, NotifySection):
                               "distributed", "rsshub", "filters", "notify"})
         archive = self.table(data.get("archive", {}), "archive",
                              {"path", "preset", "front_matter", "default_cover", "body",
-                              "front_matter_format"},
+                              "front_matter_format", "capture", "capture_rotate_mb"},
                              section="archive")
         if "path" not in archive:
             self.fail("archive.path", "missing; expected the archive folder, e.g. path = \"posts\"")
@@ -81,9 +82,16 @@ class Validator(ImagesSection, SourcesSection, RsshubSection, NotifySection):
             if max_time <= 0:
                 self.fail("crawl.max_time", "expected a duration above zero, e.g. \"30m\"",
                           section="crawl")
+        capture = self.capture(archive, "archive", "archive") or "off"
+        rotate = self.whole(archive.get("capture_rotate_mb", Config.capture_rotate_mb),
+                            "archive.capture_rotate_mb", "archive", 1)
         rsshub = self.rsshub(data.get("rsshub"))
         entries, routes = self.rsshub_sources(data.get("sources", []), rsshub)
         filters = self.filters(data.get("filters", {}))  # before the sources, which extend them
+        sources = with_routes(self.sources(entries, http), routes)
+        distributed = self.distributed(data.get("distributed"))
+        if distributed is not None:
+            self._no_capture(capture, sources)
         return Config(
             file=self.path,
             archive_path=archive_path.resolve(),
@@ -92,7 +100,7 @@ class Validator(ImagesSection, SourcesSection, RsshubSection, NotifySection):
             front_matter_format=preset_obj.front_matter_format,
             front_matter=dict(constants),
             images=self.images(data.get("images", {}), archive_path),
-            sources=with_routes(self.sources(entries, http), routes),
+            sources=sources,
             contact=contact,
             scrapy=self.scrapy(data.get("scrapy", {})),
             clean=self.clean(data.get("clean", {})),
@@ -104,11 +112,25 @@ class Validator(ImagesSection, SourcesSection, RsshubSection, NotifySection):
             max_items=max_items,
             http=http,
             max_time=max_time,
-            distributed=self.distributed(data.get("distributed")),
+            distributed=distributed,
             rsshub=rsshub,
             filters=filters,
             notify=self.notify(data.get("notify")),
+            capture=capture,
+            capture_rotate_mb=rotate,
         )
+
+    def _no_capture(self, capture: str, sources: tuple[SourceConfig, ...]) -> None:
+        """Captures are written by the process that fetched: in distributed mode the workers,
+        each on its own machine, which the archive's ledger could not reach; refused."""
+        why = ("is not supported with [distributed] (workers fetch on other machines, away from "
+               "the archive's .feedvault/captures/); remove it or the [distributed] table")
+        if capture == "warc":
+            self.fail("archive.capture", f"capture = \"warc\" {why}", section="archive")
+        for index, source in enumerate(sources):
+            if source.capture == "warc":
+                self.fail(f"sources[{index}].capture", f"capture = \"warc\" {why}",
+                          section="sources", index=index)
 
     def networks(self, value: Any) -> tuple[IPv4Network | IPv6Network, ...]:
         """`[crawl] allow_networks = ["10.0.0.0/8", "fd00::/8"]`: networks the crawl may reach."""

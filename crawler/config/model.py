@@ -31,6 +31,7 @@ HTTP_KEYS = ("headers", "cookies", "user_agent", "proxy")  # in [crawl] and [[so
 DEFAULT_SCHEDULE = Schedule(interval=3600)  # `[crawl]` without interval or cron
 REDIS_SCHEMES = ("redis", "rediss", "unix")
 REDIS_PREFIX = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
+CAPTURE_MODES = ("off", "warc")  # `[archive] capture`, `[[sources]] capture`
 
 
 @dataclass(frozen=True)
@@ -91,6 +92,7 @@ class SourceConfig:
     filters: Filters = field(default_factory=Filters)
     default_filters: bool = True
     cross_source: str = "merge"  # merge: an article another source archived gains this source
+    capture: str | None = None  # "warc" | "off"; None: `[archive] capture`
 
     # content_selector, remove and next_page compiled once, here; every page reuses them
     rules: Rules = field(init=False, repr=False, compare=False)
@@ -156,6 +158,12 @@ class Config:
     max_time: float | None = None  # seconds a crawl may take; None: no deadline
     rsshub: RsshubConfig | None = None  # [rsshub]: instances for `rsshub = "/route"` sources
     filters: Filters = field(default_factory=Filters)  # [filters]: the default rules
+    capture: str = "off"  # [archive] capture: "warc" keeps raw responses in .feedvault/captures/
+    capture_rotate_mb: int = 100  # [archive] capture_rotate_mb: a WARC file's size before the next
+
+    def captures(self, source: SourceConfig) -> bool:
+        """True when the source's feed and page responses are kept as WARC records."""
+        return (source.capture or self.capture) == "warc"
 
     def schedule_of(self, source: SourceConfig) -> Schedule:
         return source.schedule or self.schedule

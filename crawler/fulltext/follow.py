@@ -20,6 +20,7 @@ from crawler.fulltext.pages import fill, page_problems, read_page, rules_for, wa
 from crawler.health.failures import host_down, unreachable
 from crawler.items import ArticleItem
 from crawler.limits.deadline import Deadline
+from crawler.middlewares.capture import CAPTURE_META, capture_ref
 from crawler.outcome.drift import DriftHistory
 from crawler.outcome.report import left, problem
 
@@ -74,7 +75,7 @@ class FullText:
         return scrapy.Request(
             url, callback=self.parse_page, errback=self.page_failed, dont_filter=True,
             cb_kwargs={"item": item, "done": done, "seen": seen | {urldefrag(url)[0]}},
-            meta={"feedvault_source": item.source},
+            meta={"feedvault_source": item.source, CAPTURE_META: True},
         )
 
     def parse_page(self, response: Response, item: ArticleItem, done: Extracted | None,
@@ -88,6 +89,7 @@ class FullText:
                     if done is None else f"{exc}; kept the pages before it")
             yield self._complete(item, done)
             return
+        item.captures.extend(capture_ref(response))  # each page the article is built from
         article = page if done is None else join(done, page)
         nxt = article.next_page
         if nxt and nxt not in seen and article.pages < MAX_PAGES:

@@ -14,6 +14,7 @@ from twisted.python.failure import Failure
 
 from crawler.health.failures import host_down, unreachable
 from crawler.items import ArticleItem
+from crawler.middlewares.capture import CAPTURE_META
 from crawler.outcome.report import count, failed_url, mark, problem
 from pipelines.filter import Filtered
 
@@ -81,7 +82,7 @@ class ArticleSteps:
         return scrapy.Request(
             link, callback=self.parse_article, errback=self.article_failed, dont_filter=True,
             cb_kwargs={"item": item, "done": None, "seen": frozenset({urldefrag(link)[0]})},
-            meta={"feedvault_source": self.source.name}, priority=1,
+            meta={"feedvault_source": self.source.name, CAPTURE_META: True}, priority=1,
         )
 
     def _wrap(self, out: Any) -> Any:

@@ -26,6 +26,7 @@ from crawler.egress.middleware import RequestRefused
 from crawler.feeds.parse import parse_feed, too_many
 from crawler.fulltext.follow import FullText
 from crawler.items import ArticleItem
+from crawler.middlewares.capture import CAPTURE_META, capture_ref
 from crawler.outcome.report import failed_url, mark, problem
 from crawler.spiders._articles import ArticleSteps
 
@@ -131,7 +132,8 @@ class BackfillSpider(ArticleSteps, scrapy.Spider):
                     "feed": self.parse_feed_page}[kind]
         return scrapy.Request(url, callback=callback, errback=self.page_failed,
                               cb_kwargs={"kind": kind, "number": number}, priority=PAGE_PRIORITY,
-                              meta={"feedvault_source": self.source.name}, dont_filter=True)
+                              meta={"feedvault_source": self.source.name,
+                                    CAPTURE_META: kind == "feed"}, dont_filter=True)
 
     def _next(self, url: str | None, kind: str, number: int | None) -> Iterator[scrapy.Request]:
         """Queue the next history page; past --limit it waits in the state for the next run."""
@@ -221,7 +223,8 @@ class BackfillSpider(ArticleSteps, scrapy.Spider):
                                guid=entry.guid, author=entry.author, date=entry.date,
                                updated=entry.updated,
                                feed_title=feed.title, media_images=entry.media_images,
-                               feed_categories=entry.categories)
+                               feed_categories=entry.categories,
+                               captures=capture_ref(response))
             if item.link:
                 found.append(Found(item.link, entry.date))
                 self.entries[item.link] = (item, entry.summary_only)

@@ -19,6 +19,7 @@ from crawler.fulltext.follow import FullText
 from crawler.health.failures import host_down
 from crawler.items import ArticleItem
 from crawler.limits.deadline import Deadline
+from crawler.middlewares.capture import CAPTURE_META, capture_ref
 from crawler.middlewares.conditional import FORCE_META, NotModified
 from crawler.outcome.report import count, failed_url, left, mark, problem
 from crawler.rsshub import RSSHUB_META, Attempt, attempt, failed_answer
@@ -55,7 +56,7 @@ class FeedSpider(scrapy.Spider):
                       force: bool = False) -> scrapy.Request:
         """The source's feed request; for an RSSHub route, on the instance tried now."""
         url = source.url
-        meta: dict[str, Any] = {"feedvault_source": source.name}
+        meta: dict[str, Any] = {"feedvault_source": source.name, CAPTURE_META: True}
         if force or self.force:
             meta[FORCE_META] = True
         if source.rsshub is not None and self.config.rsshub is not None:
@@ -137,6 +138,7 @@ class FeedSpider(scrapy.Spider):
                 feed_title=feed.title,
                 media_images=entry.media_images,
                 feed_categories=entry.categories,
+                captures=capture_ref(response),  # the feed's WARC record, when captured
             )
             if self.fulltext.filtered(item, entry.summary_only):
                 continue  # dropped by an include / exclude rule: no page fetch, no file

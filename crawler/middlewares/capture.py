@@ -1,0 +1,87 @@
+"""Raw capture: feed and page responses of sources with `capture = "warc"` kept as WARC records.
+
+The feeds spider, the backfill spider and the full-text code mark the requests whose answers
+an article is built from (CAPTURE_META); robots.txt, images and sitemaps carry no mark. A
+marked 200 answer of a capturing source is written to the archive's CaptureStore, durably,
+and its reference put in the request's meta (CAPTURE_REF), from where the spider copies it
+into `item.captures`. The body is stored as the spider reads it: after Scrapy removed the
+transfer framing and, for a compressed answer, decompressed it (HttpCompressionMiddleware,
+which then drops Content-Encoding); the headers as received otherwise.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from scrapy import Request, signals
+from scrapy.exceptions import NotConfigured
+from scrapy.http import Response
+
+from archive import HIDDEN
+from archive.captures import CaptureStore
+from archive.errors import CaptureError
+from crawler.config import Config, config_from_settings
+from crawler.outcome.report import problem
+
+logger = logging.getLogger(__name__)
+
+CAPTURE_META = "feedvault_capture"  # request meta: this answer is a feed or an article page
+CAPTURE_REF = "feedvault_capture_ref"  # request meta: the WARC record it was stored as
+
+
+def capture_ref(response: Response) -> list[str]:
+    """The response's capture reference as a list (empty when it was not captured)."""
+    ref = response.meta.get(CAPTURE_REF)
+    return [ref] if ref else []
+
+
+def _pairs(headers: Any) -> list[tuple[str, str]]:
+    return [(name.decode("latin-1"), value.decode("latin-1"))
+            for name, values in headers.items() for value in values]
+
+
+class CaptureMiddleware:
+    """Writes each marked 200 answer of a capturing source to the capture store."""
+
+    def __init__(self, store: CaptureStore, config: Config, stats: Any = None) -> None:
+        self.store = store
+        self.capturing = {s.name for s in config.sources if config.captures(s)}
+        self.stats = stats
+        self.broken = False  # after a failed write: one report line, no more attempts
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> CaptureMiddleware:
+        config = config_from_settings(crawler.settings)
+        if not any(config.captures(s) for s in config.sources):
+            raise NotConfigured("no source has capture = \"warc\"")
+        store = CaptureStore(Path(config.archive_path) / HIDDEN,
+                             rotate_bytes=config.capture_rotate_mb * 2**20)
+        middleware = cls(store, config, crawler.stats)
+        crawler.signals.connect(middleware.spider_closed, signal=signals.spider_closed)
+        return middleware
+
+    def process_response(self, request: Request, response: Response) -> Response:
+        source = request.meta.get("feedvault_source")
+        if (response.status != 200 or self.broken or not request.meta.get(CAPTURE_META)
+                or source not in self.capturing):
+            return response
+        try:
+            ref = self.store.write(
+                response.url, response.status, _pairs(response.headers), response.body,
+                request_headers=_pairs(request.headers),
+                fetched_at=datetime.now(UTC).isoformat(timespec="seconds"))
+        except CaptureError as exc:
+            self.broken = True
+            if self.stats is not None:
+                problem(self.stats, source, f"{response.url}: not captured ({exc}); "
+                        "no further captures this crawl")
+            logger.error("capture failed: %s", exc)
+            return response
+        request.meta[CAPTURE_REF] = ref
+        return response
+
+    def spider_closed(self) -> None:
+        self.store.close()

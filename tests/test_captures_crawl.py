@@ -1,0 +1,181 @@
+"""Crawls with `[archive] capture = "warc"`: what the local server sent, kept, linked, exported, verified."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+from warcio.archiveiterator import ArchiveIterator
+
+from archive.captures import CaptureStore
+from tests.conftest import LocalSite, archive_files, feedvault, rss_feed, write_config
+
+PAGE = """<html><head><title>{title}</title></head><body><article><h1>{title}</h1>
+<p>{text} The page has enough words to be an article of its own, not a teaser at all.</p>
+<p>A second paragraph, so that extraction keeps the text and the page is a real one.</p>
+{more}</article></body></html>"""
+
+
+def _site(site: LocalSite) -> str:
+    """A teaser feed: article A spans two pages (next_page), article B is one page."""
+    site.write("robots.txt", "User-agent: *\nAllow: /\n")
+    site.write("a.html", PAGE.format(title="A", text="First page of A.",
+                                     more='<a class="next" href="a2.html">next</a>'))
+    site.write("a2.html", PAGE.format(title="A", text="Second page of A.", more=""))
+    site.write("b.html", PAGE.format(title="B", text="Only page of B.", more=""))
+    return site.write("feed.xml", rss_feed([
+        {"title": "A", "link": site.url("a.html"), "guid": "urn:a", "description": "<p>Teaser</p>",
+         "pubDate": "Mon, 01 Jan 2024 10:00:00 +0000"},
+        {"title": "B", "link": site.url("b.html"), "guid": "urn:b", "description": "<p>Teaser</p>",
+         "pubDate": "Tue, 02 Jan 2024 10:00:00 +0000"},
+    ]))
+
+
+def _config(tmp_path: Path, url: str, extra: str = 'capture = "warc"') -> Path:
+    config = write_config(tmp_path, follow_pages=True, sources=[
+        {"name": "t", "url": url, "next_page": "a.next"}])
+    text = config.read_text().replace('preset = "hexo"', f'preset = "hexo"\n{extra}', 1)
+    config.write_text(text)
+    return config
+
+
+def _warc_records(hidden: Path) -> list[tuple[str, str | None, bytes]]:
+    found = []
+    for path in sorted((hidden / "captures").glob("captures-*.warc.gz")):
+        with path.open("rb") as handle:
+            found += [(r.rec_type, r.rec_headers.get_header("WARC-Target-URI"), r.content_stream().read())
+                      for r in ArchiveIterator(handle, check_digests=True)]
+    return found
+
+
+def _provenance(hidden: Path) -> dict[str, list[str]]:
+    """The newest capture references per article identity."""
+    db = sqlite3.connect(hidden / "ledger.sqlite")
+    try:
+        rows = db.execute("SELECT identity, captures FROM provenance ORDER BY rowid").fetchall()
+    finally:
+        db.close()
+    return {identity: json.loads(captures) for identity, captures in rows}
+
+
+def test_a_capturing_crawl_keeps_every_feed_and_page_response_and_links_them(
+        site: LocalSite, tmp_path: Path) -> None:
+    url = _site(site)
+    result = feedvault("crawl", "--config", _config(tmp_path, url))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert len(archive_files(tmp_path / "posts")) == 2
+    hidden = tmp_path / "posts" / ".feedvault"
+    responses = {uri: body for kind, uri, body in _warc_records(hidden) if kind == "response"}
+    served = {site.url(name): (site.root / name).read_bytes()
+              for name in ("feed.xml", "a.html", "a2.html", "b.html")}
+    assert responses == served  # byte for byte, and nothing else (no robots.txt)
+    requests = [uri for kind, uri, _ in _warc_records(hidden) if kind == "request"]
+    assert sorted(requests) == sorted(served)
+
+    store = CaptureStore(hidden)
+    links = _provenance(hidden)
+    assert len(links) == 2
+    by_title = {}
+    for refs in links.values():
+        urls = [store.read(ref).url for ref in refs]
+        assert urls[0] == site.url("feed.xml")  # the feed first, then the pages
+        by_title[urls[1]] = urls[1:]
+    assert by_title == {site.url("a.html"): [site.url("a.html"), site.url("a2.html")],
+                        site.url("b.html"): [site.url("b.html")]}
+    assert store.read(links["urn:b"][1]).body == served[site.url("b.html")]
+
+    check = feedvault("verify", "--config", tmp_path / "feedvault.toml")
+    assert check.returncode == 0, check.stdout + check.stderr
+
+
+def test_a_second_crawl_of_unchanged_responses_stores_revisits_not_payloads(
+        site: LocalSite, tmp_path: Path) -> None:
+    url = _site(site)
+    config = _config(tmp_path, url)
+    assert feedvault("crawl", "--config", config).returncode == 0
+    hidden = tmp_path / "posts" / ".feedvault"
+    first = _warc_records(hidden)
+    # --force: no validators sent, so every answer is a 200 with the same bytes
+    result = feedvault("crawl", "--force", "--config", config)
+    assert result.returncode == 0, result.stdout + result.stderr
+    added = _warc_records(hidden)[len(first):]
+    kinds = sorted(kind for kind, _, _ in added)
+    assert kinds == ["request"] * 4 + ["revisit"] * 4
+    assert all(not body for kind, _, body in added if kind == "revisit")
+    store = CaptureStore(hidden)
+    assert store.read(list(store.refs())[-1]).body  # a revisit reads as its original payload
+
+
+def test_export_writes_a_warc_that_warcio_reads_back_with_every_record(
+        site: LocalSite, tmp_path: Path) -> None:
+    url = _site(site)
+    config = _config(tmp_path, url)
+    assert feedvault("crawl", "--config", config).returncode == 0
+    # B edited at the source: its new revision links the feed (now a revisit) and the new page
+    site.write("b.html", PAGE.format(title="B", text="Only page of B, edited.", more=""))
+    assert feedvault("crawl", "--force", "--config", config).returncode == 0
+    out = tmp_path / "t.warc.gz"
+    result = feedvault("capture", "export", "--source", "t", "-o", out, "--config", config)
+    assert result.returncode == 0, result.stdout + result.stderr
+    with out.open("rb") as handle:
+        records = [(r.rec_type, r.rec_headers.get_header("WARC-Target-URI"),
+                    r.rec_headers.get_header("WARC-Payload-Digest"), r.content_stream().read())
+                   for r in ArchiveIterator(handle, check_digests=True)]
+    kinds = [kind for kind, *_ in records]
+    assert kinds[0] == "warcinfo"
+    payloads = {uri: body for kind, uri, _, body in records if kind == "response"}
+    assert payloads == {site.url(name): (site.root / name).read_bytes()
+                        for name in ("feed.xml", "a.html", "a2.html", "b.html")}
+    # each revisit's payload is in the file too, and each response has its request
+    digests = {digest for kind, _, digest, _ in records if kind == "response"}
+    assert all(digest in digests for kind, _, digest, _ in records if kind == "revisit")
+    assert kinds.count("request") == kinds.count("response") + kinds.count("revisit")
+    assert "revisit" in kinds
+
+
+def test_capture_off_changes_nothing(site: LocalSite, tmp_path: Path) -> None:
+    url = _site(site)
+    result = feedvault("crawl", "--config", _config(tmp_path, url, extra=""))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert len(archive_files(tmp_path / "posts")) == 2
+    hidden = tmp_path / "posts" / ".feedvault"
+    assert not (hidden / "captures").exists()
+    assert all(refs == [] for refs in _provenance(hidden).values())
+
+
+def test_a_source_can_turn_capture_on_alone(site: LocalSite, tmp_path: Path) -> None:
+    url = _site(site)
+    config = write_config(tmp_path, sources=[
+        {"name": "on", "url": url, "capture": "warc"},
+        {"name": "off", "url": url.replace("127.0.0.1", "localhost")}])
+    result = feedvault("crawl", "--config", config)
+    assert result.returncode == 0, result.stdout + result.stderr
+    uris = {uri for kind, uri, _ in _warc_records(tmp_path / "posts" / ".feedvault")
+            if kind == "response"}
+    assert uris == {url}
+
+
+def test_verify_reports_a_capture_reference_that_does_not_resolve(site: LocalSite, tmp_path: Path) -> None:
+    url = _site(site)
+    config = _config(tmp_path, url)
+    assert feedvault("crawl", "--config", config).returncode == 0
+    warc = tmp_path / "posts" / ".feedvault" / "captures" / "captures-00001.warc.gz"
+    data = warc.read_bytes()
+    warc.write_bytes(data[:200] + b"\0" * 64 + data[264:])  # damage inside the first records
+    result = feedvault("verify", "--config", config)
+    assert result.returncode == 1
+    assert "capture: .feedvault/captures/captures-00001.warc.gz" in result.stdout
+    assert "does not" in result.stdout or "no complete record" in result.stdout
+
+
+def test_bad_capture_settings_are_clear_errors(tmp_path: Path) -> None:
+    config = _config(tmp_path, "http://127.0.0.1:9/feed.xml", extra='capture = "yes"')
+    result = feedvault("status", "--config", config)
+    assert result.returncode == 2
+    assert "archive.capture" in result.stderr and "'warc'" in result.stderr
+    config = _config(tmp_path, "http://127.0.0.1:9/feed.xml",
+                     extra='capture = "warc"\n[distributed]\nredis = "redis://127.0.0.1:1/0"\n')
+    result = feedvault("crawl", "--config", config)
+    assert result.returncode == 2
+    assert "[distributed]" in result.stderr and "capture" in result.stderr
