@@ -12,7 +12,7 @@ from scrapy import Request
 from archive.captures import CaptureStore
 from crawler.replay.middleware import REPLAY_META, REPLAYED_META, ReplayMiddleware
 from crawler.replay.refuse import NotCaptured
-from tests.conftest import LocalSite, archive_files, feedvault, rss_feed, write_config
+from tests.conftest import LocalSite, archive_files, feedvault, rss_feed, rss_item, write_config
 
 CAPTURE = 'capture = "warc"'
 PAGE = """<html><head><title>P{n}</title></head><body><nav>Site menu</nav>
@@ -285,3 +285,28 @@ def test_reextract_waits_for_no_one_while_a_crawl_holds_the_archive(tmp_path: Pa
         result = feedvault("reextract", "--config", config, cwd=tmp_path)
     assert result.returncode == 2
     assert "feedvault crawl" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_an_rsshub_route_is_replayed_without_its_access_key_showing(tmp_path: Path) -> None:
+    from tests.test_rsshub import Instance
+
+    instance = Instance()
+    instance.items = [rss_item(1), rss_item(1), rss_item(2)]  # a repeat: a line naming the feed
+    config = tmp_path / "feedvault.toml"
+    config.write_text(
+        f'[archive]\npath = "posts"\n{CAPTURE}\n'
+        f'[rsshub]\ninstances = ["{instance.base}"]\naccess_key = "s3cret"\n'
+        '[[sources]]\nname = "r"\nrsshub = "/some/route"\nfull_text = false\n',
+        encoding="utf-8")
+    try:
+        crawl = feedvault("crawl", "--config", config, cwd=tmp_path)
+        assert crawl.returncode == 0, crawl.stdout + crawl.stderr
+    finally:
+        instance.stop()
+
+    result = feedvault("reextract", "--config", config, cwd=tmp_path)
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert _row(result.stdout, "r") == ["2", "0", "2", "0", "0"]
+    assert "repeat an earlier entry" in result.stdout  # the feed's own line, as in a crawl
+    assert "s3cret" not in result.stdout + result.stderr

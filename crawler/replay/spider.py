@@ -14,6 +14,7 @@ from crawler.config import SourceConfig
 from crawler.items import ArticleItem
 from crawler.replay.middleware import REPLAY_META, REPLAYED_META
 from crawler.replay.plan import REPLAY_SETTING, ReplayPlan
+from crawler.rsshub import RSSHUB_META, attempt
 from crawler.spiders.feeds import FeedSpider
 from pipelines.filter import Filtered
 
@@ -45,9 +46,21 @@ class ReplaySpider(FeedSpider):
     async def start(self) -> AsyncIterator[scrapy.Request]:
         for feed in self.plan.feeds:
             source = self.config.by_name[feed.source]
+            meta: dict[str, Any] = {"feedvault_source": source.name, REPLAY_META: feed.ref}
+            instance = self._instance(source, feed.url)
+            if instance is not None:  # links and report lines without the access key
+                meta[RSSHUB_META] = instance
             yield scrapy.Request(feed.url, callback=self.parse_feed, errback=self.feed_failed,
-                                 cb_kwargs={"source": source}, dont_filter=True,
-                                 meta={"feedvault_source": source.name, REPLAY_META: feed.ref})
+                                 cb_kwargs={"source": source}, dont_filter=True, meta=meta)
+
+    def _instance(self, source: SourceConfig, url: str) -> int | None:
+        """Which RSSHub instance a captured feed URL is on (None: not an RSSHub route)."""
+        if source.rsshub is None or self.config.rsshub is None:
+            return None
+        for index in range(len(self.config.rsshub.instances)):
+            if attempt(self.config.rsshub, source.rsshub, index).url == url:
+                return index
+        return None
 
     def parse_feed(self, response: Response, source: SourceConfig
                    ) -> Iterator[ArticleItem | scrapy.Request]:
