@@ -45,6 +45,15 @@ def _ledger_rows(root: Path) -> tuple[int, int, int]:
                      for table in ("articles", "revisions", "provenance"))
 
 
+def _state(root: Path) -> dict[str, bytes]:
+    """What .feedvault/ holds besides the ledger, the lock and temporary files: HTTP
+    validators and paces, host health, drift and run history, captures."""
+    hidden = root / ".feedvault"
+    return {str(p.relative_to(hidden)): p.read_bytes() for p in hidden.rglob("*")
+            if p.is_file() and not p.name.startswith("ledger.sqlite")
+            and "tmp" not in p.relative_to(hidden).parts and "lock" not in p.name}
+
+
 def _row(stdout: str, source: str) -> list[str]:
     """A source's numbers in the summary table."""
     return next(line.split()[1:] for line in stdout.splitlines()
@@ -91,7 +100,8 @@ def test_new_rules_rebuild_the_articles_in_place_without_a_request(site: LocalSi
     assert not any(line.startswith("+++ b/u/") for line in added)  # u's rules did not change
 
     _stop(site)
-    ledger_before = _ledger_rows(root)
+    ledger_before, state = _ledger_rows(root), _state(root)
+    assert "http.sqlite" in state, sorted(state)
     result = feedvault("reextract", "--config", config, cwd=tmp_path)
 
     assert result.returncode == 0, result.stdout + result.stderr
@@ -106,6 +116,8 @@ def test_new_rules_rebuild_the_articles_in_place_without_a_request(site: LocalSi
     assert _row(result.stdout, "t") == ["2", "2", "0", "0", "0"]
     assert _row(result.stdout, "u") == ["1", "0", "1", "0", "0"]
     assert _ledger_rows(root)[0] == ledger_before[0]  # no new article
+    # validators, paces, host health, drift, run history: neither used nor updated
+    assert _state(root) == state
     # a second run finds nothing to change
     again = feedvault("reextract", "--config", config, cwd=tmp_path)
     assert _files(root) == after
