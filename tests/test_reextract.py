@@ -322,3 +322,43 @@ def test_an_rsshub_route_is_replayed_without_its_access_key_showing(tmp_path: Pa
     assert _row(result.stdout, "r") == ["2", "0", "2", "0", "0"]
     assert "repeat an earlier entry" in result.stdout  # the feed's own line, as in a crawl
     assert "s3cret" not in result.stdout + result.stderr
+
+
+def test_every_page_of_a_multi_page_article_is_replayed(site: LocalSite, tmp_path: Path) -> None:
+    site.write("p1.html", PAGE.format(n=1).replace(
+        "</div></body>", '<a class="next" href="/p1-2.html">next</a></div></body>'))
+    site.write("p1-2.html", PAGE.format(n="1b"))
+    url = site.write("feed.xml", rss_feed([{
+        "title": "A1", "link": site.url("p1.html"), "guid": "urn:1",
+        "description": "<p>A teaser…</p>", "pubDate": "Mon, 01 Jan 2024 10:00:00 +0000"}]))
+    config = _config(tmp_path, [{"name": "t", "url": url, "full_text": True,
+                                 "content_selector": "div.story", "next_page": "a.next"}])
+    assert feedvault("crawl", "--config", config, cwd=tmp_path).returncode == 0
+    [post] = archive_files(tmp_path / "posts")
+    assert "Story 1b" in post.read_text(encoding="utf-8")  # both pages archived
+    _stop(site)
+    config.write_text(config.read_text(encoding="utf-8").replace(
+        'content_selector = "div.story"', 'content_selector = "div.main"'), encoding="utf-8")
+
+    result = feedvault("reextract", "--config", config, cwd=tmp_path)
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    body = post.read_text(encoding="utf-8")
+    assert "Editor's note 1," in body and "Editor's note 1b," in body
+    assert _row(result.stdout, "t") == ["1", "1", "0", "0", "0"]
+
+
+def test_the_download_handlers_of_a_reextract_refuse_every_scheme() -> None:
+    import asyncio
+
+    from crawler.replay.plan import ReplayPlan
+    from crawler.replay.refuse import RefusingHandler
+    from crawler.replay.run import replay_settings
+
+    settings = replay_settings(ReplayPlan(None, ()))  # type: ignore[arg-type]
+    assert settings["DOWNLOAD_HANDLERS_BASE"] == {}
+    assert set(settings["DOWNLOAD_HANDLERS"]) >= {"http", "https", "file", "data", "ftp", "s3"}
+    assert set(settings["DOWNLOAD_HANDLERS"].values()) == {RefusingHandler}
+    handler = RefusingHandler(None)  # type: ignore[arg-type]
+    with pytest.raises(NotCaptured, match="no request"):
+        asyncio.run(handler.download_request(Request("http://127.0.0.1:9/x")))
