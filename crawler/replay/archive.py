@@ -52,13 +52,8 @@ class ReplayArchive(Archive):
             planned.written = result.path
         return result
 
-    def close(self) -> None:
-        ledger = self.ledger
-        if isinstance(ledger, _ReadOnlyLedger):
-            ledger = ledger._ledger
-        ledger.close()
-
     def _write(self, path: str, text: str) -> None:
+        """Archive's one way to write a file (contained, atomic); a dry run keeps a diff."""
         if not self.plan.dry_run:
             super()._write(path, text)
             return

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
 import scrapy
@@ -25,6 +25,7 @@ class ReplaySpider(FeedSpider):
 
     name = "reextract"
     _reading: tuple[str, str, str] | None = None
+    _filtered: Callable[[ArticleItem, bool], bool]  # FullText.filtered, wrapped by _excluded
 
     def __init__(self, config: Any, plan: ReplayPlan, **kwargs: Any) -> None:
         super().__init__(config, source=",".join(plan.sources), **kwargs)
