@@ -18,18 +18,17 @@ import io
 import os
 import re
 from base64 import b32encode
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 from urllib.parse import urlsplit
 
 from warcio.archiveiterator import ArchiveIterator
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
-from archive._capture_index import CaptureIndex, scan, scan_file
+from archive._capture_index import CaptureIndex, scan
 from archive._hidden import ensure_hidden
 from archive.errors import CaptureError
 
@@ -110,16 +109,16 @@ class CaptureStore:
             self.folder.mkdir(exist_ok=True)
             if self._index is not None and self._index.in_memory:
                 self.close()  # a store that only read so far: index on disk from now on
-            index = self._open_index(create=True)
+            index = self.open_index(create=True)
             index.cut_torn_tails(self._files())
             self._ready = True
-        return self._open_index(create=True)
+        return self.open_index(create=True)
 
     def _current_file(self, index: CaptureIndex) -> tuple[str, Path, int]:
         files = self._files()
         number = int(FILE_NAME.fullmatch(files[-1].name).group(1)) if files else 1  # type: ignore[union-attr]
         if files:
-            end = index.good_end(files[-1].name)
+            end = files[-1].stat().st_size  # the truth; the index's end can only lag behind it
             if end < self._rotate and files[-1].name not in index.sealed:
                 return files[-1].name, files[-1], end
             number += 1
@@ -148,7 +147,7 @@ class CaptureStore:
     def read(self, ref: str) -> Captured:
         """The response a reference names; a revisit resolves to the original payload.
         CaptureError if the reference is malformed or its record is missing or torn."""
-        name, offset = self._parse(ref)
+        name, offset = self.parse(ref)
         record, block = _record_at(self.folder / name, offset, ref)
         if record.rec_type not in ("response", "revisit") or record.http_headers is None:
             raise CaptureError(f"capture {ref} is a {record.rec_type} record, not a response")
@@ -158,7 +157,7 @@ class CaptureStore:
         body = block
         if record.rec_type == "revisit":
             digest = headers.get_header("WARC-Payload-Digest") or ""
-            original = self._open_index(create=False).payload(digest)
+            original = self.open_index(create=False).payload(digest)
             if original is None:
                 raise CaptureError(f"capture {ref} revisits a payload ({digest}) that is not stored")
             body = self.read(original[0]).body
@@ -177,93 +176,6 @@ class CaptureStore:
         """The WARC files, oldest first."""
         return self._files()
 
-    def check(self, named: Iterable[str]) -> list[tuple[str, str]]:
-        """(where, what is wrong) for each named reference that does not resolve and each file
-        with an unreadable record. The newest file's torn tail after every named record is
-        no problem: a write a crash cut short, which the next capturing crawl cuts off."""
-        files = self._files()
-        scans = {path.name: scan_file(path) for path in files}
-        records = {name: {e.offset: e for e in found.entries} for name, found in scans.items()}
-        stored = {e.headers.get("warc-payload-digest") for found in scans.values()
-                  for e in found.entries if e.kind == "response"}
-        problems: list[tuple[str, str]] = []
-        last_named: dict[str, int] = {}
-        for ref in dict.fromkeys(named):
-            try:
-                name, offset = self._parse(ref)
-            except CaptureError as exc:
-                problems.append((ref, str(exc)))
-                continue
-            last_named[name] = max(offset, last_named.get(name, -1))
-            entry = records.get(name, {}).get(offset)
-            if name not in scans:
-                problems.append((ref, f"the capture file {name} is missing"))
-            elif entry is None:
-                problems.append((ref, "no complete record starts there"))
-            elif entry.kind not in ("response", "revisit"):
-                problems.append((ref, f"a {entry.kind} record, not a response"))
-            elif entry.kind == "revisit" and entry.headers.get("warc-payload-digest") not in stored:
-                problems.append((ref, "revisits a payload that is not stored"))
-        newest = files[-1].name if files else None
-        for name, found in scans.items():
-            if found.problem and not (name == newest and found.end > last_named.get(name, -1)):
-                problems.append((name, found.problem))
-        return problems
-
-    def export(self, named: Iterable[str], target: Path) -> int:
-        """Write the named records to target, a WARC file of its own: each response with its
-        request, a revisit preceded by the response holding its payload. Records are copied
-        byte for byte (each is its own gzip member). Returns the number of records written."""
-        members: dict[tuple[str, int], None] = {}
-        scans: dict[str, dict[int, Any]] = {}
-
-        def entries(name: str) -> dict[int, Any]:
-            if name not in scans:
-                path = self.folder / name
-                if not path.is_file():
-                    raise CaptureError(f"the capture file {path} is missing")
-                found = scan_file(path).entries
-                scans[name] = {e.offset: (e, found[i + 1] if i + 1 < len(found) else None)
-                               for i, e in enumerate(found)}
-            return scans[name]
-
-        def add(ref: str) -> None:
-            name, offset = self._parse(ref)
-            if offset not in entries(name):
-                raise CaptureError(f"capture {ref}: no complete record starts there")
-            entry, following = entries(name)[offset]
-            if entry.kind == "revisit":
-                original = self._open_index(create=False).payload(
-                    entry.headers.get("warc-payload-digest", ""))
-                if original is None:
-                    raise CaptureError(f"capture {ref} revisits a payload that is not stored")
-                add(original[0])
-            members[(name, offset)] = None
-            if following is not None and following.kind == "request" and \
-                    following.headers.get("warc-concurrent-to") == entry.headers.get("warc-record-id"):
-                members[(name, following.offset)] = None
-
-        for ref in named:
-            add(ref)
-        temporary = target.with_name(f".{target.name}.tmp")
-        try:
-            with temporary.open("wb") as out:
-                writer = WARCWriter(out, gzip=True)
-                writer.write_record(writer.create_warcinfo_record(target.name, {
-                    "software": "feedvault capture export", "format": "WARC File Format 1.0"}))
-                for name, offset in members:
-                    entry = scans[name][offset][0]
-                    with (self.folder / name).open("rb") as handle:
-                        handle.seek(offset)
-                        out.write(handle.read(entry.end - offset))
-                out.flush()
-                os.fsync(out.fileno())
-            os.replace(temporary, target)
-        except OSError as exc:
-            temporary.unlink(missing_ok=True)
-            raise CaptureError(f"could not write {target}: {exc.strerror}") from exc
-        return len(members) + 1
-
     def close(self) -> None:
         if self._index is not None:
             self._index.close()
@@ -277,13 +189,13 @@ class CaptureStore:
         found = [p for p in self.folder.iterdir() if FILE_NAME.fullmatch(p.name)]
         return sorted(found, key=lambda p: int(FILE_NAME.fullmatch(p.name).group(1)))  # type: ignore[union-attr]
 
-    def _open_index(self, *, create: bool) -> CaptureIndex:
+    def open_index(self, *, create: bool) -> CaptureIndex:
         if self._index is None:
             self._index = CaptureIndex(self.folder, create=create, files=self._files)
         return self._index
 
     @staticmethod
-    def _parse(ref: str) -> tuple[str, int]:
+    def parse(ref: str) -> tuple[str, int]:
         name, _, offset = ref.partition("#")
         if not FILE_NAME.fullmatch(name) or not offset.isdigit():
             raise CaptureError(f"not a capture reference: {ref!r} (expected captures-NNNNN.warc.gz#OFFSET)")

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from archive.atomic import sweep
+from archive.capture_files import check as check_captures
 from archive.captures import CaptureStore
 from archive.document import Article, content_hash
 from archive.errors import DocumentError
@@ -109,7 +110,7 @@ def verify(archive: Archive) -> VerifyResult:
         result.findings.append(Finding("missing", path, "in the ledger, file not found"))
     if (archive.hidden / "captures").is_dir():  # [archive] capture = "warc": raw responses
         refs = (ref for _, _, ref in archive.ledger.capture_refs())
-        for where, detail in CaptureStore(archive.hidden).check(refs):
+        for where, detail in check_captures(CaptureStore(archive.hidden), refs):
             result.findings.append(Finding("capture", f"{HIDDEN}/captures/{where}", detail))
     return result
 

@@ -15,9 +15,12 @@ Printed: per-round wall and CPU times, the medians, the median of the rounds' ra
 floor (goal <= 2.0x), the same for CPU time, and each child's peak memory (ru_maxrss from
 wait4). The crawl's fsyncs make its wall time depend on the other jobs writing to the disk.
 --profile FILE writes a cProfile of one crawl (run in the child, in-process to Scrapy)
-instead, for `python -m pstats FILE`.
+instead, for `python -m pstats FILE`. --capture adds to each round the same crawl with
+`[archive] capture = "warc"` and prints its time next to the crawl without capture, the
+median ratio, and the captures' bytes on disk per article (.feedvault/captures/).
 
     python benchmarks/bench_crawl.py [--rounds 3] [--feeds 100] [--items 50] [--profile FILE]
+                                     [--capture]
 """
 
 from __future__ import annotations
@@ -132,8 +135,8 @@ def run_measured(args: list[str]) -> tuple[float, float, float, str]:
     return elapsed, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, stdout
 
 
-def config(folder: Path, base: str, feeds: int) -> Path:
-    lines = ['[archive]', 'path = "posts"', '']
+def config(folder: Path, base: str, feeds: int, *, capture: bool = False) -> Path:
+    lines = ['[archive]', 'path = "posts"', *(['capture = "warc"'] if capture else []), '']
     for n in range(feeds):
         lines += ["[[sources]]", f'name = "feed{n}"', f'url = "{base}/feed/{n}.xml"',
                   "full_text = false", ""]
@@ -144,6 +147,20 @@ def config(folder: Path, base: str, feeds: int) -> Path:
 
 def articles(folder: Path) -> int:
     return sum(1 for p in folder.rglob("*.md") if ".feedvault" not in p.parts)
+
+
+def captured(base: str, feeds: int) -> dict[str, float]:
+    """One crawl with capture on: its wall time and the bytes its WARC files take."""
+    with tempfile.TemporaryDirectory(prefix="feedvault-bench-") as tmp:
+        folder = Path(tmp)
+        seconds, _, _, _ = run_measured(
+            [sys.executable, "-m", "crawler.cli", "crawl", "--config",
+             str(config(folder, base, feeds, capture=True))])
+        warcs = folder / "posts" / ".feedvault" / "captures"
+        size = sum(p.stat().st_size for p in warcs.glob("*.warc.gz"))
+        index = sum(p.stat().st_size for p in warcs.glob("index.sqlite*"))
+        return {"capture": seconds, "capture_bytes": size, "index_bytes": index,
+                "captured": articles(folder / "posts")}
 
 
 def one_round(base: str, feeds: int) -> dict[str, float]:
@@ -176,6 +193,8 @@ def main() -> None:
     parser.add_argument("--feeds", type=int, default=100)
     parser.add_argument("--items", type=int, default=50)
     parser.add_argument("--profile", type=Path, help="write a cProfile of one crawl to FILE")
+    parser.add_argument("--capture", action="store_true",
+                        help="also crawl with capture = \"warc\": overhead and bytes per article")
     args = parser.parse_args()
     base = serve(args.feeds, args.items)
     size = len(re.sub(r"\s+", " ", seed_body()).encode())
@@ -186,6 +205,12 @@ def main() -> None:
     rows = []
     for n in range(args.rounds):
         row = one_round(base, args.feeds)
+        if args.capture:
+            row.update(captured(base, args.feeds))
+            print(f"round {n + 1}: with capture {row['capture']:.2f}s, without "
+                  f"{row['crawl']:.2f}s, ratio {row['capture'] / row['crawl']:.2f}x; "
+                  f"{row['capture_bytes'] / max(1, row['captured']):.0f} bytes of WARC per article "
+                  f"({row['captured']} articles)")
         rows.append(row)
         print(f"round {n + 1}: crawl {row['crawl']:.2f}s (CPU {row['crawl_cpu']:.2f}s, "
               f"{row['crawled']} articles, peak {row['crawl_mb']:.0f} MB), floor "
@@ -203,6 +228,13 @@ def main() -> None:
           f"{cpu:.2f}x; "
           f"peak memory crawl {max(r['crawl_mb'] for r in rows):.0f} MB, floor "
           f"{max(r['floor_mb'] for r in rows):.0f} MB")
+    if args.capture:
+        with_capture = statistics.median(r["capture"] for r in rows)
+        overhead = statistics.median(r["capture"] / r["crawl"] for r in rows)
+        per_article = statistics.median(r["capture_bytes"] / max(1, r["captured"]) for r in rows)
+        print(f"capture: median crawl {with_capture:.2f}s with capture vs {crawl:.2f}s without, "
+              f"ratio {overhead:.2f}x; {per_article:.0f} bytes of WARC per article "
+              f"(index {statistics.median(r['index_bytes'] for r in rows) / 1024:.0f} KB)")
 
 
 if __name__ == "__main__":

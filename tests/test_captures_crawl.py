@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
 import sqlite3
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 from warcio.archiveiterator import ArchiveIterator
 
+from archive.capture_files import check
 from archive.captures import CaptureStore
-from tests.conftest import LocalSite, archive_files, feedvault, rss_feed, write_config
+from tests.conftest import REPO, LocalSite, archive_files, feedvault, rss_feed, write_config
 
 PAGE = """<html><head><title>{title}</title></head><body><article><h1>{title}</h1>
 <p>{text} The page has enough words to be an article of its own, not a teaser at all.</p>
@@ -179,3 +185,48 @@ def test_bad_capture_settings_are_clear_errors(tmp_path: Path) -> None:
     result = feedvault("crawl", "--config", config)
     assert result.returncode == 2
     assert "[distributed]" in result.stderr and "capture" in result.stderr
+
+
+def test_a_sigkilled_capturing_crawl_leaves_readable_warcs_and_no_dangling_reference(
+        site: LocalSite, tmp_path: Path) -> None:
+    items = []
+    for n in range(30):
+        site.write(f"p{n}.html", PAGE.format(title=f"P{n}", text=f"Page {n}.", more=""))
+        items.append({"title": f"P{n}", "link": site.url(f"p{n}.html"), "guid": f"urn:p:{n}",
+                      "description": "<p>Teaser</p>", "pubDate": "Mon, 01 Jan 2024 10:00:00 +0000"})
+    site.delays["/slow.xml"] = 8
+    config = write_config(tmp_path, follow_pages=True, sources=[
+        {"name": "fast", "url": site.write("fast.xml", rss_feed(items))},
+        {"name": "slow", "url": site.write("slow.xml", rss_feed(items[:3]))},
+    ], extra='[crawl]\njitter = "0s"\n')
+    config.write_text(config.read_text().replace('preset = "hexo"', 'preset = "hexo"\ncapture = "warc"', 1))
+    root = tmp_path / "posts"
+    crawl = subprocess.Popen([sys.executable, "-m", "crawler.cli", "crawl", "--config", str(config)],
+                             cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)},
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    while len(archive_files(root)) < 5:
+        assert time.monotonic() < deadline and crawl.poll() is None, "the crawl never got going"
+        time.sleep(0.05)
+    crawl.send_signal(signal.SIGKILL)
+    crawl.wait()
+    hidden = root / ".feedvault"
+
+    # right after the kill: every reference the ledger holds resolves to its record, and
+    # warcio's reader reads every record up to the last one written whole
+    named = [ref for refs in _provenance(hidden).values() for ref in refs]
+    assert named
+    store = CaptureStore(hidden)
+    assert check(store, named) == []
+    assert {store.read(ref).url for ref in named} >= {site.url("fast.xml")}
+    complete = list(store.refs())
+    assert set(named) <= set(complete)
+
+    result = feedvault("crawl", "--config", config)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert len(archive_files(root)) == 30
+    verified = feedvault("verify", "--config", config)
+    assert verified.returncode == 0, verified.stdout
+    for path in sorted((hidden / "captures").glob("captures-*.warc.gz")):
+        with path.open("rb") as handle:  # whole again: the next write cut any torn tail first
+            assert all(r.rec_type for r in ArchiveIterator(handle, check_digests=True))

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from archive import HIDDEN
+from archive.capture_files import export
 from archive.captures import CaptureStore
 from archive.errors import CaptureError
 from archive.ledger import Ledger
@@ -61,7 +62,7 @@ def export_(args: argparse.Namespace, config: Config) -> int:
         raise CaptureError(f"no captures of {names}: were they crawled with capture = \"warc\"?")
     store = CaptureStore(hidden)
     try:
-        records = store.export(refs, Path(args.output))
+        records = export(store, refs, Path(args.output))
     finally:
         store.close()
     print(f"{args.output}: {records} records for {articles - missing} articles"
