@@ -362,3 +362,41 @@ def test_the_download_handlers_of_a_reextract_refuse_every_scheme() -> None:
     handler = RefusingHandler(None)  # type: ignore[arg-type]
     with pytest.raises(NotCaptured, match="no request"):
         asyncio.run(handler.download_request(Request("http://127.0.0.1:9/x")))
+
+
+def test_the_plan_groups_articles_by_feed_capture_and_sets_aside_page_only_ones(
+        tmp_path: Path) -> None:
+    from archive.ledger import Ledger, LedgerRow, Provenance
+    from crawler.config import SourceConfig
+    from crawler.replay.plan import build_plan
+
+    store = CaptureStore(tmp_path)
+    feed = store.write("http://feeds.example/rss", 200, [], b"<rss>1</rss>")
+    pages = [store.write(f"http://site.example/{n}", 200, [], f"<p>{n}</p>".encode())
+             for n in range(3)]
+    ledger = Ledger(tmp_path / "ledger.sqlite")
+
+    def row(n: int, captures: tuple[str, ...] | None) -> None:
+        entry = LedgerRow("t", f"urn:{n}", f"t/{n}.md", f"http://site.example/{n}", f"h{n}",
+                          "2024-01-01T00:00:00+00:00", "2024-01-01T00:00:00+00:00",
+                          "2024-01-01T00:00:00+00:00")
+        ledger.record(entry, "2024-01-01T00:00:00+00:00",
+                      Provenance(None, captures) if captures is not None else None)
+
+    row(0, (feed, pages[0]))
+    row(1, (feed, pages[1]))
+    row(2, (pages[2],))  # a backfill from a sitemap: the page alone
+    row(3, None)  # archived before capture was on
+    row(4, ("captures-00009.warc.gz#0",))  # a capture that is gone
+
+    plan = build_plan(ledger, store, [SourceConfig(name="t", url="http://feeds.example/rss")])
+
+    assert [(f.ref, f.url) for f in plan.feeds] == [(feed, "http://feeds.example/rss")]
+    assert sorted(p.path for p in plan.articles.values() if p.state == "waiting") == [
+        "t/0.md", "t/1.md"]
+    assert plan.pages["http://site.example/1"] == pages[1]
+    assert plan.page_only == {"t": ["t/2.md"]}
+    assert plan.without == {"t": ["t/3.md"]}
+    assert list(plan.unreadable) == ["captures-00009.warc.gz#0"]
+    ledger.close()
+    store.close()

@@ -61,6 +61,9 @@ class ReplayPlan:
     by_path: dict[str, Planned] = field(default_factory=dict)
     pages: dict[str, str] = field(default_factory=dict)  # page URL -> capture reference
     without: dict[str, list[str]] = field(default_factory=dict)  # source -> paths
+    # source -> paths of articles built from their page alone, with no feed entry (a
+    # backfill from a sitemap or a listing): there is no feed capture to replay them from
+    page_only: dict[str, list[str]] = field(default_factory=dict)
     unreadable: dict[str, str] = field(default_factory=dict)  # capture reference -> why
     diffs: list[str] = field(default_factory=list)  # --dry-run: one unified diff per file
     images_not_refreshed: int = 0  # image URLs not saved before: they keep their remote URL
@@ -158,6 +161,10 @@ def build_plan(ledger: Ledger, captures: CaptureStore, sources: Iterable[SourceC
                 plan.without.setdefault(source.name, []).append(row.path)
                 continue
             refs = known[1].captures
+            first = url_of(refs[0])
+            if row.link and isinstance(first, str) and page_key(first) == page_key(row.link):
+                plan.page_only.setdefault(source.name, []).append(row.path)
+                continue
             planned = Planned(row.source, row.identity, row.path, refs[0], tuple(refs[1:]))
             plan.articles[(row.source, row.identity)] = planned
             plan.by_path[row.path] = planned

@@ -50,6 +50,14 @@ def format_table(rows: list[Rebuilt], plan: ReplayPlan) -> str:
             shown = ", ".join(r.without[:3]) + (", ..." if n > 3 else "")
             lines.append(f"  {r.name}: {n} {'article was' if n == 1 else 'articles were'} "
                          f"archived before capture was on, not rebuilt: {shown}")
+        alone = plan.page_only.get(r.name, [])
+        if alone:
+            n = len(alone)
+            shown = ", ".join(alone[:3]) + (", ..." if n > 3 else "")
+            lines.append(f"  {r.name}: {n} {'article' if n == 1 else 'articles'} built from "
+                         "a page alone, without a feed entry (a backfill from a sitemap or "
+                         "listing): not rebuilt, kept as "
+                         f"{'it was' if n == 1 else 'they were'}: {shown}")
         lines.extend(f"  {r.name}: {p}" for p in r.problems)
     if plan.images_not_refreshed:
         n = plan.images_not_refreshed
