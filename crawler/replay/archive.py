@@ -13,20 +13,25 @@ from archive._contained import read_bytes
 from archive.ledger import Ledger
 from crawler.replay.plan import Planned, ReplayPlan
 
-# what would change the ledger: a dry run does none of it
-_LEDGER_WRITES = ("record", "note_provenance", "record_join", "rebuild", "forget")
+# what only reads the ledger; a dry run turns every other method (record, note_provenance,
+# record_join, a commit, ...) into one that does nothing, so a new way to write is no write
+_LEDGER_READS = frozenset({
+    "get", "by_path", "path_taken", "by_link", "near_link", "joined", "joined_sources",
+    "provenance", "revisions", "counts", "of_source", "empty", "entries", "capture_refs",
+    "close", "path",
+})
 
 
 class _ReadOnlyLedger:
-    """The ledger for reading; its writes do nothing."""
+    """The ledger for reading; anything else does nothing."""
 
     def __init__(self, ledger: Ledger) -> None:
         self._ledger = ledger
 
     def __getattr__(self, name: str) -> Any:
-        if name in _LEDGER_WRITES:
-            return _nothing
-        return getattr(self._ledger, name)
+        if name in _LEDGER_READS:
+            return getattr(self._ledger, name)
+        return _nothing
 
 
 def _nothing(*_: Any, **__: Any) -> None:
