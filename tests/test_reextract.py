@@ -400,3 +400,25 @@ def test_the_plan_groups_articles_by_feed_capture_and_sets_aside_page_only_ones(
     assert list(plan.unreadable) == ["captures-00009.warc.gz#0"]
     ledger.close()
     store.close()
+
+
+def test_articles_the_current_rules_exclude_are_kept_and_said_so(site: LocalSite,
+                                                                  tmp_path: Path) -> None:
+    url = _teasers(site, (1, 2))
+    rules = {"full_text": True, "content_selector": "div.story"}
+    config = _config(tmp_path, [{"name": "t", "url": url, **rules}])
+    assert feedvault("crawl", "--config", config, cwd=tmp_path).returncode == 0
+    _stop(site)
+    root = tmp_path / "posts"
+    before = _files(root)
+    # one rule on the feed's title (decided before the page), one on the page's text
+    config = _config(tmp_path, [{"name": "t", "url": url, **rules,
+                                 "exclude": ["title:A1", "body:Story 2:"]}])
+
+    result = feedvault("reextract", "--config", config, cwd=tmp_path)
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert _files(root) == before
+    assert _row(result.stdout, "t") == ["0", "0", "0", "0", "0"]
+    line = next(line for line in result.stdout.splitlines() if "exclude rules" in line)
+    assert "2 articles are dropped by the current include / exclude rules" in line
