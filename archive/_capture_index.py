@@ -144,6 +144,11 @@ class CaptureIndex:
             if payload is not None:
                 self._db.execute("INSERT OR IGNORE INTO payloads VALUES (?, ?, ?, ?, ?)", payload)  # type: ignore[union-attr]
 
+    def forget(self, name: str) -> None:
+        """Drop a file's known-good end, so the next store that writes scans the file again."""
+        with contextlib.suppress(sqlite3.Error), self._db:  # type: ignore[union-attr]
+            self._db.execute("DELETE FROM files WHERE name = ?", (name,))  # type: ignore[union-attr]
+
     def cut_torn_tails(self, files: list[Path]) -> None:
         """Index what the files hold beyond their known-good ends, and cut off the newest file's
         torn tail: only a write cut short by a crash can leave one. A file damaged before its

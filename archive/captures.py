@@ -17,6 +17,7 @@ import http
 import io
 import os
 import re
+import sqlite3
 from base64 import b32encode
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -29,8 +30,9 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 from archive._capture_index import CaptureIndex, scan
+from archive._contained import check_folder
 from archive._hidden import ensure_hidden
-from archive.errors import CaptureError
+from archive.errors import ArchiveLinkError, CaptureError
 
 __all__ = ["FILE_NAME", "CaptureStore", "Captured"]
 
@@ -67,7 +69,10 @@ class CaptureStore:
               request_headers: Sequence[tuple[str, str]] = (), fetched_at: str | None = None) -> str:
         """Append request+response records (a revisit record when an identical payload is already stored) and
         make them durable (fsync) before returning the reference "<file name>#<offset>" of the response record."""
-        index = self._open_for_writing()
+        try:
+            index = self._open_for_writing()
+        except (OSError, sqlite3.Error) as exc:
+            raise CaptureError(f"cannot use the capture folder {self.folder}: {exc}") from exc
         date = _warc_date(fetched_at)
         digest = "sha1:" + b32encode(hashlib.sha1(body).digest()).decode("ascii")
         writer = WARCWriter(None, gzip=True)
@@ -99,14 +104,18 @@ class CaptureStore:
         _write_to(writer, buffer, request)
         self._append(path, buffer.getvalue(), new=start == 0)
         ref = f"{name}#{offset}"
-        index.wrote(name, start + buffer.tell(),
-                    (digest, ref, record_id, url, date) if original is None else None)
+        try:
+            index.wrote(name, start + buffer.tell(),
+                        (digest, ref, record_id, url, date) if original is None else None)
+        except sqlite3.Error:  # the record is stored; only its index row is lost (rebuilt later)
+            index.forget(name)
         return ref
 
     def _open_for_writing(self) -> CaptureIndex:
         if not self._ready:
             ensure_hidden(self._hidden)
-            self.folder.mkdir(exist_ok=True)
+            # never written through a link out of the archive (checked once, as for .feedvault/tmp)
+            check_folder(self._hidden, ("captures",))
             if self._index is not None and self._index.in_memory:
                 self.close()  # a store that only read so far: index on disk from now on
             index = self.open_index(create=True)
@@ -129,7 +138,9 @@ class CaptureStore:
         try:
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644)
             try:
-                os.write(fd, data)
+                view = memoryview(data)
+                while view:
+                    view = view[os.write(fd, view):]
                 os.fsync(fd)
             finally:
                 os.close(fd)
@@ -148,6 +159,8 @@ class CaptureStore:
         """The response a reference names; a revisit resolves to the original payload.
         CaptureError if the reference is malformed or its record is missing or torn."""
         name, offset = self.parse(ref)
+        if self.folder.is_symlink():
+            raise ArchiveLinkError(f"{self.folder} is a symbolic link: captures are not read through it")
         record, block = _record_at(self.folder / name, offset, ref)
         if record.rec_type not in ("response", "revisit") or record.http_headers is None:
             raise CaptureError(f"capture {ref} is a {record.rec_type} record, not a response")

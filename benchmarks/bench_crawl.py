@@ -205,17 +205,17 @@ def main() -> None:
     rows = []
     for n in range(args.rounds):
         row = one_round(base, args.feeds)
+        rows.append(row)
+        print(f"round {n + 1}: crawl {row['crawl']:.2f}s (CPU {row['crawl_cpu']:.2f}s, "
+              f"{row['crawled']} articles, peak {row['crawl_mb']:.0f} MB), floor "
+              f"{row['floor']:.2f}s (CPU {row['floor_cpu']:.2f}s, {row['floored']} files, peak "
+              f"{row['floor_mb']:.0f} MB), ratio {row['crawl'] / row['floor']:.2f}x")
         if args.capture:
             row.update(captured(base, args.feeds))
             print(f"round {n + 1}: with capture {row['capture']:.2f}s, without "
                   f"{row['crawl']:.2f}s, ratio {row['capture'] / row['crawl']:.2f}x; "
                   f"{row['capture_bytes'] / max(1, row['captured']):.0f} bytes of WARC per article "
                   f"({row['captured']} articles)")
-        rows.append(row)
-        print(f"round {n + 1}: crawl {row['crawl']:.2f}s (CPU {row['crawl_cpu']:.2f}s, "
-              f"{row['crawled']} articles, peak {row['crawl_mb']:.0f} MB), floor "
-              f"{row['floor']:.2f}s (CPU {row['floor_cpu']:.2f}s, {row['floored']} files, peak "
-              f"{row['floor_mb']:.0f} MB), ratio {row['crawl'] / row['floor']:.2f}x")
     crawl = statistics.median(r["crawl"] for r in rows)
     floor = statistics.median(r["floor"] for r in rows)
     total = args.feeds * args.items

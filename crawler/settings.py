@@ -70,6 +70,8 @@ FEEDVAULT_RETRY_BACKOFF = 1.0  # seconds: retry n waits up to BACKOFF * 2**(n-1)
 FEEDVAULT_RETRY_BACKOFF_MAX = 60.0  # and longer Retry-After answers postpone the source
 FEEDVAULT_FORCE = False  # True: no conditional headers (`feedvault crawl --force`)
 FEEDVAULT_MAX_TIME = 0.0  # seconds; 0: no deadline (`--max-time`, `[crawl] max_time`)
+# False: no raw captures even where `capture = "warc"` (a replay of stored captures)
+FEEDVAULT_CAPTURE = True
 
 DOWNLOADER_MIDDLEWARES = {
     EgressMiddleware: 40,  # before RobotsTxtMiddleware (100): a refused host gets no request

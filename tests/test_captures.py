@@ -9,7 +9,7 @@ import pytest
 from warcio.archiveiterator import ArchiveIterator
 
 from archive.captures import CaptureStore
-from archive.errors import CaptureError
+from archive.errors import ArchiveError, CaptureError
 
 FEED = b'<?xml version="1.0"?><rss><channel><title>t</title></channel></rss>'
 
@@ -18,7 +18,7 @@ def _records(path: Path) -> list[tuple[str, str | None, bytes]]:
     """Every record warcio's own reader finds: type, target URI, payload."""
     with path.open("rb") as handle:
         return [(r.rec_type, r.rec_headers.get_header("WARC-Target-URI"), r.content_stream().read())
-                for r in ArchiveIterator(handle, check_digests=True)]
+                for r in ArchiveIterator(handle, check_digests="raise")]
 
 
 def _warcs(hidden: Path) -> list[Path]:
@@ -129,3 +129,16 @@ def test_reading_an_archive_without_captures_creates_nothing(tmp_path: Path) -> 
     assert list(store.refs()) == []
     store.close()
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_linked_capture_folder_is_neither_written_nor_read_through(tmp_path: Path) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    hidden = tmp_path / "hidden"
+    hidden.mkdir()
+    (hidden / "captures").symlink_to(outside)
+    with pytest.raises(ArchiveError, match="link"):
+        CaptureStore(hidden).write("http://127.0.0.1/a", 200, [], FEED)
+    with pytest.raises(ArchiveError, match="link"):
+        CaptureStore(hidden).read("captures-00001.warc.gz#0")
+    assert list(outside.iterdir()) == []

@@ -51,7 +51,7 @@ def _warc_records(hidden: Path) -> list[tuple[str, str | None, bytes]]:
     for path in sorted((hidden / "captures").glob("captures-*.warc.gz")):
         with path.open("rb") as handle:
             found += [(r.rec_type, r.rec_headers.get_header("WARC-Target-URI"), r.content_stream().read())
-                      for r in ArchiveIterator(handle, check_digests=True)]
+                      for r in ArchiveIterator(handle, check_digests="raise")]
     return found
 
 
@@ -127,9 +127,13 @@ def test_export_writes_a_warc_that_warcio_reads_back_with_every_record(
     with out.open("rb") as handle:
         records = [(r.rec_type, r.rec_headers.get_header("WARC-Target-URI"),
                     r.rec_headers.get_header("WARC-Payload-Digest"), r.content_stream().read())
-                   for r in ArchiveIterator(handle, check_digests=True)]
+                   for r in ArchiveIterator(handle, check_digests="raise")]
     kinds = [kind for kind, *_ in records]
     assert kinds[0] == "warcinfo"
+    # warcio's own checker: every record parses and every digest it can check passes
+    checked = subprocess.run([sys.executable, "-c", "from warcio.cli import main; main()", "check", str(out)],
+                             capture_output=True, text=True, timeout=120)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
     payloads = {uri: body for kind, uri, _, body in records if kind == "response"}
     assert payloads == {site.url(name): (site.root / name).read_bytes()
                         for name in ("feed.xml", "a.html", "a2.html", "b.html")}
@@ -229,4 +233,43 @@ def test_a_sigkilled_capturing_crawl_leaves_readable_warcs_and_no_dangling_refer
     assert verified.returncode == 0, verified.stdout
     for path in sorted((hidden / "captures").glob("captures-*.warc.gz")):
         with path.open("rb") as handle:  # whole again: the next write cut any torn tail first
-            assert all(r.rec_type for r in ArchiveIterator(handle, check_digests=True))
+            assert all(r.rec_type for r in ArchiveIterator(handle, check_digests="raise"))
+
+
+def test_backfill_captures_article_pages_and_feed_pages_but_not_sitemaps(
+        site: LocalSite, tmp_path: Path) -> None:
+    from tests.test_backfill import _blog
+    from tests.test_backfill import _config as backfill_config
+
+    _blog(site, total=6, per_page=3)
+    config = backfill_config(tmp_path, site, {"sitemap": site.url("sitemap.xml")}, capture="warc")
+    result = feedvault("backfill", "blog", "--config", config)
+    assert result.returncode == 0, result.stdout + result.stderr
+    hidden = tmp_path / "posts" / ".feedvault"
+    uris = {uri for kind, uri, _ in _warc_records(hidden) if kind == "response"}
+    assert uris == {site.url(f"posts/{n}.html") for n in range(6)}  # no sitemap, no robots.txt
+    assert all(len(refs) == 1 for refs in _provenance(hidden).values())
+
+    other = tmp_path / "feedpages"
+    other.mkdir()
+    config = backfill_config(other, site, {"feed_page": site.url("paged/{page}.xml")},
+                             capture="warc")
+    result = feedvault("backfill", "blog", "--config", config)
+    assert result.returncode == 0, result.stdout + result.stderr
+    hidden = other / "posts" / ".feedvault"
+    store = CaptureStore(hidden)
+    firsts = {store.read(refs[0]).url for refs in _provenance(hidden).values()}
+    assert firsts == {site.url("paged/1.xml"), site.url("paged/2.xml")}
+
+
+def test_a_capture_folder_that_cannot_be_written_is_one_report_line_not_a_lost_crawl(
+        site: LocalSite, tmp_path: Path) -> None:
+    url = _site(site)
+    hidden = tmp_path / "posts" / ".feedvault"
+    hidden.mkdir(parents=True)
+    (hidden / "captures").write_text("a file where the folder should be")
+    result = feedvault("crawl", "--config", _config(tmp_path, url))
+    assert "Traceback" not in result.stdout + result.stderr
+    assert len(archive_files(tmp_path / "posts")) == 2  # the articles, without captures
+    assert result.stdout.count("not captured") == 1, result.stdout  # one line in the report
+    assert "Not a directory" in result.stdout

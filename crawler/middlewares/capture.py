@@ -22,14 +22,16 @@ from scrapy.http import Response
 
 from archive import HIDDEN
 from archive.captures import CaptureStore
-from archive.errors import CaptureError
+from archive.errors import ArchiveError
 from crawler.config import Config, config_from_settings
 from crawler.outcome.report import problem
 
 logger = logging.getLogger(__name__)
 
 CAPTURE_META = "feedvault_capture"  # request meta: this answer is a feed or an article page
-CAPTURE_REF = "feedvault_capture_ref"  # request meta: the WARC record it was stored as
+# request meta: the WARC record the answer was stored as; a replay of stored captures sets it
+# to the record it answered from, and this middleware then writes nothing
+CAPTURE_REF = "feedvault_capture_ref"
 
 
 def capture_ref(response: Response) -> list[str]:
@@ -54,6 +56,8 @@ class CaptureMiddleware:
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> CaptureMiddleware:
+        if not crawler.settings.getbool("FEEDVAULT_CAPTURE", True):
+            raise NotConfigured("FEEDVAULT_CAPTURE is off (a replay of stored captures)")
         config = config_from_settings(crawler.settings)
         if not any(config.captures(s) for s in config.sources):
             raise NotConfigured("no source has capture = \"warc\"")
@@ -66,19 +70,20 @@ class CaptureMiddleware:
     def process_response(self, request: Request, response: Response) -> Response:
         source = request.meta.get("feedvault_source")
         if (response.status != 200 or self.broken or not request.meta.get(CAPTURE_META)
-                or source not in self.capturing):
+                or source not in self.capturing or request.meta.get(CAPTURE_REF)):
             return response
         try:
             ref = self.store.write(
                 response.url, response.status, _pairs(response.headers), response.body,
                 request_headers=_pairs(request.headers),
                 fetched_at=datetime.now(UTC).isoformat(timespec="seconds"))
-        except CaptureError as exc:
+        except ArchiveError as exc:  # CaptureError, or ArchiveLinkError for a linked folder
             self.broken = True
+            message = f"{response.url}: not captured ({exc}); no further captures this crawl"
             if self.stats is not None:
-                problem(self.stats, source, f"{response.url}: not captured ({exc}); "
-                        "no further captures this crawl")
-            logger.error("capture failed: %s", exc)
+                problem(self.stats, source, message)  # the report line (and its log line)
+            else:
+                logger.warning("%s: %s", source, message)
             return response
         request.meta[CAPTURE_REF] = ref
         return response
