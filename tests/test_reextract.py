@@ -54,6 +54,13 @@ def _state(root: Path) -> dict[str, bytes]:
             and "tmp" not in p.relative_to(hidden).parts and "lock" not in p.name}
 
 
+def _captures(root: Path) -> dict[str, list[str]]:
+    """Each article's newest capture references, by identity."""
+    with sqlite3.connect(root / ".feedvault" / "ledger.sqlite") as db:
+        rows = db.execute("SELECT identity, captures FROM provenance ORDER BY rowid").fetchall()
+    return {identity: json.loads(captures) for identity, captures in rows}
+
+
 def _row(stdout: str, source: str) -> list[str]:
     """A source's numbers in the summary table."""
     return next(line.split()[1:] for line in stdout.splitlines()
@@ -100,7 +107,8 @@ def test_new_rules_rebuild_the_articles_in_place_without_a_request(site: LocalSi
     assert not any(line.startswith("+++ b/u/") for line in added)  # u's rules did not change
 
     _stop(site)
-    ledger_before, state = _ledger_rows(root), _state(root)
+    ledger_before, state, captures = _ledger_rows(root), _state(root), _captures(root)
+    assert all(len(refs) == 2 for refs in captures.values())  # the feed, then the page
     assert "http.sqlite" in state, sorted(state)
     result = feedvault("reextract", "--config", config, cwd=tmp_path)
 
@@ -118,6 +126,7 @@ def test_new_rules_rebuild_the_articles_in_place_without_a_request(site: LocalSi
     assert _ledger_rows(root)[0] == ledger_before[0]  # no new article
     # validators, paces, host health, drift, run history: neither used nor updated
     assert _state(root) == state
+    assert _captures(root) == captures  # the new revisions name the captures they came from
     # a second run finds nothing to change
     again = feedvault("reextract", "--config", config, cwd=tmp_path)
     assert _files(root) == after

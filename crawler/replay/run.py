@@ -41,6 +41,7 @@ def replay_settings(plan: ReplayPlan) -> dict[str, Any]:
         "AUTOTHROTTLE_ENABLED": False,
         "RETRY_ENABLED": False,
         "DOWNLOAD_DELAY": 0,
+        "FEEDVAULT_CAPTURE": False,  # what is replayed is stored already
         "FEEDVAULT_LOCK_HELD": True,
         "FEEDVAULT_MAX_TIME": 0.0,
     }
