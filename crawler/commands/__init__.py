@@ -7,6 +7,7 @@ from crawler.commands import (
     diff,
     extract,
     init,
+    reextract,
     schedule,
     snapshot,
     sources,
@@ -18,6 +19,6 @@ from crawler.commands import (
 
 # The order here is the order of `feedvault --help`; worker and writer: distributed mode.
 MODULES = (init, crawl, backfill, schedule, status, verify, snapshot, diff, extract, sources,
-           capture, worker, writer)
+           capture, reextract, worker, writer)
 
 __all__ = ["MODULES"]

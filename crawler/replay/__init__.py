@@ -1,0 +1,1 @@
+"""Re-extraction: the crawl replayed from the capture store, with no network."""
