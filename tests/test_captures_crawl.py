@@ -273,3 +273,30 @@ def test_a_capture_folder_that_cannot_be_written_is_one_report_line_not_a_lost_c
     assert len(archive_files(tmp_path / "posts")) == 2  # the articles, without captures
     assert result.stdout.count("not captured") == 1, result.stdout  # one line in the report
     assert "Not a directory" in result.stdout
+
+
+def _hidden_bytes(hidden: Path) -> bytes:
+    """Everything under .feedvault/, WARC members decompressed, as one byte string."""
+    import gzip
+
+    found = b""
+    for path in sorted(p for p in hidden.rglob("*") if p.is_file()):
+        data = path.read_bytes()
+        found += gzip.decompress(data) if path.name.endswith(".gz") else data
+    return found
+
+
+def test_captures_keep_no_credential_cookie_or_configured_header(site: LocalSite,
+                                                                 tmp_path: Path) -> None:
+    url = _site(site)
+    config = _config(tmp_path, url)
+    config.write_text(config.read_text() + '\nheaders = { "X-Token" = "tok-s3cret" }\n'
+                      'cookies = { session = "ck-s3cret" }\n', encoding="utf-8")
+    result = feedvault("crawl", "--config", config)
+    assert result.returncode == 0, result.stdout + result.stderr
+    hidden = tmp_path / "posts" / ".feedvault"
+    assert [kind for kind, _, _ in _warc_records(hidden)].count("response") == 4
+    stored = _hidden_bytes(hidden)
+    assert b"s3cret" not in stored
+    assert b"X-Token" not in stored and b"Cookie:" not in stored
+    assert b"User-Agent" in stored  # the rest of the request is kept

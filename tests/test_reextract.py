@@ -331,6 +331,9 @@ def test_an_rsshub_route_is_replayed_without_its_access_key_showing(tmp_path: Pa
     assert _row(result.stdout, "r") == ["2", "0", "2", "0", "0"]
     assert "repeat an earlier entry" in result.stdout  # the feed's own line, as in a crawl
     assert "s3cret" not in result.stdout + result.stderr
+    from tests.test_captures_crawl import _hidden_bytes
+
+    assert b"s3cret" not in _hidden_bytes(tmp_path / "posts" / ".feedvault")  # nor in captures
 
 
 def test_every_page_of_a_multi_page_article_is_replayed(site: LocalSite, tmp_path: Path) -> None:

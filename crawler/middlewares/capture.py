@@ -7,6 +7,11 @@ and its reference put in the request's meta (CAPTURE_REF), from where the spider
 into `item.captures`. The body is stored as the spider reads it: after Scrapy removed the
 transfer framing and, for a compressed answer, decompressed it (HttpCompressionMiddleware,
 which then drops Content-Encoding); the headers as received otherwise.
+
+Captures live in `.feedvault/`, which CI caches and some users commit, so no secret goes in:
+an RSSHub route is recorded at its URL without the access key (as reports name it), and the
+request record leaves out credentials and cookies and every header a source's configuration
+sets (its values may be tokens); the response's Set-Cookie is left out too.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ from archive.captures import CaptureStore
 from archive.errors import ArchiveError
 from crawler.config import Config, config_from_settings
 from crawler.outcome.report import problem
+from crawler.rsshub.failover import attempt
 
 logger = logging.getLogger(__name__)
 
@@ -40,9 +46,38 @@ def capture_ref(response: Response) -> list[str]:
     return [ref] if ref else []
 
 
-def _pairs(headers: Any) -> list[tuple[str, str]]:
-    return [(name.decode("latin-1"), value.decode("latin-1"))
-            for name, values in headers.items() for value in values]
+# never recorded: they carry credentials or session state
+_SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie", "set-cookie"})
+
+
+def _pairs(headers: Any, leave_out: frozenset[str] = frozenset()) -> list[tuple[str, str]]:
+    pairs = []
+    for name, values in headers.items():
+        text = name.decode("latin-1")
+        if text.lower() in _SECRET_HEADERS or text.lower() in leave_out:
+            continue
+        pairs.extend((text, value.decode("latin-1")) for value in values)
+    return pairs
+
+
+def _configured_headers(config: Config) -> frozenset[str]:
+    """Every header name a configuration sets for requests ([crawl] and each source)."""
+    names = {name.lower() for name, _ in config.http.headers}
+    for source in config.sources:
+        names.update(name.lower() for name, _ in source.http.headers)
+    return frozenset(names)
+
+
+def _shown_urls(config: Config) -> dict[str, str]:
+    """An RSSHub route's URL with its access key -> the same without it, on every instance."""
+    if config.rsshub is None:
+        return {}
+    shown: dict[str, str] = {}
+    for source in config.sources:
+        if source.rsshub:
+            tried = attempt(config.rsshub, source.rsshub)
+            shown.update(zip(tried.urls, tried.shown, strict=True))
+    return shown
 
 
 class CaptureMiddleware:
@@ -52,6 +87,8 @@ class CaptureMiddleware:
         self.store = store
         self.capturing = {s.name for s in config.sources if config.captures(s)}
         self.stats = stats
+        self.leave_out = _configured_headers(config)
+        self.shown = _shown_urls(config)
         self.broken = False  # after a failed write: one report line, no more attempts
 
     @classmethod
@@ -74,8 +111,9 @@ class CaptureMiddleware:
             return response
         try:
             ref = self.store.write(
-                response.url, response.status, _pairs(response.headers), response.body,
-                request_headers=_pairs(request.headers),
+                self.shown.get(response.url, response.url), response.status,
+                _pairs(response.headers), response.body,
+                request_headers=_pairs(request.headers, self.leave_out),
                 fetched_at=datetime.now(UTC).isoformat(timespec="seconds"))
         except ArchiveError as exc:  # CaptureError, or ArchiveLinkError for a linked folder
             self.broken = True

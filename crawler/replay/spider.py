@@ -59,7 +59,8 @@ class ReplaySpider(FeedSpider):
         if source.rsshub is None or self.config.rsshub is None:
             return None
         for index in range(len(self.config.rsshub.instances)):
-            if attempt(self.config.rsshub, source.rsshub, index).url == url:
+            tried = attempt(self.config.rsshub, source.rsshub, index)
+            if url in (tried.url, tried.shown_url):  # captured without the key
                 return index
         return None
 
