@@ -51,14 +51,16 @@ def _native_converter() -> Callable[[str], str | None]:
 
     h2m.convert rebuilds the native options from the dataclass on every call, about a
     fifth of converting a seed-sized body; the native module and that builder are not
-    exported, so an html-to-markdown that renames them falls back to h2m.convert.
+    exported, so an html-to-markdown that renames them or changes the call falls back to
+    h2m.convert.
     """
     try:
         from html_to_markdown import _html_to_markdown as native
         from html_to_markdown.api import _to_rust_conversion_options
 
         options = _to_rust_conversion_options(_OPTIONS)
-    except (ImportError, AttributeError, TypeError):
+        native.convert(html="<p>x</p>", options=options, visitor=None)  # the call used below
+    except (ImportError, AttributeError, TypeError, ValueError):
         return lambda html: h2m.convert(html, _OPTIONS).content
     return lambda html: native.convert(html=html, options=options, visitor=None).content
 
