@@ -7,6 +7,7 @@ bodies never loads the converter.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 import html_to_markdown as h2m
 
@@ -45,6 +46,28 @@ _OPTIONS = h2m.ConversionOptions(
 )
 
 
+def _native_converter() -> Callable[[str], str | None]:
+    """The converter's own function with the options above turned into its native form once.
+
+    h2m.convert rebuilds the native options from the dataclass on every call, about a
+    fifth of converting a seed-sized body; the native module and that builder are not
+    exported, so an html-to-markdown that renames them or changes the call falls back to
+    h2m.convert.
+    """
+    try:
+        from html_to_markdown import _html_to_markdown as native
+        from html_to_markdown.api import _to_rust_conversion_options
+
+        options = _to_rust_conversion_options(_OPTIONS)
+        native.convert(html="<p>x</p>", options=options, visitor=None)  # the call used below
+    except (ImportError, AttributeError, TypeError, ValueError):
+        return lambda html: h2m.convert(html, _OPTIONS).content
+    return lambda html: native.convert(html=html, options=options, visitor=None).content
+
+
+_convert = _native_converter()
+
+
 def convert(html: str) -> str:
     """The Markdown for a cleaned HTML body."""
     if "<fig" in html:
@@ -56,7 +79,7 @@ def convert(html: str) -> str:
         for entity in _NBSP_ENTITIES:
             html = html.replace(entity, _MARK)
         html = html.replace(_NBSP, _MARK)
-    markdown = _separate_quotes(h2m.convert(html, _OPTIONS).content or "")
+    markdown = _separate_quotes(_convert(html) or "")
     return markdown.replace(_MARK, _NBSP) if marked else markdown
 
 

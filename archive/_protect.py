@@ -54,9 +54,11 @@ def normalize(body: str) -> str:
     folding them changes no page and makes every protection exactly reversible.
     Line endings become `\n`, as HTML and Markdown parsers read them anyway.
     """
-    body = body.replace("\r\n", "\n").replace("\r", "\n")
-    for char, ref in _REFS:
-        body = body.replace(ref, char)
+    if "\r" in body:
+        body = body.replace("\r\n", "\n").replace("\r", "\n")
+    if "&#" in body:  # every reference starts so: one scan instead of five when none is there
+        for char, ref in _REFS:
+            body = body.replace(ref, char)
     return body.strip()
 
 

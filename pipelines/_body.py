@@ -73,7 +73,7 @@ class BodyCleaner:
         the markup, the allowlist alone cleans it.
         """
         html = _SVG_NAMES.sub(r"<\1x-\2", _UNSTORABLE.sub("", html or ""))
-        if not html.strip():
+        if not html or html.isspace():  # as `not html.strip()`, without copying the body
             return CleanBody("")
         bounded = bound_depth(html, self.max_depth)  # before html5ever and lxml see it
         html = bounded.html

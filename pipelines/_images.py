@@ -47,6 +47,8 @@ class Proxy:
         self.template = template
         self.scope = scope if isinstance(scope, str) else tuple(p.lower() for p in scope)
         self.prefix = template.split("{", 1)[0] if template else ""
+        # percent-encoding every image URL costs more than the rest of the proxying
+        self.quoted = template is not None and "url_quoted" in template
 
     def __call__(self, url: str) -> str:
         if not self.template or url.startswith(self.prefix):
@@ -61,7 +63,7 @@ class Proxy:
             return url
         if not isinstance(self.scope, str) and not host_matches(host, self.scope):
             return url
-        return self.template.format(url=url, url_quoted=quote(url, safe=""))
+        return self.template.format(url=url, url_quoted=quote(url, safe="") if self.quoted else "")
 
 
 def side(value: str | None) -> int | None:

@@ -7,9 +7,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
+import html_to_markdown as h2m
 import pytest
 
-from archive import Archive, Article
+from archive import Archive, Article, _markdown
 from archive.body import to_markdown
 from tests._golden import cases, check, expected_path
 
@@ -24,6 +25,14 @@ def test_there_are_golden_bodies() -> None:
 def test_the_body_converts_to_its_golden_markdown(source: Path) -> None:
     markdown = to_markdown(source.read_text(encoding="utf-8"))
     check(expected_path(source, ".md"), markdown + "\n")
+
+
+@pytest.mark.parametrize("source", BODIES, ids=lambda p: p.stem)
+def test_the_converter_writes_what_html_to_markdown_itself_writes(source: Path) -> None:
+    # The converter calls html-to-markdown's native function with options built once;
+    # its output must stay what the public h2m.convert writes with the same options.
+    html = source.read_text(encoding="utf-8")
+    assert _markdown._convert(html) == h2m.convert(html, _markdown._OPTIONS).content
 
 
 def test_hugo_shows_whole_shortcodes_in_code_as_written(tmp_path: Path) -> None:

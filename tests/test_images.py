@@ -80,6 +80,18 @@ def test_proxy_scope(scope: object, proxied: list[str]) -> None:
     assert all(i["referrerpolicy"] == "no-referrer" for i in found)
 
 
+@pytest.mark.parametrize("template, shown", [
+    ("https://proxy.example/?{url}", "https://proxy.example/?http://a.example/x y.jpg?w=1&h=2"),
+    ("https://proxy.example/i/{url_quoted}",
+     "https://proxy.example/i/http%3A%2F%2Fa.example%2Fx%2520y.jpg%3Fw%3D1%26h%3D2"),
+])
+def test_proxy_template_gets_the_url_raw_or_percent_encoded(template: str, shown: str) -> None:
+    body = BodyCleaner(proxy=Proxy(template, "all")).clean(
+        '<img src="http://a.example/x y.jpg?w=1&amp;h=2">', ARTICLE)
+    [img] = lxml_html.fragment_fromstring(body.html, create_parent="div").iter("img")
+    assert img.get("src") == shown.replace(" ", "%20")
+
+
 def test_picture_sources_and_video_posters_are_proxied() -> None:
     html = ('<picture><source srcset="/a.webp 1x, /b.webp 2x" type="image/webp">'
             '<img src="/a.jpg"></picture><video poster="/p.jpg" src="/v.mp4" controls></video>')
