@@ -258,3 +258,38 @@ def test_a_crawl_that_finds_nothing_new_loads_no_feed_parser(site: LocalSite,
                             cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)}, timeout=120)
     assert result.stdout.strip().splitlines()[-1] == "0 []", result.stdout + result.stderr
     assert site.served("f.xml")[-1][1] is not None  # the second request was conditional
+
+
+PAGE = ("<html><head><title>{n}</title></head><body><article><h1>{n}</h1>"
+        "<p>The whole text of article {n}, only on its page. It has enough words to be an "
+        "article of its own and not a teaser at all, so extraction keeps it.</p>"
+        "<p>A second paragraph of article {n} for good measure, long enough as well.</p>"
+        "</article></body></html>")
+
+
+def test_an_edit_to_one_entry_keeps_the_full_text_of_the_others(site: LocalSite,
+                                                               tmp_path: Path) -> None:
+    """Pages are fetched whole: an article page answered 304 has no text to build from, and
+    the article would fall back to the feed's teaser."""
+    for n in (1, 2):
+        site.write(f"p{n}.html", PAGE.format(n=n))
+
+    def feed(first_title: str) -> str:
+        return rss_feed([
+            {"title": first_title, "link": site.url("p1.html"), "guid": "urn:p1",
+             "description": "<p>Teaser one.</p>", "pubDate": "Mon, 01 Jan 2024 10:00:00 +0000"},
+            {"title": "Two", "link": site.url("p2.html"), "guid": "urn:p2",
+             "description": "<p>Teaser two.</p>", "pubDate": "Tue, 02 Jan 2024 10:00:00 +0000"},
+        ])
+
+    config = write_config(tmp_path, [{"name": "t", "url": site.write("f.xml", feed("One"))}],
+                          follow_pages=True)
+    _crawl(config)
+    site.write("f.xml", feed("One, retitled"))
+    out = _crawl(config)
+    assert _row(out, "t")[:5] == ["0", "1", "1", "0", "0"], out
+    for path in archive_files(tmp_path / "posts"):
+        text = path.read_text(encoding="utf-8")
+        assert "only on its page" in text and "Teaser" not in text, path.name
+    assert all(request[1] is None and request[2] is None
+               for name in ("p1.html", "p2.html") for request in site.served(name))

@@ -86,7 +86,9 @@ class ConditionalMiddleware:
         if source is None or not request.url.startswith(("http://", "https://")):
             return
         mark(self.stats, source, "started", time.time(), first=True)
-        if self.force or request.meta.get(FORCE_META):
+        if self.force or request.meta.get(FORCE_META) or self._feed_source(request) is None:
+            # an article page is fetched whole: a 304 would leave nothing to build the
+            # article from but the feed's teaser, which would replace the archived text
             return
         held = self.state.validators(self.stored_as.get(request.url, request.url))
         if held.etag:
@@ -109,7 +111,7 @@ class ConditionalMiddleware:
             raise NotModified(f"{request.url}: not modified")
         if response.status == 200:
             found = Validators(headers.get("etag"), headers.get("last-modified"))
-            if found:
+            if found and feed_of:
                 self.validators[self.stored_as.get(request.url, request.url)] = (source, found)
             if feed_of:
                 hints = feed_hints(response.body)
