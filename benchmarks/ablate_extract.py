@@ -20,8 +20,10 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from bench_extract import FOLD_SETS, PAGES, cases, fold_of, ours, page_scores
+from lxml import html as lxml_html
 
 from crawler.extract import article, auto, clean, prune
+from crawler.feeds.encoding import decode
 
 Patch = list[tuple[Any, str, Any]]
 NEVER = re.compile(r"(?!x)x")  # a pattern that matches nothing
@@ -32,16 +34,23 @@ def _without(pattern: re.Pattern[str], token: str) -> re.Pattern[str]:
     return re.compile("|".join(kept), pattern.flags) if kept else NEVER
 
 
-def _tokens(module: Any, name: str) -> Iterator[tuple[str, Patch]]:
+def _tokens(module: Any, name: str) -> Iterator[tuple[str, Patch, re.Pattern[str]]]:
     pattern = getattr(module, name)
     for token in pattern.pattern.split("|"):
-        yield f"{name.strip('_').lower()}:{token}", [(module, name, _without(pattern, token))]
+        yield (f"{name.strip('_').lower()}:{token}", [(module, name, _without(pattern, token))],
+               re.compile(token, pattern.flags))
 
 
-def rules() -> Iterator[tuple[str, Patch]]:
-    """(rule name, the module attributes to replace to switch it off)."""
+def rules() -> Iterator[tuple[str, Patch, re.Pattern[str] | None]]:
+    """(rule name, the module attributes to replace to switch it off, and for a class/id
+    token its pattern: only pages with a class or id it matches can change)."""
     for name in ("_UNLIKELY", "_MAYBE", "_POSITIVE", "_NEGATIVE"):
         yield from _tokens(prune, name)
+    for name, patch in _steps():
+        yield name, patch, None
+
+
+def _steps() -> Iterator[tuple[str, Patch]]:
     yield "hidden-class", [(prune, "_HIDDEN_CLASS", NEVER)]
     yield "hidden-style", [(prune, "_HIDDEN", NEVER)]
     yield "bad-roles", [(prune, "_BAD_ROLES", set())]
@@ -87,8 +96,33 @@ def _clear_caches() -> None:
         cached.cache_clear()
 
 
-def run(loaded: dict[str, list[tuple[str, bytes, str, str]]]) -> dict[str, dict[str, float]]:
+Loaded = dict[str, list[tuple[str, bytes, str, str]]]
+
+
+def run(loaded: Loaded) -> dict[str, dict[str, float]]:
     return {which: page_scores(ours, pages)[0] for which, pages in loaded.items()}
+
+
+def names_of(loaded: Loaded) -> dict[tuple[str, str], set[str]]:
+    """Every page's class and id values (and "class id" pairs, as prune tests them)."""
+    found = {}
+    for which, pages in loaded.items():
+        for name, body, _gold, _base in pages:
+            root = lxml_html.fromstring(decode(body).text.encode("utf-8"))
+            values = set()
+            for el in root.xpath("//*[@class or @id]"):
+                cls, ident = el.get("class") or "", el.get("id") or ""
+                values.update((cls, ident, f"{cls} {ident}"))
+            found[which, name] = values
+    return found
+
+
+def touched(loaded: Loaded, values: dict[tuple[str, str], set[str]],
+            token: re.Pattern[str]) -> Loaded:
+    """The pages where a class/id token matches something: the only ones it can change."""
+    return {which: [page for page in pages
+                    if any(token.search(v) for v in values[which, page[0]])]
+            for which, pages in loaded.items()}
 
 
 def main() -> int:
@@ -102,15 +136,19 @@ def main() -> int:
     loaded = {which: [(n, p.read_bytes(), g, b) for n, p, g, b in cases(which)]
               for which in FOLD_SETS}
     base = run(loaded)
+    values = names_of(loaded)
     header = "".join(f"{which[:11]:>12} f{k}" for which in FOLD_SETS for k in range(args.folds))
     print(f"F1 change x1000 with the rule off (negative: the rule helps); -worse/+better pages")
     print(f"{'rule':<44}{header}")
     neutral = []
-    for name, patch in rules():
+    for name, patch, token in rules():
         if args.only and args.only not in name:
             continue
+        subset = touched(loaded, values, token) if token else loaded
         with patched(patch):
-            off = run(loaded)
+            off = run(subset)
+        for which in loaded:
+            off[which] = {**base[which], **off[which]}
         cells, moved = [], False
         for which in FOLD_SETS:
             for k in range(args.folds):
