@@ -6,6 +6,8 @@ from lxml import html as lxml_html
 
 from crawler.extract import extract_article
 from crawler.extract.clean import clean_content
+from crawler.feeds.encoding import decode
+from tests.conftest import corpus
 
 URL = "http://example.com/story"
 SENTENCE = ("The council met on Tuesday evening, and after a long debate, the members voted "
@@ -180,3 +182,18 @@ def test_a_paragraph_named_as_furniture_goes_a_caption_stays() -> None:
     assert "post a comment" not in article.text
     assert "bridge at dawn" in article.text
     assert "/bridge.jpg" in article.body_html
+
+
+def _corpus_page(*parts: str) -> str:
+    return decode(corpus("pages", *parts).read_bytes()).text
+
+
+def test_a_large_block_of_headline_links_after_the_article_goes() -> None:
+    # A 2005 table-layout news page: the story, then a table of links to other stories, long
+    # enough (in CJK text) to have passed as content before.
+    page = _corpus_page("chinese-web", "original", "2bac7fb2-efbd-4444-99c8-51c72acf5c7d.html")
+    text = extract_article(page, URL).text
+    assert "顺子夫妇现在已经结婚15年了" in text
+    assert "他们的妻子却没有地方得到满足" in text  # the last paragraph
+    assert "内蒙一弱智少女惨遭强奸" not in text  # a headline of the link table
+    assert "[花边]" not in text
