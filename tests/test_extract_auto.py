@@ -197,3 +197,12 @@ def test_a_large_block_of_headline_links_after_the_article_goes() -> None:
     assert "他们的妻子却没有地方得到满足" in text  # the last paragraph
     assert "内蒙一弱智少女惨遭强奸" not in text  # a headline of the link table
     assert "[花边]" not in text
+
+
+def test_a_video_teaser_beside_the_story_goes_the_story_stays() -> None:
+    # A video player's title and caption sit in the story's column.
+    text = extract_article(_corpus_page("newspaper", "html", "nj.com1.html"), URL).text
+    assert "pushed one of New Jersey’s most conservative state senators over the edge" in text
+    assert "“I’m not supporting anybody at this point,” he said." in text
+    assert "ignoring the big issues facing NJ?" not in text
+    assert "discuss New Jersey Gov. Chris Christie’s 2015 State of the State address" not in text
