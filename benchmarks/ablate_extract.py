@@ -16,7 +16,7 @@ import contextlib
 import re
 import statistics
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 from bench_extract import FOLD_SETS, PAGES, cases, fold_of, ours, page_scores
@@ -138,7 +138,7 @@ def main() -> int:
     base = run(loaded)
     values = names_of(loaded)
     header = "".join(f"{which[:11]:>12} f{k}" for which in FOLD_SETS for k in range(args.folds))
-    print(f"F1 change x1000 with the rule off (negative: the rule helps); -worse/+better pages")
+    print("F1 change x1000 with the rule off (negative: the rule helps); -worse/+better pages")
     print(f"{'rule':<44}{header}")
     neutral = []
     for name, patch, token in rules():
