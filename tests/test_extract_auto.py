@@ -206,3 +206,13 @@ def test_a_video_teaser_beside_the_story_goes_the_story_stays() -> None:
     assert "“I’m not supporting anybody at this point,” he said." in text
     assert "ignoring the big issues facing NJ?" not in text
     assert "discuss New Jersey Gov. Chris Christie’s 2015 State of the State address" not in text
+
+
+def test_a_list_whose_items_cite_bug_links_stays_in_the_article() -> None:
+    # A project's weekly notes: list items that each link a bug or two are the article.
+    page = _corpus_page("readability", "firefox-nightly-blog", "source.html")
+    text = extract_article(page, URL).text
+    assert "Some more small about:addons cleanup from ntim" in text
+    assert "Shout out to barret for landing necessary changes to IOUtils" in text
+    assert "Currently investigating a bizarre ts_paint_webext regression" in text
+    assert "Thank you for fixing Bug 1553982!" not in text  # a reader's comment
