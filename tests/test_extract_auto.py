@@ -6,6 +6,8 @@ from lxml import html as lxml_html
 
 from crawler.extract import extract_article
 from crawler.extract.clean import clean_content
+from crawler.feeds.encoding import decode
+from tests.conftest import corpus
 
 URL = "http://example.com/story"
 SENTENCE = ("The council met on Tuesday evening, and after a long debate, the members voted "
@@ -180,3 +182,37 @@ def test_a_paragraph_named_as_furniture_goes_a_caption_stays() -> None:
     assert "post a comment" not in article.text
     assert "bridge at dawn" in article.text
     assert "/bridge.jpg" in article.body_html
+
+
+def _corpus_page(*parts: str) -> str:
+    return decode(corpus("pages", *parts).read_bytes()).text
+
+
+def test_a_large_block_of_headline_links_after_the_article_goes() -> None:
+    # A 2005 table-layout news page: the story, then a table of links to other stories, long
+    # enough (in CJK text) to have passed as content before.
+    page = _corpus_page("chinese-web", "original", "2bac7fb2-efbd-4444-99c8-51c72acf5c7d.html")
+    text = extract_article(page, URL).text
+    assert "顺子夫妇现在已经结婚15年了" in text
+    assert "他们的妻子却没有地方得到满足" in text  # the last paragraph
+    assert "内蒙一弱智少女惨遭强奸" not in text  # a headline of the link table
+    assert "[花边]" not in text
+
+
+def test_a_video_teaser_beside_the_story_goes_the_story_stays() -> None:
+    # A video player's title and caption sit in the story's column.
+    text = extract_article(_corpus_page("newspaper", "html", "nj.com1.html"), URL).text
+    assert "pushed one of New Jersey’s most conservative state senators over the edge" in text
+    assert "“I’m not supporting anybody at this point,” he said." in text
+    assert "ignoring the big issues facing NJ?" not in text
+    assert "discuss New Jersey Gov. Chris Christie’s 2015 State of the State address" not in text
+
+
+def test_a_list_whose_items_cite_bug_links_stays_in_the_article() -> None:
+    # A project's weekly notes: list items that each link a bug or two are the article.
+    page = _corpus_page("readability", "firefox-nightly-blog", "source.html")
+    text = extract_article(page, URL).text
+    assert "Some more small about:addons cleanup from ntim" in text
+    assert "Shout out to barret for landing necessary changes to IOUtils" in text
+    assert "Currently investigating a bizarre ts_paint_webext regression" in text
+    assert "Thank you for fixing Bug 1553982!" not in text  # a reader's comment

@@ -59,13 +59,15 @@ def measure(root: HtmlElement) -> dict[HtmlElement, _Stats]:
             block = el
         in_link = in_link or tag == "a"
         order.append(el)
-        if el.text:
-            _add(el.text, el, block, in_link)
+        text = el.text
+        if text and not text.isspace():  # layout whitespace, most text nodes: no weight
+            _add(text, el, block, in_link)
         for child in el:
             if type(child.tag) is str:
                 walk(child, block, in_link)
-            if child.tail:
-                _add(child.tail, el, block, in_link)
+            text = child.tail
+            if text and not text.isspace():
+                _add(text, el, block, in_link)
 
     def _add(text: str, el: HtmlElement, block: HtmlElement, in_link: bool) -> None:
         size = _weight(text)

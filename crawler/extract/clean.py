@@ -56,11 +56,16 @@ def clean_content(container: HtmlElement, title: str | None, *, conditional: boo
         inputs = len(el.findall(".//input"))
         if picture:
             continue
+        # A short block that is a fifth links is a link list; a long one must be mostly
+        # links (a table of other stories' headlines and teasers), as a long passage of
+        # the article may cite many sources, and so must a list, whose items often each
+        # cite one (a changelog's bug links; readability.js exempts lists here too).
+        link_list = 0.2 if chars < 1000 and tag not in ("ul", "ol") else 0.5
         if ((images > 1 and paragraphs / images < 0.5 and chars < 200)
                 or (tag not in ("ul", "ol") and items > paragraphs + 10 and density > 0.3)
                 or inputs > paragraphs / 3 + 1
                 or (chars < 25 and (images == 0 or images > 2) and tag != "table")
-                or (weight < 25 and density > 0.2 and chars < 1000)
+                or (weight < 25 and density > link_list)
                 or (weight >= 25 and density > 0.5)):
             doomed.append(el)
     for el in doomed:
