@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -56,6 +57,12 @@ def run_process(config: Config, spider: type[Spider], *, verbosity: int = 0,
     process = CrawlerProcess(built)
     crawler = process.create_crawler(spider)
     process.crawl(crawler, **spider_args)
+    # What start-up built (modules, classes, settings, the crawler) lives as long as the
+    # process: moved out of the cyclic garbage collector's sight, the collections during
+    # the crawl walk only what the crawl creates, and the interpreter's collections at
+    # exit do not walk it either (after a crawl of 200 unchanged feeds, those took about
+    # a sixth of the run: most of the time between the last answer and the exit).
+    gc.freeze()
     process.start()
     return crawler
 
