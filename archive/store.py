@@ -217,6 +217,18 @@ class Archive:
         )
         return PutResult(status, path, note)  # type: ignore[arg-type]
 
+    def holds(self, article: Article, policy: str = "auto") -> str | None:
+        """The path of this article's file when the archive already has it (as `put` would
+        find it: by identity, or by its link under a new guid), else None."""
+        identity = identity_of(article, policy)
+        entry = self.ledger.get(article.source, identity)
+        if entry is None and policy == "auto":
+            entry = self._known_link(article, identity)
+        if entry is None:
+            path = self.ledger.joined(article.source, identity)
+            return path if path is not None and self._is_file(path) else None
+        return entry.path if self._is_file(entry.path) else None
+
     def _join(self, article: Article, identity: str, apart: Collection[str]
               ) -> PutResult | None:
         """This source's copy of an article another source archived: that file gains this

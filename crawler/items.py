@@ -34,5 +34,8 @@ class ArticleItem:
     # a digest of what the source itself said for this article (entry fields, page bytes),
     # so a later diff can tell an edit at the source from a change of feedvault's rules
     source_digest: str | None = None
+    # its page (or a later page) could not be had: the body is the feed's text (or the pages
+    # before it); an article already archived keeps its archived copy instead
+    page_failed: bool = False
     # references to the raw responses (WARC records) the article was built from, feed first
     captures: list[str] = field(default_factory=list)

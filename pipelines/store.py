@@ -115,6 +115,11 @@ class StorePipeline:
             raise DropItem(f"not archived: {self.stopped}", log_level="DEBUG")
         try:
             source = self.sources[item.source]
+            if item.page_failed and self.archive.holds(article, source.id):
+                # the page could not be had this time (already reported): the archived copy,
+                # built from the page when it could be, stays; the feed's teaser never replaces it
+                count(self.stats, item.source, "unchanged")
+                return item
             provenance = (Provenance(item.source_digest, tuple(item.captures))
                           if item.source_digest or item.captures else None)
             result = self.archive.put(article, source.id, merge=source.cross_source == "merge",

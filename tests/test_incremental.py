@@ -293,3 +293,32 @@ def test_an_edit_to_one_entry_keeps_the_full_text_of_the_others(site: LocalSite,
         assert "only on its page" in text and "Teaser" not in text, path.name
     assert all(request[1] is None and request[2] is None
                for name in ("p1.html", "p2.html") for request in site.served(name))
+
+
+def test_a_page_that_fails_once_never_replaces_the_archived_full_text(site: LocalSite,
+                                                                      tmp_path: Path) -> None:
+    """The feed changes while one article's page answers 500: that article keeps its archived
+    full text (the failure is reported), instead of falling back to the feed's teaser."""
+    for n in (1, 2):
+        site.write(f"p{n}.html", PAGE.format(n=n))
+
+    def feed(first_title: str) -> str:
+        return rss_feed([
+            {"title": first_title, "link": site.url("p1.html"), "guid": "urn:p1",
+             "description": "<p>Teaser one.</p>", "pubDate": "Mon, 01 Jan 2024 10:00:00 +0000"},
+            {"title": "Two", "link": site.url("p2.html"), "guid": "urn:p2",
+             "description": "<p>Teaser two.</p>", "pubDate": "Tue, 02 Jan 2024 10:00:00 +0000"},
+        ])
+
+    config = write_config(tmp_path, [{"name": "t", "url": site.write("f.xml", feed("One"))}],
+                          follow_pages=True)
+    _crawl(config)
+    before = {p.name: p.read_bytes() for p in archive_files(tmp_path / "posts")}
+    site.answer("p2.html", 500)
+    site.write("f.xml", feed("One, retitled"))
+    out = _crawl(config)
+    assert "p2.html: page not fetched (HTTP 500)" in out
+    assert _row(out, "t")[:3] == ["0", "1", "1"], out
+    after = {p.name: p.read_bytes() for p in archive_files(tmp_path / "posts")}
+    [kept] = [name for name in after if "two" in name]
+    assert after[kept] == before[kept]  # byte for byte, full text and all

@@ -89,6 +89,7 @@ class FullText:
         except (ExtractError, ValueError) as exc:
             problem(self.stats, item.source, f"{exc}; kept the feed's text"
                     if done is None else f"{exc}; kept the pages before it")
+            item.page_failed = True
             yield self._complete(item, done)
             return
         item.captures.extend(capture_ref(response))  # each page the article is built from
@@ -108,6 +109,7 @@ class FullText:
             left(self.stats, kwargs["item"].source, request.url)
             return
         kept = "the feed's text" if kwargs["done"] is None else "the pages before it"
+        kwargs["item"].page_failed = True
         down = host_down(failure)
         if down is not None:  # one line per host, at the end
             unreachable(self.stats, kwargs["item"].source, down.host, down.reason,
