@@ -16,7 +16,7 @@ from archive._contained import check_folder, existing, read_bytes, write_bytes
 from archive._hidden import ensure_hidden
 from archive._protect import normalize
 from archive._urls import safe_url
-from archive.atomic import sweep
+from archive.atomic import sweep, sync_folders
 from archive.body import to_markdown
 from archive.document import Article, content_hash
 from archive.errors import ArchiveError, DocumentError
@@ -73,11 +73,19 @@ class Archive:
         body: str | None = None,
         front_matter_format: str | None = None,
         link_key: Callable[[str], str] | None = None,
+        grouped: bool = False,
     ) -> None:
         """`body` ("html" or "markdown") and `front_matter_format` ("yaml" or "toml")
         override the preset's own; ValueError if the preset cannot write them.
         `link_key`: what two sources' links to one article have in common (e.g. the link
-        without click trackers); by default the link itself."""
+        without click trackers); by default the link itself.
+
+        grouped: `put` writes each file durably (its data fsynced, then renamed into
+        place) but leaves the folders' fsyncs and the ledger's rows to `flush`, which makes
+        the group's folders durable, then commits its rows in one transaction: a power cut
+        leaves files the ledger does not know yet (the next run adopts them), never a
+        ledger row without its file. Lookups see the group's rows before the flush. Without
+        grouped, every `put` is durable and recorded when it returns."""
         self.root = Path(root)
         self.link_key = link_key or (lambda link: link)
         if isinstance(preset, str):
@@ -98,7 +106,9 @@ class Archive:
                                fatal=True) from exc
         sweep(self._tmp)
         existing(self.root, (HIDDEN, "ledger.sqlite"))  # ArchiveLinkError if a link
-        self.ledger = Ledger(self.hidden / "ledger.sqlite")
+        self.ledger = Ledger(self.hidden / "ledger.sqlite", grouped=grouped)
+        self.grouped = grouped
+        self._touched: set[Path] = set()  # folders whose fsync waits for flush()
         self._claims = LinkClaims()
 
     def __enter__(self) -> Archive:
@@ -108,7 +118,33 @@ class Archive:
         self.close()
 
     def close(self) -> None:
-        self.ledger.close()
+        """Flush what is grouped, then close the ledger (also when the flush fails)."""
+        try:
+            self.flush()
+        finally:
+            self.ledger.close()
+
+    def flush(self) -> int:
+        """Make the group durable: fsync each folder written into (and the folders above
+        it) once, then commit the group's ledger rows in one transaction. Returns how many
+        ledger writes it committed.
+
+        ArchiveError (fatal) when a folder cannot be synced or the ledger cannot commit:
+        then none of the group's rows is recorded, and its files, written whole, are
+        adopted by the next run that meets their articles."""
+        folders, self._touched = self._touched, set()
+        try:
+            sync_folders(folders)
+        except OSError as exc:
+            waiting = self.ledger.waiting
+            self.ledger.rollback()
+            raise ArchiveError(
+                f"{self.root}: cannot make the last articles' folders durable "
+                f"({exc.strerror or exc}): their {waiting} ledger writes were not recorded; "
+                "the files are adopted by the next crawl", fatal=True) from exc
+        waiting = self.ledger.waiting
+        self.ledger.commit()
+        return waiting
 
     def put(self, article: Article, policy: str = "auto", *, merge: bool = False,
             apart: Collection[str] = (), provenance: Provenance | None = None) -> PutResult:
@@ -333,7 +369,10 @@ class Archive:
         parts = self._parts(path)
         target = self.root.joinpath(*parts)
         try:
-            write_bytes(self.root, parts, text.encode("utf-8"), self._tmp)
+            write_bytes(self.root, parts, text.encode("utf-8"), self._tmp,
+                        sync_folder=not self.grouped)
+            if self.grouped:  # the file's folder, and the ones made for it on the way
+                self._touched.update(target.parents[:len(parts)])
         except OSError as exc:
             raise ArchiveError(
                 f"{target}: cannot write: {exc.strerror or exc}",
