@@ -109,6 +109,8 @@ class Archive:
         self.ledger = Ledger(self.hidden / "ledger.sqlite", grouped=grouped)
         self.grouped = grouped
         self._touched: set[Path] = set()  # folders whose fsync waits for flush()
+        # the path `_taken` last found free, with the file of this article there (or None)
+        self._free: tuple[str, Article | None] | None = None
         self._claims = LinkClaims()
 
     def __enter__(self) -> Archive:
@@ -179,6 +181,7 @@ class Archive:
                           else article.original_url),
         )
         identity = identity_of(article, policy)
+        self._free = None
         entry = self.ledger.get(article.source, identity)
         if entry is None and policy == "auto":
             entry = self._known_link(article, identity)
@@ -323,7 +326,9 @@ class Archive:
     def _taken(self, path: str, article: Article, identity: str, policy: str) -> bool:
         if self.ledger.path_taken(path):
             return True
-        if existing(self.root, self._parts(path)) is None:
+        found = existing(self.root, self._parts(path))
+        if found is None:
+            self._free = (path, None)  # `_adoptable` need not look again
             return False
         # A file the ledger does not know: ours from a run killed before its ledger
         # commit (adopt it), or someone else's (leave it alone).
@@ -335,19 +340,29 @@ class Archive:
             other_identity = identity_of(other, policy)
         except ValueError:
             return True
-        return (other.source, other_identity) != (article.source, identity)
+        if (other.source, other_identity) != (article.source, identity):
+            return True
+        if stat.S_ISREG(found.st_mode):
+            self._free = (path, other)
+        return False
 
     def _adoptable(self, path: str, article: Article, identity: str, policy: str
                    ) -> LedgerRow | None:
         """The ledger row for this article's file at path when the ledger does not know it."""
-        if self.ledger.path_taken(path) or not self._is_file(path):
-            return None
-        try:
-            found = self.load(path)
-            if (found.source, identity_of(found, policy)) != (article.source, identity):
+        if self._free is not None and self._free[0] == path:
+            # `_taken` just found the path free of the ledger, and the file absent or ours
+            found = self._free[1]
+            if found is None:
                 return None
-        except (DocumentError, ValueError):
-            return None
+        else:
+            if self.ledger.path_taken(path) or not self._is_file(path):
+                return None
+            try:
+                found = self.load(path)
+                if (found.source, identity_of(found, policy)) != (article.source, identity):
+                    return None
+            except (DocumentError, ValueError):
+                return None
         date = found.date or article.date
         assert date is not None
         stamp = (found.updated or date).isoformat()
