@@ -117,11 +117,15 @@ class StorePipeline:
         try:
             self.archive.flush()
         except ArchiveError as exc:
-            if not self.stopped:
+            told = self.stopped  # a full disk stops the crawl, then the commit fails too
+            if not told:
                 self._stop(str(exc), stop_crawl=not self.closing)
-            for source in waiting:
+            for source, number in waiting.items():
                 mark(self.stats, source, "incomplete", True)
-                problem(self.stats, source, f"not recorded in the ledger: {exc}")
+                problem(self.stats, source, (
+                    f"{number} {'article' if number == 1 else 'articles'} written but not "
+                    "recorded in the ledger (the crawl stopped, see above): the next crawl "
+                    "adopts the files") if told else f"not recorded in the ledger: {exc}")
             return False
         return not self.stopped
 
