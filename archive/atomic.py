@@ -40,12 +40,9 @@ def atomic_write(target: Path, data: bytes, tmp_dir: Path | None = None, *,
 
 
 def atomic_write_at(folder: int, name: str, data: bytes, tmp_dir: Path | None = None, *,
-                    mode: int | None = None, sync_folder: bool = True) -> None:
+                    mode: int | None = None) -> None:
     """atomic_write into the open folder descriptor `folder`: a link named name is replaced,
-    never followed. Without tmp_dir the temporary file is a hidden one beside name.
-
-    sync_folder=False leaves out the folder's fsync: the data is durable when this returns,
-    the rename only once the caller fsyncs the folder (once for a group of files)."""
+    never followed. Without tmp_dir the temporary file is a hidden one beside name."""
     if tmp_dir is None:
         tmp_name = f".{name}.{secrets.token_hex(4)}.tmp"
         fd, tmp_folder = os.open(tmp_name, _CREATE, 0o644, dir_fd=folder), folder
@@ -64,8 +61,7 @@ def atomic_write_at(folder: int, name: str, data: bytes, tmp_dir: Path | None = 
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp_name, dir_fd=tmp_folder)
         raise
-    if sync_folder:
-        os.fsync(folder)
+    os.fsync(folder)
 
 
 def sync_folders(folders: Iterable[Path]) -> None:

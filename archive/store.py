@@ -14,6 +14,7 @@ from typing import Any, Literal
 
 from archive._contained import check_folder, existing, read_bytes, write_bytes
 from archive._hidden import ensure_hidden
+from archive._pending import PendingFiles
 from archive._protect import normalize
 from archive._urls import safe_url
 from archive.atomic import sweep, sync_folders
@@ -108,7 +109,7 @@ class Archive:
         existing(self.root, (HIDDEN, "ledger.sqlite"))  # ArchiveLinkError if a link
         self.ledger = Ledger(self.hidden / "ledger.sqlite", grouped=grouped)
         self.grouped = grouped
-        self._touched: set[Path] = set()  # folders whose fsync waits for flush()
+        self._pending = PendingFiles(self.root, self._tmp)  # grouped files before flush()
         # the path `_taken` last found free, with the file of this article there (or None)
         self._free: tuple[str, Article | None] | None = None
         self._claims = LinkClaims()
@@ -124,26 +125,27 @@ class Archive:
         try:
             self.flush()
         finally:
+            self._pending.discard()
             self.ledger.close()
 
     def flush(self) -> int:
-        """Make the group durable: fsync each folder written into (and the folders above
-        it) once, then commit the group's ledger rows in one transaction. Returns how many
-        ledger writes it committed.
+        """Make the group durable: fsync its files (together), rename them into place,
+        fsync each folder written into (and the folders above it) once, then commit the
+        group's ledger rows in one transaction. Returns how many ledger writes it committed.
 
-        ArchiveError (fatal) when a folder cannot be synced or the ledger cannot commit:
-        then none of the group's rows is recorded, and its files, written whole, are
-        adopted by the next run that meets their articles."""
-        folders, self._touched = self._touched, set()
+        ArchiveError (fatal) when a file or folder cannot be synced, a file cannot be
+        renamed or the ledger cannot commit: then none of the group's rows is recorded, and
+        its files renamed into place, written whole, are adopted by the next run that meets
+        their articles."""
         try:
-            sync_folders(folders)
+            sync_folders(self._pending.commit())
         except OSError as exc:
             waiting = self.ledger.waiting
             self.ledger.rollback()
             raise ArchiveError(
-                f"{self.root}: cannot make the last articles' folders durable "
+                f"{self.root}: cannot make the last articles' files durable "
                 f"({exc.strerror or exc}): their {waiting} ledger writes were not recorded; "
-                "the files are adopted by the next crawl", fatal=True) from exc
+                "the files written are adopted by the next crawl", fatal=True) from exc
         waiting = self.ledger.waiting
         self.ledger.commit()
         return waiting
@@ -310,7 +312,9 @@ class Archive:
         parts = self._parts(path)
         full = self.root.joinpath(*parts)
         try:
-            text = read_bytes(self.root, parts).decode("utf-8")
+            pending = self._pending.get(path)
+            text = (pending if pending is not None else read_bytes(self.root, parts)
+                    ).decode("utf-8")
         except (OSError, UnicodeDecodeError) as exc:
             raise DocumentError(f"{full}: cannot read: {exc}") from exc
         return self.preset.loads(text, where=str(full))
@@ -326,10 +330,14 @@ class Archive:
     def _taken(self, path: str, article: Article, identity: str, policy: str) -> bool:
         if self.ledger.path_taken(path):
             return True
-        found = existing(self.root, self._parts(path))
-        if found is None:
-            self._free = (path, None)  # `_adoptable` need not look again
-            return False
+        # a file of this group (not in place yet) is a regular file
+        regular = path in self._pending
+        if not regular:
+            found = existing(self.root, self._parts(path))
+            if found is None:
+                self._free = (path, None)  # `_adoptable` need not look again
+                return False
+            regular = stat.S_ISREG(found.st_mode)
         # A file the ledger does not know: ours from a run killed before its ledger
         # commit (adopt it), or someone else's (leave it alone).
         try:
@@ -342,7 +350,7 @@ class Archive:
             return True
         if (other.source, other_identity) != (article.source, identity):
             return True
-        if stat.S_ISREG(found.st_mode):
+        if regular:
             self._free = (path, other)
         return False
 
@@ -377,6 +385,8 @@ class Archive:
         return rel.parts
 
     def _is_file(self, path: str) -> bool:
+        if path in self._pending:
+            return True
         found = existing(self.root, self._parts(path))
         return found is not None and stat.S_ISREG(found.st_mode)
 
@@ -384,10 +394,10 @@ class Archive:
         parts = self._parts(path)
         target = self.root.joinpath(*parts)
         try:
-            write_bytes(self.root, parts, text.encode("utf-8"), self._tmp,
-                        sync_folder=not self.grouped)
-            if self.grouped:  # the file's folder, and the ones made for it on the way
-                self._touched.update(target.parents[:len(parts)])
+            if self.grouped:  # made durable and renamed into place by flush()
+                self._pending.add(path, parts, text.encode("utf-8"))
+            else:
+                write_bytes(self.root, parts, text.encode("utf-8"), self._tmp)
         except OSError as exc:
             raise ArchiveError(
                 f"{target}: cannot write: {exc.strerror or exc}",

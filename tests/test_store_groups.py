@@ -93,6 +93,28 @@ def test_a_failed_folder_sync_records_no_row_of_its_group(tmp_path: Path,
     assert _committed(tmp_path) == {kept, *written}
 
 
+def test_a_file_that_cannot_be_made_durable_is_never_put_in_place(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A group's files wait in the temporary folder until all of them are synced: when one
+    cannot be, none is renamed into place and no row is recorded; the next run writes them."""
+    with Archive(tmp_path, grouped=True) as archive:
+        written = [archive.put(_article(n), "guid").path for n in (1, 2)]
+
+        def failing_fsync(fd: int) -> None:
+            raise OSError(5, "Input/output error")
+
+        monkeypatch.setattr(os, "fsync", failing_fsync)
+        with pytest.raises(ArchiveError, match="Input/output error"):
+            archive.flush()
+        monkeypatch.undo()
+    assert archive_files(tmp_path) == []
+    assert not list((tmp_path / HIDDEN / "tmp").iterdir())  # no temporary file left
+    assert _committed(tmp_path) == set()
+    with Archive(tmp_path, grouped=True) as archive:
+        assert [archive.put(_article(n), "guid").status for n in (1, 2)] == ["new"] * 2
+    assert _committed(tmp_path) == set(written)
+
+
 def test_ungrouped_puts_are_recorded_when_they_return(tmp_path: Path) -> None:
     with Archive(tmp_path) as archive:
         path = archive.put(_article(1), "guid").path
