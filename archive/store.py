@@ -81,12 +81,13 @@ class Archive:
         `link_key`: what two sources' links to one article have in common (e.g. the link
         without click trackers); by default the link itself.
 
-        grouped: `put` writes each file durably (its data fsynced, then renamed into
-        place) but leaves the folders' fsyncs and the ledger's rows to `flush`, which makes
-        the group's folders durable, then commits its rows in one transaction: a power cut
-        leaves files the ledger does not know yet (the next run adopts them), never a
-        ledger row without its file. Lookups see the group's rows before the flush. Without
-        grouped, every `put` is durable and recorded when it returns."""
+        grouped: `put` writes each file to a temporary one and its ledger rows into an
+        open transaction; `flush` fsyncs the group's files together, renames them into
+        place, fsyncs their folders once, then commits the rows: a power cut leaves files
+        the ledger does not know yet (the next run adopts them), never a torn file nor a
+        ledger row without its file. Lookups (`put`'s, `load`) see the group's files and
+        rows before the flush. Without grouped, every `put` is durable and recorded when it
+        returns."""
         self.root = Path(root)
         self.link_key = link_key or (lambda link: link)
         if isinstance(preset, str):

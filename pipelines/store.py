@@ -23,8 +23,8 @@ from pipelines.normalize import same_article_link
 
 logger = logging.getLogger(__name__)
 
-# Articles are written in groups (`Archive(grouped=True)`): a group's folders are synced
-# and its ledger rows committed together, when it has this many articles or is this old.
+# Articles are written in groups (`Archive(grouped=True)`): a group's files and folders are
+# synced and its ledger rows committed together, when it has this many articles or is this old.
 GROUP_ARTICLES = 100
 GROUP_SECONDS = 1.0
 
@@ -123,9 +123,10 @@ class StorePipeline:
             for source, number in waiting.items():
                 mark(self.stats, source, "incomplete", True)
                 problem(self.stats, source, (
-                    f"{number} {'article' if number == 1 else 'articles'} written but not "
-                    "recorded in the ledger (the crawl stopped, see above): the next crawl "
-                    "adopts the files") if told else f"not recorded in the ledger: {exc}")
+                    f"{number} {'article' if number == 1 else 'articles'} not recorded in "
+                    "the ledger (the crawl stopped, see above): the next crawl archives them "
+                    "again, adopting the files already written") if told
+                    else f"not recorded in the ledger: {exc}")
             return False
         return not self.stopped
 
