@@ -261,7 +261,10 @@ class Ledger:
         """Insert the article's row, or update it in place, and add a revision (and where it
         came from, when known), in one transaction."""
         try:
-            self._record(entry, seen, provenance)
+            if self._db.in_transaction:  # a group's: the ledger is ours, nothing to wait for
+                Ledger._record.__wrapped__(self, entry, seen, provenance)  # type: ignore[attr-defined]
+            else:
+                self._record(entry, seen, provenance)
         except sqlite3.Error as exc:
             fatal = isinstance(exc, sqlite3.OperationalError) and any(
                 word in str(exc) for word in ("disk is full", "readonly", "disk I/O")
