@@ -83,8 +83,10 @@ class PendingFiles:
         file cannot be synced or renamed: the ones not renamed yet are dropped."""
         files, self._files = self._files, {}
         touched: set[Path] = set()
+        if not files:
+            return touched
         try:
-            with ThreadPoolExecutor(min(_SYNC_THREADS, max(len(files), 1))) as pool:
+            with ThreadPoolExecutor(min(_SYNC_THREADS, len(files))) as pool:
                 list(pool.map(_fsync, (f.temporary for f in files.values())))
             for path, file in list(files.items()):
                 os.replace(file.temporary, file.name, dst_dir_fd=file.folder)
