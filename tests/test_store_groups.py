@@ -165,3 +165,44 @@ def test_a_crawl_killed_before_its_group_commit_loses_and_duplicates_nothing(
     assert len(_committed(root)) == 30
     checked = feedvault("verify", "--config", config)
     assert checked.returncode == 0, checked.stdout + checked.stderr
+
+
+def test_the_store_pipeline_records_a_group_when_full_or_old(tmp_path: Path) -> None:
+    """Articles reach the archive and the ledger in groups: at group_articles articles, or
+    once the group is group_seconds old (at the next article or tick), and at close."""
+    from archive import get_preset
+    from crawler.config import SourceConfig
+    from crawler.distributed.writer import WriterStats
+    from crawler.items import ArticleItem
+    from pipelines.store import StorePipeline
+
+    now = [0.0]
+    root = tmp_path / "posts"
+    sources = {"blog": SourceConfig("blog", "http://127.0.0.1:9/feed.xml")}
+    store = StorePipeline(root, get_preset("hexo"), {}, sources, WriterStats(),
+                          group_articles=3, group_seconds=2.0, clock=lambda: now[0])
+
+    def item(n: int) -> ArticleItem:
+        return ArticleItem(source="blog", feed_url="http://127.0.0.1:9/feed.xml",
+                           title=f"Article {n}", content=f"<p>Body {n}.</p>",
+                           link=f"http://127.0.0.1:9/{n}", guid=f"urn:{n}", date=DATE)
+
+    store.open_spider()
+    try:
+        for n in range(2):
+            store.process_item(item(n))
+        assert _committed(root) == set() and archive_files(root) == []  # the group waits
+        store.process_item(item(2))  # the third: the group is full
+        assert len(_committed(root)) == len(archive_files(root)) == 3
+        store.process_item(item(3))
+        now[0] = 1.0
+        store.tick()
+        assert len(_committed(root)) == 3  # one second old: still waiting
+        now[0] = 2.5
+        store.tick()  # old enough: recorded without waiting for another article
+        assert len(_committed(root)) == len(archive_files(root)) == 4
+        store.process_item(item(4))
+    finally:
+        store.close_spider()
+    assert len(_committed(root)) == len(archive_files(root)) == 5
+    assert store.stats.get_value("feedvault/blog/new") == 5
