@@ -110,6 +110,13 @@ def read_bytes(root: Path, parts: Sequence[str], limit: int = -1) -> bytes:
         return handle.read(limit)
 
 
+def refuse_link(root: Path, parts: Sequence[str], folder: int) -> None:
+    """ArchiveLinkError when parts[-1], in the open folder root/parts[:-1], is a link."""
+    with contextlib.suppress(FileNotFoundError):
+        if stat.S_ISLNK(os.stat(parts[-1], dir_fd=folder, follow_symlinks=False).st_mode):
+            _refuse_link(root, parts, folder)
+
+
 def write_bytes(root: Path, parts: Sequence[str], data: bytes, tmp_dir: Path | None = None
                 ) -> None:
     """Atomically replace root/parts with data, making its folders (see `atomic_write_at`).
@@ -118,9 +125,7 @@ def write_bytes(root: Path, parts: Sequence[str], data: bytes, tmp_dir: Path | N
     """
     folder = open_folder(root, parts[:-1], create=True)
     try:
-        with contextlib.suppress(FileNotFoundError):
-            if stat.S_ISLNK(os.stat(parts[-1], dir_fd=folder, follow_symlinks=False).st_mode):
-                _refuse_link(root, parts, folder)
+        refuse_link(root, parts, folder)
         atomic_write_at(folder, parts[-1], data, tmp_dir)
     finally:
         os.close(folder)

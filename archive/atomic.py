@@ -3,7 +3,8 @@
 Readers of the file (a site generator, a monitor reading a report) see the old content or
 the new, never half of it, and a crash leaves at worst a stray `*.tmp` file (`sweep`).
 Public API: `atomic_write(path, data)` for a path, `atomic_write_at(folder_fd, name,
-data)` inside an already opened folder (never following a link in the last step).
+data)` inside an already opened folder (never following a link in the last step), and
+`sync_folders(paths)`: the folders' fsyncs a group of writes left to its end.
 """
 
 from __future__ import annotations
@@ -12,12 +13,13 @@ import contextlib
 import os
 import secrets
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 
 _CREATE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
 
 
-__all__ = ["atomic_write", "atomic_write_at", "sweep"]
+__all__ = ["atomic_write", "atomic_write_at", "sweep", "sync_folders"]
 
 
 def atomic_write(target: Path, data: bytes, tmp_dir: Path | None = None, *,
@@ -60,6 +62,17 @@ def atomic_write_at(folder: int, name: str, data: bytes, tmp_dir: Path | None = 
             os.unlink(tmp_name, dir_fd=tmp_folder)
         raise
     os.fsync(folder)
+
+
+def sync_folders(folders: Iterable[Path]) -> None:
+    """fsync each folder (deepest first, so a new folder is durable before its parent's
+    entry for it): the renames into them, and the folders made, survive a power cut."""
+    for path in sorted(set(folders), key=lambda p: len(p.parts), reverse=True):
+        fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
 
 
 def sweep(tmp_dir: Path) -> int:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -98,12 +99,19 @@ class LedgerRow:
 class Ledger:
     """Identity → (path, content hash) for every archived article, in one SQLite file."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, grouped: bool = False) -> None:
+        """grouped: writes (`record`, `record_join`, `note_provenance`) go into one open
+        transaction that only `commit` ends, each in a savepoint of its own (a failed write
+        undoes itself, not the group's others). Lookups on this ledger see them at once;
+        other connections see them after the commit, all together. Otherwise each write
+        commits at once."""
         try:
             self._open(path)
         except sqlite3.Error as exc:
             raise LedgerError(f"{path}: cannot open the ledger: {exc}", fatal=True) from exc
         self.path = path
+        self.grouped = grouped
+        self.waiting = 0  # grouped writes not committed yet
 
     @retry_busy
     def _open(self, path: Path) -> None:
@@ -113,7 +121,65 @@ class Ledger:
         self._db.executescript(_SCHEMA)
 
     def close(self) -> None:
+        """Close the file; grouped writes not committed are undone (call `commit` first)."""
         self._db.close()
+
+    @property
+    def pending(self) -> bool:
+        """Grouped writes wait for `commit`."""
+        return self._db.in_transaction
+
+    def commit(self) -> None:
+        """Commit the grouped writes, all or none: LedgerError (fatal) when SQLite cannot,
+        and then none of them is recorded."""
+        if not self._db.in_transaction:
+            self.waiting = 0
+            return
+        try:
+            self._commit()
+        except sqlite3.Error as exc:
+            waiting = self.waiting
+            self.rollback()
+            raise LedgerError(f"{self.path}: cannot record the last {waiting} writes: "
+                              f"{_reason(exc)}; none of them was recorded",
+                              fatal=True) from exc
+        self.waiting = 0
+
+    @retry_busy
+    def _commit(self) -> None:
+        self._db.execute("COMMIT")
+
+    def rollback(self) -> None:
+        """Undo the grouped writes not committed yet."""
+        self.waiting = 0
+        if self._db.in_transaction:
+            self._db.execute("ROLLBACK")
+
+    @contextmanager
+    def _writing(self) -> Iterator[None]:
+        """One write: its own immediate transaction, or a savepoint in the group's."""
+        if not self.grouped:
+            with immediate(self._db):
+                yield
+            return
+        if not self._db.in_transaction:
+            self._db.execute("BEGIN IMMEDIATE")
+        self._db.execute("SAVEPOINT one_write")
+        try:
+            yield
+        except BaseException as exc:
+            if self._db.in_transaction:
+                self._db.execute("ROLLBACK TO one_write")
+                self._db.execute("RELEASE one_write")
+            elif self.waiting:
+                # SQLite undid the whole transaction by itself (a full disk, an I/O error)
+                lost, self.waiting = self.waiting, 0
+                raise LedgerError(f"{self.path}: the ledger undid its last {lost} writes: "
+                                  f"{_reason(exc) if isinstance(exc, sqlite3.Error) else exc}",
+                                  fatal=True) from exc
+            raise
+        self._db.execute("RELEASE one_write")
+        self.waiting += 1
 
     def get(self, source: str, identity: str) -> LedgerRow | None:
         row = self._db.execute(
@@ -166,7 +232,7 @@ class Ledger:
 
     @retry_busy
     def _record_join(self, source: str, identity: str, owner: LedgerRow, seen: str) -> None:
-        with immediate(self._db):
+        with self._writing():
             # a row rebuilt from the file (its identity unknown then) gets the real one in
             # place, so the sources keep the order the file lists them in
             self._db.execute("DELETE FROM joined WHERE source = ? AND identity = ? AND path != ?",
@@ -195,7 +261,10 @@ class Ledger:
         """Insert the article's row, or update it in place, and add a revision (and where it
         came from, when known), in one transaction."""
         try:
-            self._record(entry, seen, provenance)
+            if self._db.in_transaction:  # a group's: the ledger is ours, nothing to wait for
+                Ledger._record.__wrapped__(self, entry, seen, provenance)  # type: ignore[attr-defined]
+            else:
+                self._record(entry, seen, provenance)
         except sqlite3.Error as exc:
             fatal = isinstance(exc, sqlite3.OperationalError) and any(
                 word in str(exc) for word in ("disk is full", "readonly", "disk I/O")
@@ -205,7 +274,7 @@ class Ledger:
 
     @retry_busy
     def _record(self, entry: LedgerRow, seen: str, provenance: Provenance | None) -> None:
-        with immediate(self._db):
+        with self._writing():
             self._db.execute(_UPSERT, _row(entry))
             self._db.execute(
                 "INSERT INTO revisions VALUES (?, ?, ?, ?)",
@@ -261,7 +330,7 @@ class Ledger:
 
     @retry_busy
     def _note_provenance(self, entry: LedgerRow, provenance: Provenance, seen: str) -> None:
-        with immediate(self._db):
+        with self._writing():
             self._add_provenance(entry.source, entry.identity, entry.content_hash,
                                  provenance, seen)
 

@@ -14,9 +14,10 @@ from typing import Any, Literal
 
 from archive._contained import check_folder, existing, read_bytes, write_bytes
 from archive._hidden import ensure_hidden
+from archive._pending import PendingFiles
 from archive._protect import normalize
 from archive._urls import safe_url
-from archive.atomic import sweep
+from archive.atomic import sweep, sync_folders
 from archive.body import to_markdown
 from archive.document import Article, content_hash
 from archive.errors import ArchiveError, DocumentError
@@ -73,11 +74,20 @@ class Archive:
         body: str | None = None,
         front_matter_format: str | None = None,
         link_key: Callable[[str], str] | None = None,
+        grouped: bool = False,
     ) -> None:
         """`body` ("html" or "markdown") and `front_matter_format` ("yaml" or "toml")
         override the preset's own; ValueError if the preset cannot write them.
         `link_key`: what two sources' links to one article have in common (e.g. the link
-        without click trackers); by default the link itself."""
+        without click trackers); by default the link itself.
+
+        grouped: `put` writes each file to a temporary one and its ledger rows into an
+        open transaction; `flush` fsyncs the group's files together, renames them into
+        place, fsyncs their folders once, then commits the rows: a power cut leaves files
+        the ledger does not know yet (the next run adopts them), never a torn file nor a
+        ledger row without its file. Lookups (`put`'s, `load`) see the group's files and
+        rows before the flush. Without grouped, every `put` is durable and recorded when it
+        returns."""
         self.root = Path(root)
         self.link_key = link_key or (lambda link: link)
         if isinstance(preset, str):
@@ -98,7 +108,11 @@ class Archive:
                                fatal=True) from exc
         sweep(self._tmp)
         existing(self.root, (HIDDEN, "ledger.sqlite"))  # ArchiveLinkError if a link
-        self.ledger = Ledger(self.hidden / "ledger.sqlite")
+        self.ledger = Ledger(self.hidden / "ledger.sqlite", grouped=grouped)
+        self.grouped = grouped
+        self._pending = PendingFiles(self.root, self._tmp)  # grouped files before flush()
+        # the path `_taken` last found free, with the file of this article there (or None)
+        self._free: tuple[str, Article | None] | None = None
         self._claims = LinkClaims()
 
     def __enter__(self) -> Archive:
@@ -108,7 +122,34 @@ class Archive:
         self.close()
 
     def close(self) -> None:
-        self.ledger.close()
+        """Flush what is grouped, then close the ledger (also when the flush fails)."""
+        try:
+            self.flush()
+        finally:
+            self._pending.discard()
+            self.ledger.close()
+
+    def flush(self) -> int:
+        """Make the group durable: fsync its files (together), rename them into place,
+        fsync each folder written into (and the folders above it) once, then commit the
+        group's ledger rows in one transaction. Returns how many ledger writes it committed.
+
+        ArchiveError (fatal) when a file or folder cannot be synced, a file cannot be
+        renamed or the ledger cannot commit: then none of the group's rows is recorded, and
+        its files renamed into place, written whole, are adopted by the next run that meets
+        their articles."""
+        try:
+            sync_folders(self._pending.commit())
+        except OSError as exc:
+            waiting = self.ledger.waiting
+            self.ledger.rollback()
+            raise ArchiveError(
+                f"{self.root}: cannot make the last articles' files durable "
+                f"({exc.strerror or exc}): their {waiting} ledger writes were not recorded; "
+                "the files written are adopted by the next crawl", fatal=True) from exc
+        waiting = self.ledger.waiting
+        self.ledger.commit()
+        return waiting
 
     def put(self, article: Article, policy: str = "auto", *, merge: bool = False,
             apart: Collection[str] = (), provenance: Provenance | None = None) -> PutResult:
@@ -143,6 +184,7 @@ class Archive:
                           else article.original_url),
         )
         identity = identity_of(article, policy)
+        self._free = None
         entry = self.ledger.get(article.source, identity)
         if entry is None and policy == "auto":
             entry = self._known_link(article, identity)
@@ -283,7 +325,9 @@ class Archive:
         parts = self._parts(path)
         full = self.root.joinpath(*parts)
         try:
-            text = read_bytes(self.root, parts).decode("utf-8")
+            pending = self._pending.get(path)
+            text = (pending if pending is not None else read_bytes(self.root, parts)
+                    ).decode("utf-8")
         except (OSError, UnicodeDecodeError) as exc:
             raise DocumentError(f"{full}: cannot read: {exc}") from exc
         return self.preset.loads(text, where=str(full))
@@ -299,8 +343,14 @@ class Archive:
     def _taken(self, path: str, article: Article, identity: str, policy: str) -> bool:
         if self.ledger.path_taken(path):
             return True
-        if existing(self.root, self._parts(path)) is None:
-            return False
+        # a file of this group (not in place yet) is a regular file
+        regular = path in self._pending
+        if not regular:
+            found = existing(self.root, self._parts(path))
+            if found is None:
+                self._free = (path, None)  # `_adoptable` need not look again
+                return False
+            regular = stat.S_ISREG(found.st_mode)
         # A file the ledger does not know: ours from a run killed before its ledger
         # commit (adopt it), or someone else's (leave it alone).
         try:
@@ -311,19 +361,29 @@ class Archive:
             other_identity = identity_of(other, policy)
         except ValueError:
             return True
-        return (other.source, other_identity) != (article.source, identity)
+        if (other.source, other_identity) != (article.source, identity):
+            return True
+        if regular:
+            self._free = (path, other)
+        return False
 
     def _adoptable(self, path: str, article: Article, identity: str, policy: str
                    ) -> LedgerRow | None:
         """The ledger row for this article's file at path when the ledger does not know it."""
-        if self.ledger.path_taken(path) or not self._is_file(path):
-            return None
-        try:
-            found = self.load(path)
-            if (found.source, identity_of(found, policy)) != (article.source, identity):
+        if self._free is not None and self._free[0] == path:
+            # `_taken` just found the path free of the ledger, and the file absent or ours
+            found = self._free[1]
+            if found is None:
                 return None
-        except (DocumentError, ValueError):
-            return None
+        else:
+            if self.ledger.path_taken(path) or not self._is_file(path):
+                return None
+            try:
+                found = self.load(path)
+                if (found.source, identity_of(found, policy)) != (article.source, identity):
+                    return None
+            except (DocumentError, ValueError):
+                return None
         date = found.date or article.date
         assert date is not None
         stamp = (found.updated or date).isoformat()
@@ -338,6 +398,8 @@ class Archive:
         return rel.parts
 
     def _is_file(self, path: str) -> bool:
+        if path in self._pending:
+            return True
         found = existing(self.root, self._parts(path))
         return found is not None and stat.S_ISREG(found.st_mode)
 
@@ -345,7 +407,10 @@ class Archive:
         parts = self._parts(path)
         target = self.root.joinpath(*parts)
         try:
-            write_bytes(self.root, parts, text.encode("utf-8"), self._tmp)
+            if self.grouped:  # made durable and renamed into place by flush()
+                self._pending.add(path, parts, text.encode("utf-8"))
+            else:
+                write_bytes(self.root, parts, text.encode("utf-8"), self._tmp)
         except OSError as exc:
             raise ArchiveError(
                 f"{target}: cannot write: {exc.strerror or exc}",

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 from scrapy.exceptions import DropItem
 from scrapy.utils.defer import deferred_from_coro
+from twisted.internet.task import LoopingCall
 
 from archive import HIDDEN, Archive, ArchiveError, ArchiveLock, Article, Preset
 from archive.ledger import Provenance
@@ -20,6 +22,11 @@ from pipelines._drop import drop
 from pipelines.normalize import same_article_link
 
 logger = logging.getLogger(__name__)
+
+# Articles are written in groups (`Archive(grouped=True)`): a group's files and folders are
+# synced and its ledger rows committed together, when it has this many articles or is this old.
+GROUP_ARTICLES = 100
+GROUP_SECONDS = 1.0
 
 
 class StorePipeline:
@@ -33,7 +40,13 @@ class StorePipeline:
         *,
         take_lock: bool = True,
         stop_crawl: Callable[[], None] | None = None,
+        group_articles: int = GROUP_ARTICLES,
+        group_seconds: float = GROUP_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
+        """group_articles, group_seconds: a group of writes is flushed when it holds that
+        many articles, or at the first article (or `tick`) that finds it that old; `flush`
+        also ends one (the distributed writer before it acknowledges)."""
         self.root = root
         self.lock = ArchiveLock(root / HIDDEN, "scrapy crawl feeds") if take_lock else None
         self.preset = preset  # configured: its body and front-matter format travel with it
@@ -47,6 +60,13 @@ class StorePipeline:
         self.stopped: str | None = None
         # articles already on their way when the crawl stopped: per source, told once at close
         self.left_out: dict[str, int] = {}
+        self.group_articles = group_articles
+        self.group_seconds = group_seconds
+        self.clock = clock
+        self.waiting: dict[str, int] = {}  # articles per source whose rows wait for flush()
+        self.started: float | None = None  # when the waiting group began
+        self.ticker: Any = None
+        self.closing = False
 
     @classmethod
     def from_config(cls, config: Config, stats: Any, *, take_lock: bool = True,
@@ -59,7 +79,7 @@ class StorePipeline:
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> StorePipeline:
-        return cls.from_config(
+        pipeline = cls.from_config(
             config_from_settings(crawler.settings),
             crawler.stats,
             take_lock=not crawler.settings.getbool("FEEDVAULT_LOCK_HELD"),
@@ -67,13 +87,48 @@ class StorePipeline:
                 crawler.engine.close_spider_async(reason="archive_unwritable")
             ),
         )
+        # a slow crawl's last articles are recorded within about group_seconds too
+        pipeline.ticker = LoopingCall(pipeline.tick)
+        return pipeline
 
     def open_spider(self) -> None:
         if self.lock is not None:
             self.lock.acquire()
-        self.archive = Archive(self.root, self.preset, self.front_matter, link_key=same_article_link)
+        self.archive = Archive(self.root, self.preset, self.front_matter,
+                               link_key=same_article_link, grouped=True)
         if self.archive.ledger.empty():
             self._adopt(self.archive)
+        if self.ticker is not None:
+            self.ticker.start(self.group_seconds, now=False)
+
+    def tick(self) -> None:
+        """Flush the waiting group once it is group_seconds old."""
+        if self.started is not None and self.clock() - self.started >= self.group_seconds:
+            self.flush()
+
+    def flush(self) -> bool:
+        """Record the waiting group (see `Archive.flush`). When that fails the crawl stops,
+        each source of the group is marked incomplete (its feeds are read again in full
+        next time, and their files adopted) and told why; returns False then, and once the
+        store stopped (then what the group holds is recorded, but the rest is not)."""
+        waiting, self.waiting, self.started = self.waiting, {}, None
+        if self.archive is None:
+            return not self.stopped
+        try:
+            self.archive.flush()
+        except ArchiveError as exc:
+            told = self.stopped  # a full disk stops the crawl, then the commit fails too
+            if not told:
+                self._stop(str(exc), stop_crawl=not self.closing)
+            for source, number in waiting.items():
+                mark(self.stats, source, "incomplete", True)
+                problem(self.stats, source, (
+                    f"{number} {'article' if number == 1 else 'articles'} not recorded in "
+                    "the ledger (the crawl stopped, see above): the next crawl archives them "
+                    "again, adopting the files already written") if told
+                    else f"not recorded in the ledger: {exc}")
+            return False
+        return not self.stopped
 
     def _adopt(self, archive: Archive) -> None:
         """Files but no ledger (a fresh clone, a cold CI cache): adopt the files as they are,
@@ -85,6 +140,10 @@ class StorePipeline:
                         self.root, len(archive.ledger.entries()))
 
     def close_spider(self) -> None:
+        self.closing = True
+        if self.ticker is not None and self.ticker.running:
+            self.ticker.stop()
+        self.flush()
         for source, number in self.left_out.items():
             problem(self.stats, source, f"{number} more {'article' if number == 1 else 'articles'}"
                     " not archived: the crawl stopped early (see above)")
@@ -134,12 +193,23 @@ class StorePipeline:
             problem(self.stats, item.source, result.note)
         count(self.stats, item.source, result.status)
         logger.debug("%s %s", result.status, result.path)
+        self._grouped(item.source)
         return item
 
-    def _stop(self, reason: str) -> None:
+    def _grouped(self, source: str) -> None:
+        """One more article in the waiting group; flush it when it is full or old enough."""
+        now = self.clock()
+        if self.started is None:
+            self.started = now
+        self.waiting[source] = self.waiting.get(source, 0) + 1
+        if sum(self.waiting.values()) >= self.group_articles \
+                or now - self.started >= self.group_seconds:
+            self.flush()
+
+    def _stop(self, reason: str, *, stop_crawl: bool = True) -> None:
         """Every further write would fail the same way: stop the crawl once, loudly."""
         self.stopped = reason
         self.stats.set_value("feedvault/stopped", reason)
         logger.error("stopping the crawl: %s", reason)
-        if self.stop_crawl is not None:
+        if stop_crawl and self.stop_crawl is not None:
             self.stop_crawl()

@@ -80,3 +80,46 @@ def test_an_entry_the_writer_cannot_use_is_set_aside(tmp_path: Path,
     assert redis.client.xlen("feedvault:rejected") == 2
     assert redis.client.xlen("feedvault:articles") == 0  # acknowledged: not read again
     assert not archive_files(tmp_path / "shared" / "site")
+
+
+def test_the_writer_acknowledges_only_entries_whose_rows_are_committed(
+        tmp_path: Path, site: LocalSite, redis: RedisServer,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The writer records its batch (folders synced, one ledger commit) before it
+    acknowledges any entry of it: when that fails, every entry stays on the stream and the
+    next writer stores them."""
+    import os
+    import stat
+
+    from archive import HIDDEN, ArchiveError
+    from archive.ledger import Ledger
+
+    url = site.write("feed.xml", rss_feed([rss_item(n) for n in range(3)]))
+    shared = _config(tmp_path / "shared", url, distributed_config(redis.url))
+    for command in (["crawl"], ["worker", "--idle", "1"]):
+        result = feedvault(*command, "--config", shared)
+        assert result.returncode == 0, result.stdout + result.stderr
+    queued = redis.client.xlen("feedvault:articles")
+    assert queued >= 3
+    real_fsync = os.fsync
+
+    def failing_fsync(fd: int) -> None:  # a folder cannot be synced: an I/O error
+        if stat.S_ISDIR(os.fstat(fd).st_mode):
+            raise OSError(5, "Input/output error")
+        real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", failing_fsync)
+    with pytest.raises(ArchiveError, match="Input/output error"):
+        run_writer(load_config(shared), idle=0.5)
+    monkeypatch.undo()
+    assert redis.client.xlen("feedvault:articles") == queued  # nothing acknowledged
+    root = tmp_path / "shared" / "site" / "content" / "posts"
+    ledger = Ledger(root / HIDDEN / "ledger.sqlite")
+    assert ledger.empty()  # and nothing recorded
+    ledger.close()
+
+    run_writer(load_config(shared), idle=0.5)
+    assert redis.client.xlen("feedvault:articles") == 0
+    assert len(archive_files(root)) == 3
+    checked = feedvault("verify", "--config", shared)
+    assert checked.returncode == 0, checked.stdout + checked.stderr

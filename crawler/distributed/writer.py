@@ -2,7 +2,8 @@
 
 Entries are read in the consumer group `writer` (XREADGROUP) and acknowledged
 (XACK, then XDEL) only after `StorePipeline` has put the article in the archive,
-durably (fsynced file, committed ledger). Entries a killed writer left pending are
+durably (fsynced file, committed ledger): a batch is flushed (`StorePipeline.flush`)
+before any of its entries is acknowledged. Entries a killed writer left pending are
 claimed (XAUTOCLAIM) when the next writer starts: it holds the archive lock, so no
 other writer of this archive is alive. `Archive.put` is idempotent by identity, so an
 entry stored twice (stored, then the writer died before acknowledging) is `unchanged`.
@@ -116,6 +117,10 @@ class Writer:
             if fields:  # None: deleted from the stream while pending
                 self.handle(entry_id, fields)
             done.append(entry_id)
+        # the batch's rows committed (and its folders synced) before any entry is acknowledged
+        if not self.store.flush():
+            raise ArchiveError(f"{self.store.stopped}; the writer stopped, the last articles "
+                               "stay on the stream: fix this and start `feedvault writer` again")
         if done:
             pipe = self.client.pipeline(transaction=True)
             pipe.xack(self.keys.articles, GROUP, *done)
