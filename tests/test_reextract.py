@@ -61,6 +61,16 @@ def _captures(root: Path) -> dict[str, list[str]]:
     return {identity: json.loads(captures) for identity, captures in rows}
 
 
+def _record_type(root: Path, ref: str) -> str:
+    """The WARC-Type of the record a capture reference names."""
+    from warcio.archiveiterator import ArchiveIterator
+
+    name, offset = ref.split("#")
+    with (root / ".feedvault" / "captures" / name).open("rb") as stream:
+        stream.seek(int(offset))
+        return next(iter(ArchiveIterator(stream))).rec_type
+
+
 def _row(stdout: str, source: str) -> list[str]:
     """A source's numbers in the summary table."""
     return next(line.split()[1:] for line in stdout.splitlines()
@@ -434,3 +444,29 @@ def test_articles_the_current_rules_exclude_are_kept_and_said_so(site: LocalSite
     assert _row(result.stdout, "t") == ["0", "0", "0", "0", "0"]
     line = next(line for line in result.stdout.splitlines() if "exclude rules" in line)
     assert "2 articles are dropped by the current include / exclude rules" in line
+
+
+def test_reextract_reads_a_feed_kept_as_a_revisit_after_crawl_force(site: LocalSite,
+                                                                     tmp_path: Path) -> None:
+    """A forced re-fetch of an unchanged feed stores it as a revisit of the first capture:
+    reextract and reextract --dry-run rebuild from it like from any other capture."""
+    url = _teasers(site, (1,))
+    config = _config(tmp_path, [{"name": "t", "url": url, "full_text": True,
+                                 "content_selector": "div.story"}])
+    assert feedvault("crawl", "--config", config, cwd=tmp_path).returncode == 0
+    site.write("p1.html", PAGE.format(n=1).replace("the reporter wrote", "the reporter fixed"))
+    forced = feedvault("crawl", "--force", "--config", config, cwd=tmp_path)
+    assert forced.returncode == 0, forced.stdout + forced.stderr
+    [feed, _page] = list(_captures(tmp_path / "posts").values())[-1]
+    assert _record_type(tmp_path / "posts", feed) == "revisit"  # the feed did not change
+    before = _files(tmp_path / "posts")
+    assert "the reporter fixed" in next(iter(before.values())).decode()
+
+    dry = feedvault("reextract", "--dry-run", "--config", config, cwd=tmp_path)
+    real = feedvault("reextract", "--config", config, cwd=tmp_path)
+
+    for result in (dry, real):
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert "Traceback" not in result.stderr
+        assert _row(result.stdout, "t") == ["1", "0", "1", "0", "0"]
+    assert _files(tmp_path / "posts") == before

@@ -69,6 +69,13 @@ class ReplayPlan:
     images_not_refreshed: int = 0  # image URLs not saved before: they keep their remote URL
     _items: dict[int, tuple[ArticleItem, Planned]] = field(default_factory=dict)
 
+    def __deepcopy__(self, memo: dict[int, Any]) -> ReplayPlan:
+        """Itself: Scrapy deep-copies its settings, where the plan travels to the spider,
+        middleware and pipelines; they must all share this one plan (what they note is what
+        the command reports), and its capture store holds an open SQLite index once a
+        revisit record has been read, which cannot be copied."""
+        return self
+
     def claim(self, item: ArticleItem, ref: str, feed_url: str, policy: str) -> Planned | None:
         """The waiting article this feed capture's item rebuilds, marked sent; None for an
         entry of the capture that rebuilds nothing (not archived, or its newest revision
