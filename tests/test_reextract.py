@@ -470,3 +470,44 @@ def test_reextract_reads_a_feed_kept_as_a_revisit_after_crawl_force(site: LocalS
         assert "Traceback" not in result.stderr
         assert _row(result.stdout, "t") == ["1", "0", "1", "0", "0"]
     assert _files(tmp_path / "posts") == before
+
+
+def _updated(path: Path) -> str:
+    return next(line for line in path.read_text(encoding="utf-8").splitlines()
+                if line.startswith("updated: "))
+
+
+def test_a_rebuild_that_only_changes_markup_keeps_the_updated_date(site: LocalSite,
+                                                                    tmp_path: Path) -> None:
+    """A new rule that removes an image changes the file, not the words a reader sees: its
+    `updated` stays; a rule that changes the words moves it."""
+    (site.root / "i.png").write_bytes(b"\x89PNG\r\n\x1a\n")
+    site.write("p1.html", PAGE.format(n=1).replace(
+        '<p class="promo">', '<p><img src="/i.png" class="ad" alt=""></p><p class="promo">'))
+    url = site.write("feed.xml", rss_feed([{
+        "title": "A1", "link": site.url("p1.html"), "guid": "urn:1",
+        "description": "<p>A teaser…</p>", "pubDate": "Mon, 01 Jan 2024 10:00:00 +0000"}]))
+    config = _config(tmp_path, [{"name": "t", "url": url, "full_text": True,
+                                 "content_selector": "div.story"}])
+    assert feedvault("crawl", "--config", config, cwd=tmp_path).returncode == 0
+    [post] = archive_files(tmp_path / "posts")
+    assert "i.png" in post.read_text(encoding="utf-8")
+    before = _updated(post)  # the article's date: no rebuild has changed its words yet
+    config.write_text(config.read_text(encoding="utf-8").replace(
+        'content_selector = "div.story"', 'content_selector = "div.story"\nremove = ["img.ad"]'),
+        encoding="utf-8")
+
+    markup = feedvault("reextract", "--config", config, cwd=tmp_path)
+
+    assert markup.returncode == 0, markup.stdout + markup.stderr
+    assert _row(markup.stdout, "t") == ["1", "1", "0", "0", "0"]
+    assert "i.png" not in post.read_text(encoding="utf-8")
+    assert _updated(post) == before
+
+    config.write_text(config.read_text(encoding="utf-8").replace(
+        'remove = ["img.ad"]', 'remove = ["img.ad", "p.promo"]'), encoding="utf-8")
+    words = feedvault("reextract", "--config", config, cwd=tmp_path)
+
+    assert words.returncode == 0, words.stdout + words.stderr
+    assert "Subscribe now" not in post.read_text(encoding="utf-8")
+    assert _updated(post) != before
