@@ -511,3 +511,48 @@ def test_a_rebuild_that_only_changes_markup_keeps_the_updated_date(site: LocalSi
     assert words.returncode == 0, words.stdout + words.stderr
     assert "Subscribe now" not in post.read_text(encoding="utf-8")
     assert _updated(post) != before
+
+
+def test_an_article_whose_page_failed_at_crawl_time_is_rebuilt_as_the_crawl_kept_it(
+        site: LocalSite, tmp_path: Path) -> None:
+    """The page answered 404 when the article was archived, so the crawl kept the feed's
+    text: reextract has no page either, and keeps the feed's text too instead of failing the
+    article on every run."""
+    site.answer("gone.html", 404)
+    url = site.write("feed.xml", rss_feed([{
+        "title": "A1", "link": site.url("gone.html"), "guid": "urn:1",
+        "description": "<p>A teaser that the feed gives.</p>",
+        "pubDate": "Mon, 01 Jan 2024 10:00:00 +0000"}]))
+    config = _config(tmp_path, [{"name": "t", "url": url, "full_text": True}])
+    crawl = feedvault("crawl", "--config", config, cwd=tmp_path)
+    assert crawl.returncode == 0, crawl.stdout + crawl.stderr
+    before = _files(tmp_path / "posts")
+    assert "A teaser that the feed gives." in next(iter(before.values())).decode()
+
+    result = feedvault("reextract", "--config", config, cwd=tmp_path)
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert _row(result.stdout, "t") == ["1", "0", "1", "0", "0"]
+    assert _files(tmp_path / "posts") == before
+
+
+def test_a_page_captured_at_crawl_time_but_now_missing_still_fails_its_article(
+        site: LocalSite, tmp_path: Path) -> None:
+    """The crawl built the article from its page: a rebuild that cannot read that page does
+    not fall back to the feed's teaser (it would take the full text away)."""
+    url = _teasers(site, (1,))
+    config = _config(tmp_path, [{"name": "t", "url": url, "full_text": True,
+                                 "content_selector": "div.story"}])
+    assert feedvault("crawl", "--config", config, cwd=tmp_path).returncode == 0
+    before = _files(tmp_path / "posts")
+    with sqlite3.connect(tmp_path / "posts" / ".feedvault" / "ledger.sqlite") as db:
+        rows = db.execute("SELECT rowid, captures FROM provenance").fetchall()
+        for rowid, captures in rows:  # the ledger forgets the page's capture
+            db.execute("UPDATE provenance SET captures = ? WHERE rowid = ?",
+                       (json.dumps(json.loads(captures)[:1]), rowid))
+
+    result = feedvault("reextract", "--config", config, cwd=tmp_path)
+
+    assert result.returncode == 1
+    assert _row(result.stdout, "t")[-1] == "1"
+    assert _files(tmp_path / "posts") == before

@@ -34,6 +34,9 @@ class Planned:
     path: str
     feed: str  # capture reference of the feed response, the first of the article's captures
     pages: tuple[str, ...]
+    # the source digest its newest revision was built from: the entry, and each page as it
+    # was folded in (crawler.provenance); None if the ledger has none
+    digest: str | None = None
     # waiting → sent (its item is on its way) → done | failed | excluded (by the current
     # include / exclude rules: kept as it is); unreadable: one of its captures is torn
     state: str = "waiting"
@@ -172,7 +175,8 @@ def build_plan(ledger: Ledger, captures: CaptureStore, sources: Iterable[SourceC
             if row.link and isinstance(first, str) and page_key(first) == page_key(row.link):
                 plan.page_only.setdefault(source.name, []).append(row.path)
                 continue
-            planned = Planned(row.source, row.identity, row.path, refs[0], tuple(refs[1:]))
+            planned = Planned(row.source, row.identity, row.path, refs[0], tuple(refs[1:]),
+                              digest=known[1].source_digest)
             plan.articles[(row.source, row.identity)] = planned
             plan.by_path[row.path] = planned
             if row.link:
