@@ -181,8 +181,8 @@ def test_articles_archived_before_capture_was_on_are_counted_and_named(
 
     assert result.returncode == 0, result.stdout + result.stderr
     assert _row(result.stdout, "t") == ["1", "0", "1", "1", "0"]
-    line = next(line for line in result.stdout.splitlines() if "before capture" in line)
-    assert "1 article was archived before capture was on" in line and "old" in line
+    line = next(line for line in result.stdout.splitlines() if "no captures" in line)
+    assert "1 article has no captures" in line and "old" in line
     assert "Traceback" not in result.stderr
 
 
@@ -556,3 +556,66 @@ def test_a_page_captured_at_crawl_time_but_now_missing_still_fails_its_article(
     assert result.returncode == 1
     assert _row(result.stdout, "t")[-1] == "1"
     assert _files(tmp_path / "posts") == before
+
+
+def test_an_article_edited_by_hand_and_adopted_by_repair_is_kept_and_named(
+        site: LocalSite, tmp_path: Path) -> None:
+    """A file edited by hand and adopted by `verify --repair` no longer is what its captures
+    built: reextract keeps the edit and says so instead of rebuilding over it."""
+    url = _teasers(site, (1, 2))
+    config = _config(tmp_path, [{"name": "t", "url": url, "full_text": True,
+                                 "content_selector": "div.story"}])
+    assert feedvault("crawl", "--config", config, cwd=tmp_path).returncode == 0
+    post = next(p for p in archive_files(tmp_path / "posts") if "a1" in p.name)
+    post.write_text(post.read_text(encoding="utf-8").replace(
+        "the words the reporter wrote", "the words an editor corrected by hand"), encoding="utf-8")
+    repaired = feedvault("verify", "--repair", "--config", config, cwd=tmp_path)
+    assert repaired.returncode == 0, repaired.stdout + repaired.stderr
+    config.write_text(config.read_text(encoding="utf-8").replace(
+        'content_selector = "div.story"', 'content_selector = "div.main"'), encoding="utf-8")
+
+    result = feedvault("reextract", "--config", config, cwd=tmp_path)
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "the words an editor corrected by hand" in post.read_text(encoding="utf-8")
+    assert "Editor's note 1" not in post.read_text(encoding="utf-8")
+    line = next(line for line in result.stdout.splitlines() if "changed since" in line)
+    assert "1 article" in line and post.name in line
+    assert _row(result.stdout, "t")[:2] == ["1", "1"]  # the other one is rebuilt
+
+
+def test_articles_without_captures_are_not_all_said_to_predate_capture(
+        site: LocalSite, tmp_path: Path) -> None:
+    """Capture turned off after an article was archived, or a capture that could not be
+    written: the summary says the article has no captures, not when capture was on."""
+    url = _teasers(site, (1,))
+    config = _config(tmp_path, [{"name": "t", "url": url}], capture=False)
+    assert feedvault("crawl", "--config", config, cwd=tmp_path).returncode == 0
+
+    result = feedvault("reextract", "--config", config, cwd=tmp_path)
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    line = next(line for line in result.stdout.splitlines() if "no captures" in line)
+    assert "1 article has no captures" in line and "a1" in line
+    assert "before capture was on" not in result.stdout
+
+
+def test_a_reextract_runs_none_of_the_scrapy_extensions_a_crawl_may_be_given(
+        site: LocalSite, tmp_path: Path) -> None:
+    """[scrapy] FEEDS (an item export), stats mail, memory alerts: a crawl's business; a
+    re-extraction writes no export file (nor sends mail)."""
+    url = _teasers(site, (1,))
+    config = _config(tmp_path, [{"name": "t", "url": url, "full_text": True,
+                                 "content_selector": "div.story"}])
+    assert feedvault("crawl", "--config", config, cwd=tmp_path).returncode == 0
+    text = config.read_text(encoding="utf-8")
+    config.write_text(text.replace('content_selector = "div.story"',
+                                   'content_selector = "div.main"')
+                      + '\n[scrapy]\nFEEDS = { "export.jsonl" = { format = "jsonlines" } }\n',
+                      encoding="utf-8")
+
+    result = feedvault("reextract", "--config", config, cwd=tmp_path)
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert _row(result.stdout, "t")[:2] == ["1", "1"]
+    assert not (tmp_path / "export.jsonl").exists()

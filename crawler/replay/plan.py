@@ -67,6 +67,9 @@ class ReplayPlan:
     # source -> paths of articles built from their page alone, with no feed entry (a
     # backfill from a sitemap or a listing): there is no feed capture to replay them from
     page_only: dict[str, list[str]] = field(default_factory=dict)
+    # source -> paths of articles whose file changed since their captures built it (edited
+    # by hand and adopted by `verify --repair`): a rebuild would undo the edit
+    edited: dict[str, list[str]] = field(default_factory=dict)
     unreadable: dict[str, str] = field(default_factory=dict)  # capture reference -> why
     diffs: list[str] = field(default_factory=list)  # --dry-run: one unified diff per file
     images_not_refreshed: int = 0  # image URLs not saved before: they keep their remote URL
@@ -169,6 +172,9 @@ def build_plan(ledger: Ledger, captures: CaptureStore, sources: Iterable[SourceC
             known = ledger.provenance(row.source, row.identity)
             if known is None or not known[1].captures:
                 plan.without.setdefault(source.name, []).append(row.path)
+                continue
+            if known[0] != row.content_hash:
+                plan.edited.setdefault(source.name, []).append(row.path)
                 continue
             refs = known[1].captures
             first = url_of(refs[0])
