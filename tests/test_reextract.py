@@ -161,6 +161,7 @@ def test_dry_run_writes_nothing(site: LocalSite, tmp_path: Path) -> None:
                for line in result.stdout.splitlines())
     assert _files(root) == before and _ledger_rows(root) == rows
     assert "dry run: nothing written" in result.stdout
+    assert not any((root / ".feedvault" / "tmp").iterdir())  # its ledger copy is gone
 
 
 def test_articles_archived_before_capture_was_on_are_counted_and_named(
