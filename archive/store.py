@@ -152,7 +152,8 @@ class Archive:
         return waiting
 
     def put(self, article: Article, policy: str = "auto", *, merge: bool = False,
-            apart: Collection[str] = (), provenance: Provenance | None = None) -> PutResult:
+            apart: Collection[str] = (), provenance: Provenance | None = None,
+            changed_at: datetime | None = None) -> PutResult:
         """Archive one article: a new file, a rewrite in place, or nothing if unchanged.
 
         policy is the source's identity policy (`archive.identity`). The article's body
@@ -167,6 +168,9 @@ class Archive:
         provenance: what the source said for this article and the captures it was built
         from; the ledger keeps it with the revision (and, for an unchanged article, when it
         says more than what the ledger had).
+
+        changed_at: when a rewritten article's content changed, for its `updated` (default:
+        now); a re-extraction that only changed markup passes the time the file says.
         """
         if not SOURCE_NAME.match(article.source):
             raise ArchiveError(f"invalid source name {article.source!r}: use letters, digits, - and _")
@@ -241,7 +245,7 @@ class Archive:
             if adopted is not None:
                 status, first_seen = "updated", adopted.first_seen
         updated = updated_time(article.date, source_updated,
-                               changed_at=now if status == "updated" else None)
+                               changed_at=(changed_at or now) if status == "updated" else None)
         self._write(path, self.preset.dumps(article.with_(updated=updated)))
         self.ledger.record(
             LedgerRow(

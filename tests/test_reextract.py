@@ -61,6 +61,16 @@ def _captures(root: Path) -> dict[str, list[str]]:
     return {identity: json.loads(captures) for identity, captures in rows}
 
 
+def _record_type(root: Path, ref: str) -> str:
+    """The WARC-Type of the record a capture reference names."""
+    from warcio.archiveiterator import ArchiveIterator
+
+    name, offset = ref.split("#")
+    with (root / ".feedvault" / "captures" / name).open("rb") as stream:
+        stream.seek(int(offset))
+        return next(iter(ArchiveIterator(stream))).rec_type
+
+
 def _row(stdout: str, source: str) -> list[str]:
     """A source's numbers in the summary table."""
     return next(line.split()[1:] for line in stdout.splitlines()
@@ -151,6 +161,7 @@ def test_dry_run_writes_nothing(site: LocalSite, tmp_path: Path) -> None:
                for line in result.stdout.splitlines())
     assert _files(root) == before and _ledger_rows(root) == rows
     assert "dry run: nothing written" in result.stdout
+    assert not any((root / ".feedvault" / "tmp").iterdir())  # its ledger copy is gone
 
 
 def test_articles_archived_before_capture_was_on_are_counted_and_named(
@@ -171,8 +182,8 @@ def test_articles_archived_before_capture_was_on_are_counted_and_named(
 
     assert result.returncode == 0, result.stdout + result.stderr
     assert _row(result.stdout, "t") == ["1", "0", "1", "1", "0"]
-    line = next(line for line in result.stdout.splitlines() if "before capture" in line)
-    assert "1 article was archived before capture was on" in line and "old" in line
+    line = next(line for line in result.stdout.splitlines() if "no captures" in line)
+    assert "1 article has no captures" in line and "old" in line
     assert "Traceback" not in result.stderr
 
 
@@ -434,3 +445,178 @@ def test_articles_the_current_rules_exclude_are_kept_and_said_so(site: LocalSite
     assert _row(result.stdout, "t") == ["0", "0", "0", "0", "0"]
     line = next(line for line in result.stdout.splitlines() if "exclude rules" in line)
     assert "2 articles are dropped by the current include / exclude rules" in line
+
+
+def test_reextract_reads_a_feed_kept_as_a_revisit_after_crawl_force(site: LocalSite,
+                                                                     tmp_path: Path) -> None:
+    """A forced re-fetch of an unchanged feed stores it as a revisit of the first capture:
+    reextract and reextract --dry-run rebuild from it like from any other capture."""
+    url = _teasers(site, (1,))
+    config = _config(tmp_path, [{"name": "t", "url": url, "full_text": True,
+                                 "content_selector": "div.story"}])
+    assert feedvault("crawl", "--config", config, cwd=tmp_path).returncode == 0
+    site.write("p1.html", PAGE.format(n=1).replace("the reporter wrote", "the reporter fixed"))
+    forced = feedvault("crawl", "--force", "--config", config, cwd=tmp_path)
+    assert forced.returncode == 0, forced.stdout + forced.stderr
+    [feed, _page] = list(_captures(tmp_path / "posts").values())[-1]
+    assert _record_type(tmp_path / "posts", feed) == "revisit"  # the feed did not change
+    before = _files(tmp_path / "posts")
+    assert "the reporter fixed" in next(iter(before.values())).decode()
+
+    dry = feedvault("reextract", "--dry-run", "--config", config, cwd=tmp_path)
+    real = feedvault("reextract", "--config", config, cwd=tmp_path)
+
+    for result in (dry, real):
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert "Traceback" not in result.stderr
+        assert _row(result.stdout, "t") == ["1", "0", "1", "0", "0"]
+    assert _files(tmp_path / "posts") == before
+
+
+def _updated(path: Path) -> str:
+    return next(line for line in path.read_text(encoding="utf-8").splitlines()
+                if line.startswith("updated: "))
+
+
+def test_a_rebuild_that_only_changes_markup_keeps_the_updated_date(site: LocalSite,
+                                                                    tmp_path: Path) -> None:
+    """A new rule that removes an image changes the file, not the words a reader sees: its
+    `updated` stays; a rule that changes the words moves it."""
+    (site.root / "i.png").write_bytes(b"\x89PNG\r\n\x1a\n")
+    site.write("p1.html", PAGE.format(n=1).replace(
+        '<p class="promo">', '<p><img src="/i.png" class="ad" alt=""></p><p class="promo">'))
+    url = site.write("feed.xml", rss_feed([{
+        "title": "A1", "link": site.url("p1.html"), "guid": "urn:1",
+        "description": "<p>A teaser…</p>", "pubDate": "Mon, 01 Jan 2024 10:00:00 +0000"}]))
+    config = _config(tmp_path, [{"name": "t", "url": url, "full_text": True,
+                                 "content_selector": "div.story"}])
+    assert feedvault("crawl", "--config", config, cwd=tmp_path).returncode == 0
+    [post] = archive_files(tmp_path / "posts")
+    assert "i.png" in post.read_text(encoding="utf-8")
+    before = _updated(post)  # the article's date: no rebuild has changed its words yet
+    config.write_text(config.read_text(encoding="utf-8").replace(
+        'content_selector = "div.story"', 'content_selector = "div.story"\nremove = ["img.ad"]'),
+        encoding="utf-8")
+
+    markup = feedvault("reextract", "--config", config, cwd=tmp_path)
+
+    assert markup.returncode == 0, markup.stdout + markup.stderr
+    assert _row(markup.stdout, "t") == ["1", "1", "0", "0", "0"]
+    assert "i.png" not in post.read_text(encoding="utf-8")
+    assert _updated(post) == before
+
+    config.write_text(config.read_text(encoding="utf-8").replace(
+        'remove = ["img.ad"]', 'remove = ["img.ad", "p.promo"]'), encoding="utf-8")
+    words = feedvault("reextract", "--config", config, cwd=tmp_path)
+
+    assert words.returncode == 0, words.stdout + words.stderr
+    assert "Subscribe now" not in post.read_text(encoding="utf-8")
+    assert _updated(post) != before
+
+
+def test_an_article_whose_page_failed_at_crawl_time_is_rebuilt_as_the_crawl_kept_it(
+        site: LocalSite, tmp_path: Path) -> None:
+    """The page answered 404 when the article was archived, so the crawl kept the feed's
+    text: reextract has no page either, and keeps the feed's text too instead of failing the
+    article on every run."""
+    site.answer("gone.html", 404)
+    url = site.write("feed.xml", rss_feed([{
+        "title": "A1", "link": site.url("gone.html"), "guid": "urn:1",
+        "description": "<p>A teaser that the feed gives.</p>",
+        "pubDate": "Mon, 01 Jan 2024 10:00:00 +0000"}]))
+    config = _config(tmp_path, [{"name": "t", "url": url, "full_text": True}])
+    crawl = feedvault("crawl", "--config", config, cwd=tmp_path)
+    assert crawl.returncode == 0, crawl.stdout + crawl.stderr
+    before = _files(tmp_path / "posts")
+    assert "A teaser that the feed gives." in next(iter(before.values())).decode()
+
+    result = feedvault("reextract", "--config", config, cwd=tmp_path)
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert _row(result.stdout, "t") == ["1", "0", "1", "0", "0"]
+    assert _files(tmp_path / "posts") == before
+
+
+def test_a_page_captured_at_crawl_time_but_now_missing_still_fails_its_article(
+        site: LocalSite, tmp_path: Path) -> None:
+    """The crawl built the article from its page: a rebuild that cannot read that page does
+    not fall back to the feed's teaser (it would take the full text away)."""
+    url = _teasers(site, (1,))
+    config = _config(tmp_path, [{"name": "t", "url": url, "full_text": True,
+                                 "content_selector": "div.story"}])
+    assert feedvault("crawl", "--config", config, cwd=tmp_path).returncode == 0
+    before = _files(tmp_path / "posts")
+    with sqlite3.connect(tmp_path / "posts" / ".feedvault" / "ledger.sqlite") as db:
+        rows = db.execute("SELECT rowid, captures FROM provenance").fetchall()
+        for rowid, captures in rows:  # the ledger forgets the page's capture
+            db.execute("UPDATE provenance SET captures = ? WHERE rowid = ?",
+                       (json.dumps(json.loads(captures)[:1]), rowid))
+
+    result = feedvault("reextract", "--config", config, cwd=tmp_path)
+
+    assert result.returncode == 1
+    assert _row(result.stdout, "t")[-1] == "1"
+    assert _files(tmp_path / "posts") == before
+
+
+def test_an_article_edited_by_hand_and_adopted_by_repair_is_kept_and_named(
+        site: LocalSite, tmp_path: Path) -> None:
+    """A file edited by hand and adopted by `verify --repair` no longer is what its captures
+    built: reextract keeps the edit and says so instead of rebuilding over it."""
+    url = _teasers(site, (1, 2))
+    config = _config(tmp_path, [{"name": "t", "url": url, "full_text": True,
+                                 "content_selector": "div.story"}])
+    assert feedvault("crawl", "--config", config, cwd=tmp_path).returncode == 0
+    post = next(p for p in archive_files(tmp_path / "posts") if "a1" in p.name)
+    post.write_text(post.read_text(encoding="utf-8").replace(
+        "the words the reporter wrote", "the words an editor corrected by hand"), encoding="utf-8")
+    repaired = feedvault("verify", "--repair", "--config", config, cwd=tmp_path)
+    assert repaired.returncode == 0, repaired.stdout + repaired.stderr
+    config.write_text(config.read_text(encoding="utf-8").replace(
+        'content_selector = "div.story"', 'content_selector = "div.main"'), encoding="utf-8")
+
+    result = feedvault("reextract", "--config", config, cwd=tmp_path)
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "the words an editor corrected by hand" in post.read_text(encoding="utf-8")
+    assert "Editor's note 1" not in post.read_text(encoding="utf-8")
+    line = next(line for line in result.stdout.splitlines() if "changed since" in line)
+    assert "1 article" in line and post.name in line
+    assert _row(result.stdout, "t")[:2] == ["1", "1"]  # the other one is rebuilt
+
+
+def test_articles_without_captures_are_not_all_said_to_predate_capture(
+        site: LocalSite, tmp_path: Path) -> None:
+    """Capture turned off after an article was archived, or a capture that could not be
+    written: the summary says the article has no captures, not when capture was on."""
+    url = _teasers(site, (1,))
+    config = _config(tmp_path, [{"name": "t", "url": url}], capture=False)
+    assert feedvault("crawl", "--config", config, cwd=tmp_path).returncode == 0
+
+    result = feedvault("reextract", "--config", config, cwd=tmp_path)
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    line = next(line for line in result.stdout.splitlines() if "no captures" in line)
+    assert "1 article has no captures" in line and "a1" in line
+    assert "before capture was on" not in result.stdout
+
+
+def test_a_reextract_runs_none_of_the_scrapy_extensions_a_crawl_may_be_given(
+        site: LocalSite, tmp_path: Path) -> None:
+    """[scrapy] FEEDS (an item export), stats mail, memory alerts: a crawl's business; a
+    re-extraction writes no export file (nor sends mail)."""
+    url = _teasers(site, (1,))
+    config = _config(tmp_path, [{"name": "t", "url": url, "full_text": True,
+                                 "content_selector": "div.story"}])
+    assert feedvault("crawl", "--config", config, cwd=tmp_path).returncode == 0
+    text = config.read_text(encoding="utf-8")
+    config.write_text(text.replace('content_selector = "div.story"',
+                                   'content_selector = "div.main"')
+                      + '\n[scrapy]\nFEEDS = { "export.jsonl" = { format = "jsonlines" } }\n',
+                      encoding="utf-8")
+
+    result = feedvault("reextract", "--config", config, cwd=tmp_path)
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert _row(result.stdout, "t")[:2] == ["1", "1"]
+    assert not (tmp_path / "export.jsonl").exists()

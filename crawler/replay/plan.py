@@ -34,6 +34,9 @@ class Planned:
     path: str
     feed: str  # capture reference of the feed response, the first of the article's captures
     pages: tuple[str, ...]
+    # the source digest its newest revision was built from: the entry, and each page as it
+    # was folded in (crawler.provenance); None if the ledger has none
+    digest: str | None = None
     # waiting → sent (its item is on its way) → done | failed | excluded (by the current
     # include / exclude rules: kept as it is); unreadable: one of its captures is torn
     state: str = "waiting"
@@ -64,10 +67,20 @@ class ReplayPlan:
     # source -> paths of articles built from their page alone, with no feed entry (a
     # backfill from a sitemap or a listing): there is no feed capture to replay them from
     page_only: dict[str, list[str]] = field(default_factory=dict)
+    # source -> paths of articles whose file changed since their captures built it (edited
+    # by hand and adopted by `verify --repair`): a rebuild would undo the edit
+    edited: dict[str, list[str]] = field(default_factory=dict)
     unreadable: dict[str, str] = field(default_factory=dict)  # capture reference -> why
     diffs: list[str] = field(default_factory=list)  # --dry-run: one unified diff per file
     images_not_refreshed: int = 0  # image URLs not saved before: they keep their remote URL
     _items: dict[int, tuple[ArticleItem, Planned]] = field(default_factory=dict)
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> ReplayPlan:
+        """Itself: Scrapy deep-copies its settings, where the plan travels to the spider,
+        middleware and pipelines; they must all share this one plan (what they note is what
+        the command reports), and its capture store holds an open SQLite index once a
+        revisit record has been read, which cannot be copied."""
+        return self
 
     def claim(self, item: ArticleItem, ref: str, feed_url: str, policy: str) -> Planned | None:
         """The waiting article this feed capture's item rebuilds, marked sent; None for an
@@ -160,12 +173,16 @@ def build_plan(ledger: Ledger, captures: CaptureStore, sources: Iterable[SourceC
             if known is None or not known[1].captures:
                 plan.without.setdefault(source.name, []).append(row.path)
                 continue
+            if known[0] != row.content_hash:
+                plan.edited.setdefault(source.name, []).append(row.path)
+                continue
             refs = known[1].captures
             first = url_of(refs[0])
             if row.link and isinstance(first, str) and page_key(first) == page_key(row.link):
                 plan.page_only.setdefault(source.name, []).append(row.path)
                 continue
-            planned = Planned(row.source, row.identity, row.path, refs[0], tuple(refs[1:]))
+            planned = Planned(row.source, row.identity, row.path, refs[0], tuple(refs[1:]),
+                              digest=known[1].source_digest)
             plan.articles[(row.source, row.identity)] = planned
             plan.by_path[row.path] = planned
             if row.link:

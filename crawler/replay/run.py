@@ -19,8 +19,8 @@ def replay_settings(plan: ReplayPlan) -> dict[str, Any]:
     downloader chain (no robots.txt, conditional requests, retries, host health, deadline,
     egress: they are about the network, and their state in .feedvault/ stays untouched),
     every download handler refuses, the same pipelines write (images: see
-    ReplayImagePipeline), and neither the distributed add-on nor AutoThrottle's learnt
-    pace is used."""
+    ReplayImagePipeline), neither the distributed add-on nor AutoThrottle's learnt pace is
+    used, and of Scrapy's extensions only the stats run."""
     return {
         REPLAY_SETTING: plan,
         "DOWNLOADER_MIDDLEWARES_BASE": {},
@@ -34,6 +34,10 @@ def replay_settings(plan: ReplayPlan) -> dict[str, Any]:
             ReplayImagePipeline: 300,
             ReplayStorePipeline: 400,
         },
+        # stats and the progress line only: no [scrapy] FEEDS export, stats mail, memory
+        # alert, close condition or job state (a crawl's business, not a rebuild's)
+        "EXTENSIONS_BASE": {"scrapy.extensions.corestats.CoreStats": 0,
+                            "scrapy.extensions.logstats.LogStats": 0},
         "EXTENSIONS": {"scrapy.extensions.throttle.AutoThrottle": None,
                        ConditionalAutoThrottle: None},
         "ADDONS": {},

@@ -14,6 +14,7 @@ from crawler.config import SourceConfig
 from crawler.items import ArticleItem
 from crawler.replay.middleware import REPLAY_META, REPLAYED_META
 from crawler.replay.plan import REPLAY_SETTING, ReplayPlan
+from crawler.replay.refuse import NotCaptured
 from crawler.rsshub import RSSHUB_META, attempt
 from crawler.spiders.feeds import FeedSpider
 from pipelines.filter import Filtered
@@ -101,13 +102,21 @@ class ReplaySpider(FeedSpider):
         yield from super().parse_page(response, item, done, seen)
 
     def page_failed(self, failure: Failure) -> Iterator[ArticleItem]:
-        """A page that cannot be replayed: the article is not rebuilt (never from the feed's
-        teaser alone, which would take its full text away)."""
+        """A page that cannot be replayed. When the crawl got no further either (the page
+        answered an error or timed out, so it kept the feed's text or the pages before it),
+        the rebuild keeps what it has too, as the crawl did: the item's source digest, the
+        entry with each replayed page folded in, is then the one its revision was built
+        from. Otherwise the article is not rebuilt (never from the feed's teaser alone,
+        which would take its full text away)."""
         request = failure.request  # type: ignore[attr-defined]
         item = request.cb_kwargs["item"]
-        self.plan.fail(self.crawler.stats, self.plan.of_item(item),
+        planned = self.plan.of_item(item)
+        if (failure.check(NotCaptured) and planned is not None and planned.digest is not None
+                and item.source_digest == planned.digest):
+            yield self.fulltext._complete(item, request.cb_kwargs["done"])
+            return
+        self.plan.fail(self.crawler.stats, planned,
                        failure.getErrorMessage() or failure.type.__name__)
-        return iter(())
 
     def feed_failed(self, failure: Failure) -> Iterator[scrapy.Request]:
         request = failure.request  # type: ignore[attr-defined]

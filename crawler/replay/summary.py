@@ -14,7 +14,7 @@ class Rebuilt:
     rebuilt: int = 0
     changed: int = 0
     unchanged: int = 0
-    without: list[str] = field(default_factory=list)  # paths archived before capture was on
+    without: list[str] = field(default_factory=list)  # paths of articles without captures
     failed: int = 0
     problems: list[str] = field(default_factory=list)
 
@@ -48,8 +48,9 @@ def format_table(rows: list[Rebuilt], plan: ReplayPlan) -> str:
         if r.without:
             n = len(r.without)
             shown = ", ".join(r.without[:3]) + (", ..." if n > 3 else "")
-            lines.append(f"  {r.name}: {n} {'article was' if n == 1 else 'articles were'} "
-                         f"archived before capture was on, not rebuilt: {shown}")
+            lines.append(f"  {r.name}: {n} {'article has' if n == 1 else 'articles have'} "
+                         "no captures (archived while capture was off, or the capture could "
+                         f"not be written): not rebuilt: {shown}")
         alone = plan.page_only.get(r.name, [])
         if alone:
             n = len(alone)
@@ -58,6 +59,13 @@ def format_table(rows: list[Rebuilt], plan: ReplayPlan) -> str:
                          "a page alone, without a feed entry (a backfill from a sitemap or "
                          "listing): not rebuilt, kept as "
                          f"{'it was' if n == 1 else 'they were'}: {shown}")
+        edited = plan.edited.get(r.name, [])
+        if edited:
+            n = len(edited)
+            shown = ", ".join(edited[:3]) + (", ..." if n > 3 else "")
+            lines.append(f"  {r.name}: {n} {'article' if n == 1 else 'articles'} changed since "
+                         "their captures (edited by hand and adopted by verify --repair?): not "
+                         f"rebuilt, kept as {'it is' if n == 1 else 'they are'}: {shown}")
         lines.extend(f"  {r.name}: {p}" for p in r.problems)
     if plan.images_not_refreshed:
         n = plan.images_not_refreshed
