@@ -312,15 +312,17 @@ class Ledger:
                 for source, identity, same, digest in rows}
 
     def note_provenance(self, entry: LedgerRow, provenance: Provenance, seen: str) -> None:
-        """An unchanged article seen again: remember where it came from this time when that
-        says more than the newest row (another source digest, or captures where there were
-        none), so a rebuild from captures finds the responses that reproduce it."""
+        """An unchanged article seen again: remember where it came from this time only when
+        the newest row is about another revision or has none of what this one brings
+        (captures, so a rebuild from captures finds the responses that reproduce it, or a
+        source digest). A digest that moved alone adds nothing: the article is the same, and
+        a row per article per crawl would grow the ledger with every crawl."""
         known = self.provenance(entry.source, entry.identity)
         if known is not None:
             content_hash, last = known
             if content_hash == entry.content_hash and (
-                    last.source_digest == provenance.source_digest
-                    and (last.captures or not provenance.captures)):
+                    (last.captures or not provenance.captures)
+                    and (last.source_digest or not provenance.source_digest)):
                 return
         try:
             self._note_provenance(entry, provenance, seen)

@@ -4,14 +4,40 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
+from collections.abc import Iterator
 from datetime import datetime
+
+from lxml import etree
 
 from archive.urls import canonical_link
 from crawler.items import ArticleItem
 
 # Bumped if what goes into a digest ever changes: digests of two versions never compare equal.
 _ENTRY = b"feedvault source digest 1: entry\0"
-_PAGE = b"feedvault source digest 1: page\0"
+_PAGE = b"feedvault source digest 2: page\0"
+
+# What a page carries that changes from one fetch to the next without being the article:
+# left out of its digest. Elements dropped whole, with their content:
+_NOISE = frozenset({"script", "style", "noscript", "template", "link", "meta"})
+# <meta> that says something about the article (feedvault reads these for its title, author,
+# dates, cover, language): kept. Any other (csrf-token, generator, viewport, ...) is dropped.
+_ARTICLE_META = re.compile(
+    r"(og|article|twitter|dc|dcterms|citation|parsely|sailthru)[:._-]|author$|description$|"
+    r"keywords$|(date|pubdate|publishdate|datepublished|datemodified|content-language)$")
+# attributes (and query parameters in attribute values) named like a per-request secret
+_VOLATILE = re.compile(r"csrf|xsrf|token|nonce|integrity|cfemail", re.I)
+_VOLATILE_QUERY = re.compile(r"([?&])[^=&#]*(?:csrf|xsrf|token|nonce)[^=&#]*=[^&#]*", re.I)
+# Cloudflare rewrites e-mail links with a key of its own on every response
+_CF_EMAIL = re.compile(r"(/cdn-cgi/l/email-protection)#\S*")
+_SPACE = re.compile(r"\s+")
+_PRESERVE = frozenset({"pre", "textarea", "listing", "plaintext", "xmp"})
+_MAX_DEPTH = 250  # lxml keeps 254 levels: a page nesting deeper is digested by its bytes
+_PARSER = etree.HTMLParser(no_network=True)
+
+
+class _NotHtml(Exception):
+    """The page does not make a tree whose parts can be told apart: digest its bytes."""
 
 
 def _when(value: datetime | None) -> str | None:
@@ -44,12 +70,103 @@ def entry_digest(item: ArticleItem) -> str:
 
 
 def with_page(digest: str | None, body: bytes) -> str:
-    """The digest folded with one fetched page's raw bytes (pages fold in the order fetched).
+    """The digest folded with one fetched page (pages fold in the order fetched).
 
-    The bytes as the server sent them, not the text extracted from them: a changed
-    content_selector or furniture rule leaves the digest as it was."""
+    What the page says, not the text extracted from it: a changed content_selector or
+    furniture rule leaves the digest as it was. Its markup and text count, and what its
+    <meta> and JSON-LD say about the article; what changes on every fetch without being
+    the article does not (comments, scripts, styles, hidden inputs, other <meta>, nonce
+    and CSRF token attributes), so an unchanged page fetched again keeps its digest."""
     folded = hashlib.sha256(_PAGE)
     folded.update((digest or "").encode("ascii"))
     folded.update(b"\0")
-    folded.update(hashlib.sha256(body).digest())
+    folded.update(page_digest(body))
     return folded.hexdigest()
+
+
+def page_digest(body: bytes) -> bytes:
+    """sha256 of a page's canonical form (page_tokens); of its bytes when it is no HTML tree."""
+    tokens = hashlib.sha256(b"html\0")
+    try:
+        for token in page_tokens(body):
+            tokens.update(token.encode("utf-8", "surrogatepass"))
+            tokens.update(b"\n")
+    except _NotHtml:
+        return hashlib.sha256(b"bytes\0" + body).digest()
+    return tokens.digest()
+
+
+def page_tokens(body: bytes) -> Iterator[str]:
+    """The page as a stream of JSON tokens: start tags with their kept attributes (sorted),
+    text, end tags; the noise left out."""
+    if b"\0" in body or not body.strip():
+        raise _NotHtml
+    try:
+        root = etree.fromstring(body, _PARSER)
+    except (etree.LxmlError, ValueError) as exc:
+        raise _NotHtml from exc
+    if root is None:
+        raise _NotHtml
+    text: list[str] = []
+    preserve = 0
+    stack: list[tuple[etree._Element, bool]] = [(root, False)]
+    while stack:
+        node, closing = stack.pop()
+        if closing:
+            yield from _text(text, preserve)
+            yield json.dumps(["/", node.tag])
+            preserve -= node.tag in _PRESERVE
+        elif _kept(node):
+            yield from _text(text, preserve)
+            yield json.dumps([node.tag, _attributes(node)], ensure_ascii=False)
+            if len(stack) > _MAX_DEPTH:
+                raise _NotHtml
+            preserve += node.tag in _PRESERVE
+            text.append(node.text or "")
+            stack.append((node, True))
+            stack.extend((child, False) for child in reversed(node))
+            continue
+        elif node.tag == "script" and (node.get("type") or "").strip() == "application/ld+json":
+            yield from _text(text, preserve)
+            yield json.dumps(["ld+json", (node.text or "").strip()], ensure_ascii=False)
+        elif node.tag == "meta" and _ARTICLE_META.match(_meta_key(node)):
+            yield from _text(text, preserve)
+            yield json.dumps(["meta", _meta_key(node), node.get("content") or ""],
+                             ensure_ascii=False)
+        text.append(node.tail or "")
+    yield from _text(text, preserve)
+
+
+def _kept(node: etree._Element) -> bool:
+    """An element of the page itself: not a comment, a processing instruction, noise, or a
+    hidden input (a form's per-request token)."""
+    if not isinstance(node.tag, str) or node.tag in _NOISE:
+        return False
+    return not (node.tag == "input" and (node.get("type") or "").lower() == "hidden")
+
+
+def _meta_key(node: etree._Element) -> str:
+    return (node.get("property") or node.get("name") or node.get("itemprop") or "").strip().lower()
+
+
+def _attributes(node: etree._Element) -> list[list[str]]:
+    kept = []
+    for name, value in sorted(node.attrib.items()):
+        if _VOLATILE.search(name):
+            continue
+        value = _VOLATILE_QUERY.sub(r"\1", value)
+        kept.append([name, _CF_EMAIL.sub(r"\1", value)])
+    return kept
+
+
+def _text(pieces: list[str], preserve: int) -> Iterator[str]:
+    """The text gathered since the last tag, as one token (and the gathering emptied).
+
+    Outside <pre>, blanks at its ends are left out and runs of them inside count as one: a
+    comment that comes and goes with the line break after it leaves no trace."""
+    joined = "".join(pieces)
+    pieces.clear()
+    if not preserve:
+        joined = _SPACE.sub(" ", joined).strip()
+    if joined:
+        yield json.dumps(["", joined], ensure_ascii=False)

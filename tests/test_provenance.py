@@ -4,17 +4,21 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
 from archive import Archive, Article
+from archive.diff.provenance import BOTH, LABELS, RULES, SOURCE, UNKNOWN, label
+from archive.ledger import Ledger, LedgerRow, Provenance
 from archive.snapshots import Snapshots
+from archive.snapshots.made_with import MadeWith, Manifest
 from crawler.config.recorded import recorded_text
 from crawler.items import ArticleItem
 from crawler.provenance import entry_digest, with_page
-from tests.conftest import REPO, LocalSite, feedvault, rss_feed, write_config
+from tests.conftest import REPO, LocalSite, archive_files, feedvault, rss_feed, write_config
 
 
 def _item(**changes: object) -> ArticleItem:
@@ -117,7 +121,8 @@ def test_diff_tells_an_edit_at_the_source_from_a_change_of_our_rules(
     assert _labels(report) == {"one": "edited at the source"}
     assert "(edited at the source)" in text and "1 edited at the source, 0 rules changed" in text
     assert report["provenance"] == {
-        "edited at the source": 1, "rules changed": 0, "unknown": 0}
+        "edited at the source": 1, "rules changed": 0,
+        "edited at the source and rules changed": 0, "unknown": 0}
 
     # (b) only our rule for source two changes: the server is as it was
     config = write_config(tmp_path, _sources(site, "div.story"), follow_pages=True)
@@ -281,3 +286,189 @@ def test_a_lost_provenance_record_is_a_note_not_an_error(tmp_path: Path) -> None
     assert result.returncode == 1, result.stderr
     assert "(unknown)" in result.stdout and "unreadable provenance record" in result.stdout
     assert "Traceback" not in result.stderr
+
+
+def _manifest(config: str, digest: str) -> Manifest:
+    return Manifest(MadeWith("1.0", config), {("s", "urn:1"): digest})
+
+
+def test_an_edit_at_the_source_under_new_rules_is_labelled_as_both() -> None:
+    """Both the source's digest and the configuration differ: 'edited at the source' alone
+    would hide that the rules changed too."""
+    key = ("s", "urn:1")
+    assert label(_manifest("c1", "d1"), _manifest("c2", "d2"), key) == BOTH
+    assert BOTH == "edited at the source and rules changed" and BOTH in LABELS
+    assert label(_manifest("c1", "d1"), _manifest("c1", "d2"), key) == SOURCE
+    assert label(_manifest("c1", "d1"), _manifest("c2", "d1"), key) == RULES
+    assert label(_manifest("c1", "d1"), _manifest("c1", "d1"), key) == UNKNOWN
+
+
+def test_a_rule_change_for_another_source_leaves_an_edit_at_the_source_as_it_is() -> None:
+    def made(selector_s: str, selector_t: str, delay: int = 1) -> MadeWith:
+        text = (f'[crawl]\ndelay = {delay}\n[[sources]]\nname = "s"\n'
+                f'content_selector = "{selector_s}"\n[[sources]]\nname = "t"\n'
+                f'content_selector = "{selector_t}"\n')
+        return MadeWith("1.0", f"{selector_s} {selector_t} {delay}", text)
+
+    def both(old: MadeWith, new: MadeWith) -> str:
+        return label(Manifest(old, {("s", "urn:1"): "d1"}), Manifest(new, {("s", "urn:1"): "d2"}),
+                     ("s", "urn:1"))
+
+    assert both(made("article", "main"), made("article", "div.story")) == SOURCE
+    assert both(made("article", "main"), made("div.story", "main")) == BOTH
+    assert both(made("article", "main"), made("article", "main", delay=2)) == BOTH
+    # the same source digest: any change of the configuration may explain it
+    same = Manifest(made("article", "div.story"), {("s", "urn:1"): "d1"})
+    assert label(Manifest(made("article", "main"), {("s", "urn:1"): "d1"}), same,
+                 ("s", "urn:1")) == RULES
+
+
+_STORY = ("<html lang=en><head><title>Story</title>{head}</head><body>{top}<article>"
+          "<h1>Story</h1><div class=story><p>The story, told in full.</p>{inside}</div>"
+          "</article>{bottom}</body></html>")
+
+
+def _story(head: str = "", top: str = "", inside: str = "", bottom: str = "") -> bytes:
+    return _STORY.format(head=head, top=top, inside=inside, bottom=bottom).encode()
+
+
+def test_the_page_digest_ignores_what_changes_on_every_fetch() -> None:
+    """Real pages differ on every fetch without their article changing: a 'generated at'
+    comment, a CSRF token, a script nonce, analytics code. None of it moves the digest."""
+    start = entry_digest(_item())
+    plain = with_page(start, _story())
+    for n in ("1", "2"):
+        noisy = _story(
+            head=(f'<meta name="csrf-token" content="tok{n}"><meta name=generated content={n}>'
+                  f'<script nonce="n{n}">var t = {n};</script><style>.x{{width:{n}px}}</style>'
+                  f'<link rel=preload nonce="n{n}" href="/app.js">'),
+            top=f"<!-- generated in 0.{n}s --><noscript><img src='/px?r={n}'></noscript>",
+            inside=f"<script>track('{n}')</script>",
+            bottom=(f"<form action='/c?_wpnonce=w{n}'><input type=hidden name=csrf value={n}>"
+                    f"<input name=q data-csrf='c{n}'></form><template>{n}</template>"
+                    f"<p><a href='/cdn-cgi/l/email-protection#{n}ab'>"
+                    f"<span data-cfemail='{n}ab'>[email&#160;protected]</span></a></p>"))
+        assert with_page(start, noisy) == with_page(start, _story(
+            head=('<meta name="csrf-token" content="other"><script>var t = 0;</script>'),
+            top="<!-- another comment -->",
+            bottom=("<form action='/c?_wpnonce=zz'><input type=hidden name=csrf value=x>"
+                    "<input name=q data-csrf='x'></form>"
+                    "<p><a href='/cdn-cgi/l/email-protection#ffee'>"
+                    "<span data-cfemail='ffee'>[email&#160;protected]</span></a></p>"))), n
+    assert with_page(start, _story(top="<!-- a comment -->\n")) == plain
+
+
+def test_the_page_digest_follows_the_article_and_its_markup() -> None:
+    """What the page shows, its markup, and what it says about the article (title, author,
+    dates, cover in <meta> or JSON-LD) all count."""
+    start = entry_digest(_item())
+    plain = with_page(start, _story())
+    changed = [
+        _STORY.replace("told in full", "told in full, corrected"),  # the text
+        _STORY.replace("<p>The story", "<p>The <em>story</em>"),  # the markup
+        _STORY.replace("<title>Story", "<title>Story, updated"),  # the title
+        _STORY.replace("lang=en", "lang=fr"),
+        _STORY.replace("class=story", "class=tale"),
+    ]
+    for page in changed:
+        assert with_page(start, page.format(head="", top="", inside="", bottom="").encode()
+                         ) != plain, page
+    for head in ('<meta name="author" content="Bob">',
+                 '<meta property="og:image" content="https://x.invalid/cover.jpg">',
+                 '<meta property="article:published_time" content="2024-01-02">',
+                 '<script type="application/ld+json">{"headline": "Story"}</script>'):
+        assert with_page(start, _story(head=head)) != plain, head
+    assert with_page(start, _story(bottom="<aside><p>Related</p></aside>")) != plain
+    assert with_page(start, _story(inside="<pre>a  b</pre>")) != with_page(
+        start, _story(inside="<pre>a b</pre>"))
+
+
+def test_a_page_that_is_not_html_still_has_a_digest() -> None:
+    start = entry_digest(_item())
+    for body in (b"", b"   ", b"\x00\xff\xfe binary", b"<" * 10, b"<div>" * 5000 + b"x"):
+        digest = with_page(start, body)
+        assert len(digest) == 64 and digest == with_page(start, body)
+    assert with_page(start, b"<div>" * 5000 + b"x") != with_page(start, b"<div>" * 5000 + b"y")
+
+
+def test_an_unchanged_article_whose_digest_moved_adds_no_provenance_row(tmp_path: Path) -> None:
+    """Only captures where there were none (so a rebuild from captures finds them) are worth
+    one more row for an unchanged article; a moved digest alone is not."""
+    ledger = Ledger(tmp_path / "ledger.sqlite")
+    entry = LedgerRow(source="s", identity="urn:a", path="s/a.md", link=None,
+                      content_hash="h1", date="2024-01-01T00:00:00+00:00",
+                      first_seen="2024-01-01T00:00:00+00:00",
+                      updated="2024-01-01T00:00:00+00:00")
+    ledger.record(entry, "2024-01-01T00:00:00+00:00", provenance=Provenance("d1", ()))
+    ledger.note_provenance(entry, Provenance("d2", ()), "2024-01-02T00:00:00+00:00")
+    assert ledger.provenance("s", "urn:a") == ("h1", Provenance("d1", ()))
+    captured = Provenance("d3", ("captures-00001.warc.gz#0",))
+    ledger.note_provenance(entry, captured, "2024-01-03T00:00:00+00:00")
+    assert ledger.provenance("s", "urn:a") == ("h1", captured)
+    ledger.note_provenance(entry, Provenance("d4", ("captures-00001.warc.gz#900",)),
+                           "2024-01-04T00:00:00+00:00")
+    assert ledger.provenance("s", "urn:a") == ("h1", captured)
+    (rows,) = ledger._db.execute("SELECT count(*) FROM provenance").fetchone()
+    ledger.close()
+    assert rows == 2
+
+
+_COMMENTED = ("<html><head><title>P</title></head><body><div class=main><div class=story>"
+              "<p>Story words, long enough to be the body of an article and more than a "
+              "teaser.</p><!-- generated {n} --></div></div></body></html>")
+
+
+def test_crawls_of_an_unchanged_article_whose_page_differs_by_a_comment_add_no_rows(
+        site: LocalSite, tmp_path: Path) -> None:
+    """Capture off: three crawls of a page whose bytes change on every fetch (a 'generated'
+    comment, as on most real pages) while its article does not leave one provenance row."""
+    url = site.write("feed.xml", rss_feed([{
+        "title": "A1", "link": site.url("p1.html"), "guid": "urn:1",
+        "description": "<p>A teaser…</p>", "pubDate": "Mon, 01 Jan 2024 10:00:00 +0000"}]))
+    config = write_config(tmp_path, [{"name": "t", "url": url, "full_text": True}])
+    for n in range(3):
+        site.write("p1.html", _COMMENTED.format(n=n))
+        crawl = feedvault("crawl", "--force", "--config", config, cwd=tmp_path)
+        assert crawl.returncode == 0, crawl.stdout + crawl.stderr
+    assert len(archive_files(tmp_path / "posts")) == 1
+    with sqlite3.connect(tmp_path / "posts" / ".feedvault" / "ledger.sqlite") as db:
+        (rows,) = db.execute("SELECT count(*) FROM provenance").fetchone()
+    assert rows == 1  # one article, one revision
+
+
+def _commented_story(n: int, story: str = "The story") -> str:
+    return (f"<html><head><title>S</title></head><body><!-- generated {n} --><article>"
+            f"<div class=story><p>{story}, long enough to be an article and not a teaser."
+            "</p></div><div class=aside><p>An aside.</p></div></article></body></html>")
+
+
+def test_a_rule_change_on_a_page_with_a_changing_comment_is_labelled_rules_changed(
+        site: LocalSite, tmp_path: Path) -> None:
+    """'A rule changed locally' on a page like most real ones, whose bytes differ on every
+    fetch (here a 'generated' comment) while its story does not; and an edit of the story
+    under new rules is labelled as both, in every format."""
+    site.write("one.html", _commented_story(1))
+    site.write("one.xml", rss_feed([{"title": "S", "guid": "urn:one",
+                                     "link": site.url("one.html"),
+                                     "description": "<p>A teaser…</p>"}]))
+    source = {"name": "one", "url": site.url("one.xml"), "full_text": True,
+              "content_selector": "article"}
+    config = write_config(tmp_path, [source], follow_pages=True)
+    first = _crawl_and_snapshot(config, "first")
+    site.write("one.html", _commented_story(2))  # the next fetch: same story, new comment
+    config = write_config(tmp_path, [{**source, "content_selector": "div.story"}],
+                          follow_pages=True)
+    ruled = _crawl_and_snapshot(config, "rules changed")
+    _, report = _diff(config, first, ruled)
+    assert _labels(report) == {"one": "rules changed"}
+
+    site.write("one.html", _commented_story(3, "The story, corrected"))
+    config = write_config(tmp_path, [{**source, "content_selector": "div.story p"}],
+                          follow_pages=True)
+    both = _crawl_and_snapshot(config, "edited under new rules")
+    text, report = _diff(config, ruled, both)
+    assert _labels(report) == {"one": BOTH}
+    assert report["provenance"] == {SOURCE: 0, RULES: 0, BOTH: 1, UNKNOWN: 0}
+    assert f"({BOTH})" in text and f"1 {BOTH}" in text.splitlines()[-1]
+    html = feedvault("diff", ruled, both, "--format", "html", "--config", config).stdout
+    assert f"<span class=why>{BOTH}</span>" in html and f"1 {BOTH}" in html

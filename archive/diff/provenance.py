@@ -1,15 +1,22 @@
-"""Why an article changed between two states: edited at the source, or only our rules changed."""
+"""Why an article changed between two states: edited at the source, our rules changed, or both."""
 
 from __future__ import annotations
 
+import json
+import tomllib
+from functools import lru_cache
+
 from archive.diff.states import State
 from archive.errors import SnapshotError
-from archive.snapshots.made_with import Manifest
+from archive.snapshots.made_with import MadeWith, Manifest
 
-SOURCE = "edited at the source"  # the source's own bytes for it differ
-RULES = "rules changed"  # the same bytes; the configuration or feedvault's version differs
-UNKNOWN = "unknown"  # a side without provenance, or neither bytes nor rules differ
-LABELS = (SOURCE, RULES, UNKNOWN)
+SOURCE = "edited at the source"  # what the source said for it differs; the same rules
+RULES = "rules changed"  # the source said the same; the configuration or feedvault differs
+# the source said something else, and the rules for its articles differ too: either may
+# explain the change
+BOTH = "edited at the source and rules changed"
+UNKNOWN = "unknown"  # a side without provenance, or neither the source nor the rules differ
+LABELS = (SOURCE, RULES, BOTH, UNKNOWN)
 
 
 def manifest_of(state: State) -> tuple[Manifest | None, str | None]:
@@ -31,15 +38,43 @@ def manifest_of(state: State) -> tuple[Manifest | None, str | None]:
 
 
 def label(old: Manifest | None, new: Manifest | None, key: tuple[str, str]) -> str:
-    """SOURCE, RULES or UNKNOWN for one article present on both sides that differs."""
+    """SOURCE, RULES, BOTH or UNKNOWN for one article present on both sides that differs."""
     if old is None or new is None:
         return UNKNOWN
     before, after = old.digest(key), new.digest(key)
     if before is None or after is None:
         return UNKNOWN
     if before != after:
-        return SOURCE
+        return BOTH if _rules_changed(old.made_with, new.made_with, key[0]) else SOURCE
     if (old.made_with.config_digest != new.made_with.config_digest
             or old.made_with.version != new.made_with.version):
         return RULES
     return UNKNOWN
+
+
+def _rules_changed(old: MadeWith, new: MadeWith, source: str) -> bool:
+    """Whether the rules for one source's articles differ: feedvault's version, or its own
+    [[sources]] entry or anything outside [[sources]] in the configuration. Another source's
+    entry does not count (an edit of this source's article stays "edited at the source")."""
+    if old.version != new.version:
+        return True
+    if old.config_digest == new.config_digest:
+        return False
+    before, after = _rules_of(old.config_text, source), _rules_of(new.config_text, source)
+    return before is None or after is None or before != after
+
+
+@lru_cache(maxsize=64)
+def _rules_of(text: str, source: str) -> str | None:
+    """The recorded configuration without the other sources' entries, as comparable text;
+    None when it does not say (unreadable, or no single entry of that name)."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError:
+        return None
+    sources = data.pop("sources", None)
+    mine = [entry for entry in sources if isinstance(entry, dict) and entry.get("name") == source
+            ] if isinstance(sources, list) else []
+    if len(mine) != 1:
+        return None
+    return json.dumps([data, mine[0]], sort_keys=True, default=str)
