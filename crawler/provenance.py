@@ -5,8 +5,9 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Iterator
 from datetime import datetime
+from functools import lru_cache
+from typing import Any
 
 from lxml import etree
 
@@ -30,7 +31,6 @@ _VOLATILE = re.compile(r"csrf|xsrf|token|nonce|integrity|cfemail", re.I)
 _VOLATILE_QUERY = re.compile(r"([?&])[^=&#]*(?:csrf|xsrf|token|nonce)[^=&#]*=[^&#]*", re.I)
 # Cloudflare rewrites e-mail links with a key of its own on every response
 _CF_EMAIL = re.compile(r"(/cdn-cgi/l/email-protection)#\S*")
-_SPACE = re.compile(r"\s+")
 _PRESERVE = frozenset({"pre", "textarea", "listing", "plaintext", "xmp"})
 _MAX_DEPTH = 250  # lxml keeps 254 levels: a page nesting deeper is digested by its bytes
 _PARSER = etree.HTMLParser(no_network=True)
@@ -86,19 +86,18 @@ def with_page(digest: str | None, body: bytes) -> str:
 
 def page_digest(body: bytes) -> bytes:
     """sha256 of a page's canonical form (page_tokens); of its bytes when it is no HTML tree."""
-    tokens = hashlib.sha256(b"html\0")
     try:
-        for token in page_tokens(body):
-            tokens.update(token.encode("utf-8", "surrogatepass"))
-            tokens.update(b"\n")
+        tokens = page_tokens(body)
     except _NotHtml:
         return hashlib.sha256(b"bytes\0" + body).digest()
-    return tokens.digest()
+    data = json.dumps(tokens, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(b"html\0" + data.encode("utf-8", "surrogatepass")).digest()
 
 
-def page_tokens(body: bytes) -> Iterator[str]:
-    """The page as a stream of JSON tokens: start tags with their kept attributes (sorted),
-    text, end tags; the noise left out."""
+def page_tokens(body: bytes) -> list[list[Any]]:
+    """The page in document order as tokens: a start tag with its kept attributes (sorted),
+    text, an end tag, what a <meta> or JSON-LD says; the noise left out. One list, encoded
+    once: a page of 10,000 elements costs milliseconds."""
     if b"\0" in body or not body.strip():
         raise _NotHtml
     try:
@@ -107,19 +106,22 @@ def page_tokens(body: bytes) -> Iterator[str]:
         raise _NotHtml from exc
     if root is None:
         raise _NotHtml
+    out: list[list[Any]] = []
     text: list[str] = []
-    preserve = 0
+    preserve = depth = 0
     stack: list[tuple[etree._Element, bool]] = [(root, False)]
     while stack:
         node, closing = stack.pop()
         if closing:
-            yield from _text(text, preserve)
-            yield json.dumps(["/", node.tag])
+            _text(text, preserve, out)
+            out.append(["/", node.tag])
             preserve -= node.tag in _PRESERVE
+            depth -= 1
         elif _kept(node):
-            yield from _text(text, preserve)
-            yield json.dumps([node.tag, _attributes(node)], ensure_ascii=False)
-            if len(stack) > _MAX_DEPTH:
+            _text(text, preserve, out)
+            out.append([node.tag, _attributes(node)])
+            depth += 1
+            if depth > _MAX_DEPTH:
                 raise _NotHtml
             preserve += node.tag in _PRESERVE
             text.append(node.text or "")
@@ -127,14 +129,14 @@ def page_tokens(body: bytes) -> Iterator[str]:
             stack.extend((child, False) for child in reversed(node))
             continue
         elif node.tag == "script" and (node.get("type") or "").strip() == "application/ld+json":
-            yield from _text(text, preserve)
-            yield json.dumps(["ld+json", (node.text or "").strip()], ensure_ascii=False)
+            _text(text, preserve, out)
+            out.append(["ld+json", (node.text or "").strip()])
         elif node.tag == "meta" and _ARTICLE_META.match(_meta_key(node)):
-            yield from _text(text, preserve)
-            yield json.dumps(["meta", _meta_key(node), node.get("content") or ""],
-                             ensure_ascii=False)
+            _text(text, preserve, out)
+            out.append(["meta", _meta_key(node), node.get("content") or ""])
         text.append(node.tail or "")
-    yield from _text(text, preserve)
+    _text(text, preserve, out)
+    return out
 
 
 def _kept(node: etree._Element) -> bool:
@@ -149,24 +151,34 @@ def _meta_key(node: etree._Element) -> str:
     return (node.get("property") or node.get("name") or node.get("itemprop") or "").strip().lower()
 
 
+@lru_cache(maxsize=1024)
+def _volatile(name: str) -> bool:
+    return _VOLATILE.search(name) is not None
+
+
 def _attributes(node: etree._Element) -> list[list[str]]:
     kept = []
     for name, value in sorted(node.attrib.items()):
-        if _VOLATILE.search(name):
+        if _volatile(name):
             continue
-        value = _VOLATILE_QUERY.sub(r"\1", value)
-        kept.append([name, _CF_EMAIL.sub(r"\1", value)])
+        if "?" in value or "&" in value:
+            value = _VOLATILE_QUERY.sub(r"\1", value)
+        if "/cdn-cgi/" in value:
+            value = _CF_EMAIL.sub(r"\1", value)
+        kept.append([name, value])
     return kept
 
 
-def _text(pieces: list[str], preserve: int) -> Iterator[str]:
-    """The text gathered since the last tag, as one token (and the gathering emptied).
+def _text(pieces: list[str], preserve: int, out: list[list[Any]]) -> None:
+    """The text gathered since the last tag as one token (and the gathering emptied).
 
     Outside <pre>, blanks at its ends are left out and runs of them inside count as one: a
     comment that comes and goes with the line break after it leaves no trace."""
+    if not pieces:
+        return
     joined = "".join(pieces)
     pieces.clear()
     if not preserve:
-        joined = _SPACE.sub(" ", joined).strip()
+        joined = " ".join(joined.split())
     if joined:
-        yield json.dumps(["", joined], ensure_ascii=False)
+        out.append(["", joined])

@@ -356,6 +356,10 @@ def test_the_page_digest_ignores_what_changes_on_every_fetch() -> None:
                     "<p><a href='/cdn-cgi/l/email-protection#ffee'>"
                     "<span data-cfemail='ffee'>[email&#160;protected]</span></a></p>"))), n
     assert with_page(start, _story(top="<!-- a comment -->\n")) == plain
+    # a long page (hundreds of paragraphs side by side) is read as a page, not as bytes
+    long = "<p>A paragraph.</p>" * 400
+    assert with_page(start, _story(inside=long + "<!-- 1 -->")) == with_page(
+        start, _story(inside=long + "<!-- 2 -->"))
 
 
 def test_the_page_digest_follows_the_article_and_its_markup() -> None:
