@@ -62,12 +62,21 @@ def test_pages_fold_into_the_digest_by_their_bytes_in_order() -> None:
 
 def test_the_digest_is_the_same_in_another_process() -> None:
     """Stable across runs: no hash seed, dict order or clock goes into it."""
-    code = ("from tests.test_provenance import _item; from crawler.provenance import *; "
-            "print(with_page(entry_digest(_item()), b'page'))")
+    code = ("from tests.test_provenance import _item, _PAGE_WITH_ALL; "
+            "from crawler.provenance import *; "
+            "print(with_page(entry_digest(_item()), _PAGE_WITH_ALL))")
     env = {**os.environ, "PYTHONPATH": str(REPO), "PYTHONHASHSEED": "12345", "TZ": "Asia/Tokyo"}
     other = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
                            text=True, check=True, cwd=REPO).stdout.strip()
-    assert other == with_page(entry_digest(_item()), b"page")
+    assert other == with_page(entry_digest(_item()), _PAGE_WITH_ALL)
+
+
+# attributes in any order, <meta>, JSON-LD, noise, <pre>, UTF-8: all of the page digest's paths
+_PAGE_WITH_ALL = ('<html lang=en><head><title>T</title><meta property="og:title" content="T">'
+                  '<meta name=csrf-token content=x><script type="application/ld+json">{"a": 1}'
+                  '</script></head><body><p class=a id=b data-x=c title=d>Café <b>bold</b></p>'
+                  '<pre>  kept  </pre><!-- c --><img src="/i.jpg?token=1&w=2" alt=e></body>'
+                  '</html>').encode()
 
 
 def _page(title: str, story: str, aside: str) -> str:
