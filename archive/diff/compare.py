@@ -96,7 +96,7 @@ def diff_archive(root: Path | str, a: str | None = None, b: str | None = None, *
     """Compare two states of the archive at root; by default the latest snapshot with now.
 
     now: what the archive as it is now is made with (version, configuration), so that its
-    changes against a snapshot can be told apart: edited at the source, or rules changed."""
+    changes against a snapshot can be told apart: edited at the source, rules changed, or both."""
     root = Path(root).resolve()
     store = Snapshots(root, preset) if root.is_dir() else None
     old = resolve(a, root, store, now)
