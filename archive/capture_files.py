@@ -13,7 +13,7 @@ from typing import Any
 
 from warcio.warcwriter import WARCWriter
 
-from archive._capture_index import scan_file
+from archive._capture_index import open_file, scan_file
 from archive.captures import CaptureStore
 from archive.errors import CaptureError
 
@@ -48,6 +48,8 @@ def check(store: CaptureStore, named: Iterable[str]) -> list[tuple[str, str]]:
         elif entry.kind == "revisit" and entry.headers.get("warc-payload-digest") not in stored:
             problems.append((ref, "revisits a payload that is not stored"))
     newest = files[-1].name if files else None
+    for path in store.unusable():
+        problems.append((path.name, "not a regular file (a link?): never read nor written; remove it"))
     for name, found in scans.items():
         if found.problem and not (name == newest and found.end > last_named.get(name, -1)):
             problems.append((name, found.problem))
@@ -64,8 +66,8 @@ def export(store: CaptureStore, named: Iterable[str], target: Path) -> int:
     def entries(name: str) -> dict[int, Any]:
         if name not in scans:
             path = store.folder / name
-            if not path.is_file():
-                raise CaptureError(f"the capture file {path} is missing")
+            if path not in store.files():  # missing, or a link: never read through
+                raise CaptureError(f"the capture file {path} is missing or not a regular file")
             found = scan_file(path).entries
             scans[name] = {e.offset: (e, found[i + 1] if i + 1 < len(found) else None)
                            for i, e in enumerate(found)}
@@ -97,7 +99,7 @@ def export(store: CaptureStore, named: Iterable[str], target: Path) -> int:
                 "software": "feedvault capture export", "format": "WARC File Format 1.0"}))
             for name, offset in members:
                 entry = scans[name][offset][0]
-                with (store.folder / name).open("rb") as handle:
+                with open(open_file(store.folder / name, os.O_RDONLY), "rb") as handle:
                     handle.seek(offset)
                     out.write(handle.read(entry.end - offset))
             out.flush()

@@ -6,7 +6,11 @@ A payload already stored (same SHA-1, any URL) is written again only as a revisi
 that refers to the original. `write()` returns "<file name>#<offset>" of the response (or
 revisit) record after the bytes are fsynced, so a ledger row naming it never points at a
 record a crash could lose. A crash mid-write leaves a torn tail after the last record
-`write()` returned; the next store that writes cuts it off (see `_index.py`).
+`write()` returned; the next store that writes cuts it off (see `_capture_index.py`).
+
+Only regular files are used: `.feedvault/` may come from a CI cache or a commit, so a
+capture file or index that is a symbolic link is never read, written nor cut through, and
+no record is read whole into memory beyond `max_record_bytes`.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ import io
 import os
 import re
 import sqlite3
+import stat
 from base64 import b32encode
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -26,6 +31,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from warcio.archiveiterator import ArchiveIterator
+from warcio.recordloader import ArcWarcRecord
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
@@ -36,7 +42,11 @@ from archive.errors import ArchiveLinkError, CaptureError
 
 __all__ = ["FILE_NAME", "CaptureStore", "Captured"]
 
-FILE_NAME = re.compile(r"captures-(\d{5,})\.warc\.gz")
+# ASCII digits only: str.isdigit() and \d also accept "²" and other digits int() refuses
+FILE_NAME = re.compile(r"captures-([0-9]{5,})\.warc\.gz")
+_OFFSET = re.compile(r"[0-9]+")
+# the largest record read back whole (the crawl's DOWNLOAD_MAXSIZE is 32 MiB)
+MAX_RECORD_BYTES = 64 * 2**20
 # Headers that described the transfer rather than the body as stored (which arrives
 # de-chunked and, when Scrapy decompressed it, decoded): kept under this prefix, the name
 # web archives use for original headers, so a WARC reader does not decode the body twice.
@@ -57,10 +67,12 @@ class Captured:
 class CaptureStore:
     """Raw responses in WARC files under <archive>/.feedvault/captures/ (warcio; gzip per record; rotated by size)."""
 
-    def __init__(self, hidden: Path, *, rotate_bytes: int = 100 * 2**20) -> None:
+    def __init__(self, hidden: Path, *, rotate_bytes: int = 100 * 2**20,
+                 max_record_bytes: int = MAX_RECORD_BYTES) -> None:
         self.folder = hidden / "captures"
         self._hidden = hidden
         self._rotate = max(1, rotate_bytes)
+        self._max_record = max_record_bytes
         self._index: CaptureIndex | None = None
         self._ready = False  # the folder exists and the current file's tail is known good
 
@@ -102,7 +114,11 @@ class CaptureStore:
         offset = start + buffer.tell()
         _write_to(writer, buffer, record)
         _write_to(writer, buffer, request)
-        self._append(path, buffer.getvalue(), new=start == 0)
+        try:
+            self._append(path, buffer.getvalue(), new=start == 0)
+        except CaptureError:
+            self._ready = False  # the file may end in torn bytes now: checked again before the next write
+            raise
         ref = f"{name}#{offset}"
         try:
             index.wrote(name, start + buffer.tell(),
@@ -119,17 +135,22 @@ class CaptureStore:
             if self._index is not None and self._index.in_memory:
                 self.close()  # a store that only read so far: index on disk from now on
             index = self.open_index(create=True)
-            index.cut_torn_tails(self._files())
+            files = self.files()
+            index.forget_missing({path.name for path in files})
+            index.cut_torn_tails(files)
             self._ready = True
         return self.open_index(create=True)
 
     def _current_file(self, index: CaptureIndex) -> tuple[str, Path, int]:
-        files = self._files()
-        number = int(FILE_NAME.fullmatch(files[-1].name).group(1)) if files else 1  # type: ignore[union-attr]
-        if files:
-            end = files[-1].stat().st_size  # the truth; the index's end can only lag behind it
+        files = self.files()
+        # numbered past every captures-NNNNN.warc.gz entry, a link or folder of that name too
+        taken = [_number(p.name) for p in self._named()]
+        number = max(taken, default=1)
+        if files and _number(files[-1].name) == number:
+            end = files[-1].lstat().st_size  # the truth; the index's end can only lag behind it
             if end < self._rotate and files[-1].name not in index.sealed:
                 return files[-1].name, files[-1], end
+        if taken:
             number += 1
         name = f"captures-{number:05d}.warc.gz"
         return name, self.folder / name, 0
@@ -161,7 +182,7 @@ class CaptureStore:
         name, offset = self.parse(ref)
         if self.folder.is_symlink():
             raise ArchiveLinkError(f"{self.folder} is a symbolic link: captures are not read through it")
-        record, block = _record_at(self.folder / name, offset, ref)
+        record, block = _record_at(self.folder / name, offset, ref, self._max_record)
         if record.rec_type not in ("response", "revisit") or record.http_headers is None:
             raise CaptureError(f"capture {ref} is a {record.rec_type} record, not a response")
         headers = record.rec_headers
@@ -179,15 +200,19 @@ class CaptureStore:
                         fetched_at=headers.get_header("WARC-Date") or "")
 
     def refs(self) -> Iterator[str]:
-        """Every response and revisit record, in file order (for verify and export)."""
-        for path in self._files():
+        """Every complete response and revisit record, in file order."""
+        for path in self.files():
             for entry in scan(path):
                 if entry.kind in ("response", "revisit"):
                     yield f"{path.name}#{entry.offset}"
 
     def files(self) -> list[Path]:
-        """The WARC files, oldest first."""
-        return self._files()
+        """The WARC files (regular files only, never a link), oldest first."""
+        return [p for p in self._named() if stat.S_ISREG(p.lstat().st_mode)]
+
+    def unusable(self) -> list[Path]:
+        """Entries named like a WARC file that are no regular file (a link, a folder): never used."""
+        return [p for p in self._named() if not stat.S_ISREG(p.lstat().st_mode)]
 
     def close(self) -> None:
         if self._index is not None:
@@ -196,34 +221,52 @@ class CaptureStore:
         self._ready = False
 
     # -- helpers ----------------------------------------------------------------------
-    def _files(self) -> list[Path]:
-        if not self.folder.is_dir():
+    def _named(self) -> list[Path]:
+        if self.folder.is_symlink() or not self.folder.is_dir():
             return []
         found = [p for p in self.folder.iterdir() if FILE_NAME.fullmatch(p.name)]
-        return sorted(found, key=lambda p: int(FILE_NAME.fullmatch(p.name).group(1)))  # type: ignore[union-attr]
+        return sorted(found, key=lambda p: _number(p.name))
 
     def open_index(self, *, create: bool) -> CaptureIndex:
+        """The payload index: on disk when writing; when only reading, an in-memory copy of
+        the one on disk (opened read-only) brought up to date from the files."""
         if self._index is None:
-            self._index = CaptureIndex(self.folder, create=create, files=self._files)
+            self._index = CaptureIndex(self.folder, create=create, files=self.files)
         return self._index
 
     @staticmethod
     def parse(ref: str) -> tuple[str, int]:
         name, _, offset = ref.partition("#")
-        if not FILE_NAME.fullmatch(name) or not offset.isdigit():
+        if not FILE_NAME.fullmatch(name) or not _OFFSET.fullmatch(offset):
             raise CaptureError(f"not a capture reference: {ref!r} (expected captures-NNNNN.warc.gz#OFFSET)")
         return name, int(offset)
 
 
-def _record_at(path: Path, offset: int, ref: str):  # -> (ArcWarcRecord, bytes)
+def _number(name: str) -> int:
+    return int(FILE_NAME.fullmatch(name).group(1))  # type: ignore[union-attr]
+
+
+def _record_at(path: Path, offset: int, ref: str, limit: int) -> tuple[ArcWarcRecord, bytes]:
+    """The record at offset and its block (at most limit bytes), read without following a link."""
     try:
-        with path.open("rb") as handle:
-            handle.seek(offset)
-            for record in ArchiveIterator(handle):
-                block = record.raw_stream.read()
-                return record, block
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
     except FileNotFoundError:
         raise CaptureError(f"capture {ref}: the file {path.name} is missing") from None
+    except OSError as exc:  # ELOOP: a link
+        raise CaptureError(f"capture {ref}: {path} cannot be read ({exc.strerror}); "
+                           "capture files are never read through a link") from exc
+    try:
+        with open(fd, "rb") as handle:
+            if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+                raise CaptureError(f"capture {ref}: {path} is not a regular file")
+            handle.seek(offset)
+            for record in ArchiveIterator(handle):
+                block = record.raw_stream.read(limit + 1)
+                if len(block) > limit:
+                    raise CaptureError(f"capture {ref} is larger than {limit} bytes: not read")
+                return record, block
+    except CaptureError:
+        raise
     except Exception as exc:  # warcio raises several kinds on a torn or foreign record
         raise CaptureError(f"capture {ref} is unreadable: {exc}") from exc
     raise CaptureError(f"capture {ref}: no record at that offset")
