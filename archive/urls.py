@@ -3,19 +3,47 @@
 Feeds, sitemaps, listing pages and redirects hand over URLs that may not parse
 (`http://[oops`, a port of `99999`). `join_url` is the one place such a URL is made
 absolute: it answers None for an unusable one, so the caller skips that one entry
-(and reports it) instead of failing everything around it.
+(and reports it) instead of failing everything around it. `redact_url` is the one rule
+for a URL written where others may read it (snapshots, WARC captures): no password, no
+value of a query parameter that carries a secret.
 """
 
 from __future__ import annotations
 
-from urllib.parse import urljoin, urlsplit, urlunsplit
+import re
+from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 from archive._urls import safe_url
 
-__all__ = ["canonical_link", "join_url", "safe_url"]
+__all__ = ["REMOVED", "canonical_link", "join_url", "redact_url", "safe_url"]
 
 # Schemes whose URLs name a host: without one they lead nowhere.
 _NEEDS_HOST = frozenset({"http", "https", "ftp", "ws", "wss"})
+REMOVED = "(removed)"
+# Query parameters of a URL that carry a secret (RSSHub's ?key= and ?code=, API tokens).
+_SECRET_PARAM = re.compile(r"(?:^|[_-])(?:access_?key|api_?key|apikey|key|code|token|secret|"
+                           r"password|passwd|auth|sig|signature)(?:$|[_-])", re.I)
+
+
+def redact_url(value: str) -> str:
+    """A URL without its user and password, nor the values of secret query parameters
+    (each replaced by "(removed)"); anything that is not an absolute URL, unchanged."""
+    try:
+        parts = urlsplit(value)
+    except ValueError:
+        return value
+    if not parts.scheme or not parts.netloc:
+        return value
+    netloc = parts.netloc
+    if "@" in netloc:
+        netloc = "***@" + netloc.rsplit("@", 1)[1]
+    query = parts.query
+    if query:
+        pairs = parse_qsl(query, keep_blank_values=True)
+        if any(_SECRET_PARAM.search(k) for k, _ in pairs):
+            query = urlencode([(k, REMOVED if _SECRET_PARAM.search(k) else v) for k, v in pairs],
+                              safe="()")
+    return parts._replace(netloc=netloc, query=query).geturl()
 
 
 def join_url(base: str | None, url: str | None) -> str | None:

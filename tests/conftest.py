@@ -51,6 +51,7 @@ class _QuietHandler(SimpleHTTPRequestHandler):
         site.requests.append((path, self.headers.get("If-None-Match"),
                               self.headers.get("If-Modified-Since")))
         site.times.append(time.monotonic())
+        site.referers.append((path, self.headers.get("Referer")))
         self._extra = dict(site.headers.get(path, {}))
         if path in site.delays:
             time.sleep(site.delays[path])
@@ -90,6 +91,7 @@ class LocalSite:
         self.server.site = self  # type: ignore[attr-defined]
         self.requests: list[tuple[str, str | None, str | None]] = []  # path, INM, IMS
         self.times: list[float] = []  # time.monotonic() of each request, in the same order
+        self.referers: list[tuple[str, str | None]] = []  # path, Referer header of each request
         self.answers: dict[str, tuple[int, dict[str, str]]] = {}  # path -> canned answer
         self.headers: dict[str, dict[str, str]] = {}  # path -> extra response headers
         self.delays: dict[str, float] = {}  # path -> seconds to wait before answering

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import sqlite3
 import subprocess
@@ -15,7 +16,7 @@ from warcio.archiveiterator import ArchiveIterator
 
 from archive.capture_files import check
 from archive.captures import CaptureStore
-from tests.conftest import REPO, LocalSite, archive_files, feedvault, rss_feed, write_config
+from tests.conftest import REPO, LocalSite, archive_files, feedvault, rss_feed, rss_item, write_config
 
 PAGE = """<html><head><title>{title}</title></head><body><article><h1>{title}</h1>
 <p>{text} The page has enough words to be an article of its own, not a teaser at all.</p>
@@ -300,3 +301,60 @@ def test_captures_keep_no_credential_cookie_or_configured_header(site: LocalSite
     assert b"s3cret" not in stored
     assert b"X-Token" not in stored and b"Cookie:" not in stored
     assert b"User-Agent" in stored  # the rest of the request is kept
+
+
+_STORY = ("<html><head><title>P</title></head><body><div class=main><div class=story>"
+          "<p>Story words, long enough to be the body of an article and more than a teaser."
+          "</p></div></div></body></html>")
+
+
+def test_an_rsshub_access_key_reaches_neither_page_captures_nor_article_hosts(
+        site: LocalSite, tmp_path: Path) -> None:
+    """Page requests followed from an RSSHub feed would carry Referer: <feed URL with ?key=>:
+    sent to the article's host and kept in the page's request record."""
+    from tests.test_rsshub import Instance
+
+    site.write("p1.html", _STORY)
+    instance = Instance()
+    instance.items = [rss_item(1, link=site.url("p1.html"), description="<p>Teaser</p>")]
+    config = tmp_path / "feedvault.toml"
+    config.write_text(
+        '[archive]\npath = "posts"\ncapture = "warc"\n'
+        f'[rsshub]\ninstances = ["{instance.base}"]\naccess_key = "s3cret"\n'
+        '[[sources]]\nname = "r"\nrsshub = "/some/route"\nfull_text = true\n',
+        encoding="utf-8")
+    try:
+        crawl = feedvault("crawl", "--config", config, cwd=tmp_path)
+    finally:
+        instance.stop()
+    assert crawl.returncode == 0, crawl.stdout + crawl.stderr
+    stored = _hidden_bytes(tmp_path / "posts" / ".feedvault")
+    assert b"p1.html" in stored  # the page was captured
+    leaks = [m.group(0) for m in re.finditer(rb"[^\r\n]*s3cret[^\r\n]*", stored)]
+    assert not leaks, leaks
+    assert [ref for path, ref in site.referers if path == "/p1.html"] == [None]
+
+
+def test_a_token_in_a_source_url_does_not_reach_the_captures(site: LocalSite,
+                                                             tmp_path: Path) -> None:
+    """A feed URL with ?token=${FEED_TOKEN}: kept out of WARC-Target-URI, the GET line and the
+    capture index, as the snapshot's recorded configuration keeps it out."""
+    url = site.write("feed.xml", rss_feed([rss_item(1)]))
+    config = write_config(tmp_path, [{"name": "t", "url": url + "?token=${FEED_TOKEN}"}],
+                          extra='capture = "warc"')
+    crawl = feedvault("crawl", "--config", config, cwd=tmp_path,
+                      env={"FEED_TOKEN": "tok-s3cret"})
+    assert crawl.returncode == 0, crawl.stdout + crawl.stderr
+    stored = _hidden_bytes(tmp_path / "posts" / ".feedvault" / "captures")
+    assert b"warc/1" in stored.lower()
+    leaks = [m.group(0) for m in re.finditer(rb"[^\r\n]*tok-s3cret[^\r\n]*", stored)]
+    assert not leaks, leaks
+    assert b"token=(removed)" in stored
+
+
+def test_a_crawl_without_captures_says_nothing_about_them(site: LocalSite, tmp_path: Path) -> None:
+    url = site.write("feed.xml", rss_feed([rss_item(1)]))
+    config = write_config(tmp_path, [{"name": "t", "url": url}])
+    crawl = feedvault("crawl", "--config", config, cwd=tmp_path)
+    assert crawl.returncode == 0, crawl.stdout + crawl.stderr
+    assert "CaptureMiddleware" not in crawl.stdout + crawl.stderr

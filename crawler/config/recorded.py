@@ -6,14 +6,13 @@ import hashlib
 import re
 import tomllib
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import tomli_w
 
 from archive import ConfigError
+from archive.urls import REMOVED, redact_url
 from crawler.config.model import Config
 
-REMOVED = "(removed)"
 # Tables whose every value may be a credential: request headers (Authorization), cookies.
 _SECRET_TABLES = {"headers", "cookies"}
 # Keys whose value is (or carries) a secret wherever they appear, [scrapy] settings too.
@@ -23,29 +22,6 @@ _SECRET_KEY = re.compile(r"(?:^|[_-])(?:access_?key|api_?key|apikey|key|token|se
                          re.I)
 # [notify] urls: Apprise URLs carry their service's token in the path.
 _SECRET_LISTS = {("notify", "urls")}
-# Query parameters of a URL that carry a secret (RSSHub's ?key= and ?code=, API tokens).
-_SECRET_PARAM = re.compile(r"(?:^|[_-])(?:access_?key|api_?key|apikey|key|code|token|secret|"
-                           r"password|passwd|auth|sig|signature)(?:$|[_-])", re.I)
-
-
-def _url(value: str) -> str:
-    """A URL without its user and password, nor the values of secret query parameters."""
-    try:
-        parts = urlsplit(value)
-    except ValueError:
-        return value
-    if not parts.scheme or not parts.netloc:
-        return value
-    netloc = parts.netloc
-    if "@" in netloc:
-        netloc = "***@" + netloc.rsplit("@", 1)[1]
-    query = parts.query
-    if query:
-        pairs = parse_qsl(query, keep_blank_values=True)
-        if any(_SECRET_PARAM.search(k) for k, _ in pairs):
-            query = urlencode([(k, REMOVED if _SECRET_PARAM.search(k) else v) for k, v in pairs],
-                              safe="()")
-    return parts._replace(netloc=netloc, query=query).geturl()
 
 
 def _clean(value: Any, path: tuple[str, ...]) -> Any:
@@ -62,7 +38,7 @@ def _clean(value: Any, path: tuple[str, ...]) -> Any:
     if isinstance(value, list):
         return [_clean(item, path) for item in value]
     if isinstance(value, str):
-        return _url(value)
+        return redact_url(value)
     return value
 
 

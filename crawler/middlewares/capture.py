@@ -9,9 +9,11 @@ transfer framing and, for a compressed answer, decompressed it (HttpCompressionM
 which then drops Content-Encoding); the headers as received otherwise.
 
 Captures live in `.feedvault/`, which CI caches and some users commit, so no secret goes in:
-an RSSHub route is recorded at its URL without the access key (as reports name it), and the
-request record leaves out credentials and cookies and every header a source's configuration
-sets (its values may be tokens); the response's Set-Cookie is left out too.
+an RSSHub route is recorded at its URL without the access key (as reports name it); every URL
+written (the target URI, the request line, Referer, Origin, Location) goes through
+`redact_url`, the rule snapshots use (no password, no value of ?token=, ?key= and the like);
+the request record leaves out credentials and cookies and every header a source's
+configuration sets (its values may be tokens); the response's Set-Cookie is left out too.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from scrapy.http import Response
 from archive import HIDDEN
 from archive.captures import CaptureStore
 from archive.errors import ArchiveError
+from archive.urls import redact_url
 from crawler.config import Config, config_from_settings
 from crawler.outcome.report import problem
 from crawler.rsshub.failover import attempt
@@ -48,6 +51,8 @@ def capture_ref(response: Response) -> list[str]:
 
 # never recorded: they carry credentials or session state
 _SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie", "set-cookie"})
+# kept, with the URL they hold redacted
+_URL_HEADERS = frozenset({"referer", "origin", "location", "content-location"})
 
 
 def _pairs(headers: Any, leave_out: frozenset[str] = frozenset()) -> list[tuple[str, str]]:
@@ -56,7 +61,8 @@ def _pairs(headers: Any, leave_out: frozenset[str] = frozenset()) -> list[tuple[
         text = name.decode("latin-1")
         if text.lower() in _SECRET_HEADERS or text.lower() in leave_out:
             continue
-        pairs.extend((text, value.decode("latin-1")) for value in values)
+        redact = redact_url if text.lower() in _URL_HEADERS else str
+        pairs.extend((text, redact(value.decode("latin-1"))) for value in values)
     return pairs
 
 
@@ -94,10 +100,12 @@ class CaptureMiddleware:
     @classmethod
     def from_crawler(cls, crawler: Any) -> CaptureMiddleware:
         if not crawler.settings.getbool("FEEDVAULT_CAPTURE", True):
-            raise NotConfigured("FEEDVAULT_CAPTURE is off (a replay of stored captures)")
+            raise NotConfigured  # a replay of stored captures; silent, as above
         config = config_from_settings(crawler.settings)
         if not any(config.captures(s) for s in config.sources):
-            raise NotConfigured("no source has capture = \"warc\"")
+            # no message: Scrapy logs a WARNING for a NotConfigured with one, on every crawl
+            # of an archive that never asked for captures (the normal case)
+            raise NotConfigured
         store = CaptureStore(Path(config.archive_path) / HIDDEN,
                              rotate_bytes=config.capture_rotate_mb * 2**20)
         middleware = cls(store, config, crawler.stats)
@@ -111,13 +119,14 @@ class CaptureMiddleware:
             return response
         try:
             ref = self.store.write(
-                self.shown.get(response.url, response.url), response.status,
+                redact_url(self.shown.get(response.url, response.url)), response.status,
                 _pairs(response.headers), response.body,
                 request_headers=_pairs(request.headers, self.leave_out),
                 fetched_at=datetime.now(UTC).isoformat(timespec="seconds"))
         except ArchiveError as exc:  # CaptureError, or ArchiveLinkError for a linked folder
             self.broken = True
-            message = f"{response.url}: not captured ({exc}); no further captures this crawl"
+            message = (f"{redact_url(self.shown.get(response.url, response.url))}: not captured "
+                       f"({exc}); no further captures this crawl")
             if self.stats is not None:
                 problem(self.stats, source, message)  # the report line (and its log line)
             else:
