@@ -153,7 +153,8 @@ class Archive:
 
     def put(self, article: Article, policy: str = "auto", *, merge: bool = False,
             apart: Collection[str] = (), provenance: Provenance | None = None,
-            changed_at: datetime | None = None) -> PutResult:
+            changed_at: datetime | None = None,
+            captures: Callable[[], tuple[str, ...]] | None = None) -> PutResult:
         """Archive one article: a new file, a rewrite in place, or nothing if unchanged.
 
         policy is the source's identity policy (`archive.identity`). The article's body
@@ -171,6 +172,11 @@ class Archive:
 
         changed_at: when a rewritten article's content changed, for its `updated` (default:
         now); a re-extraction that only changed markup passes the time the file says.
+
+        captures: stores the responses the article was built from and returns their
+        references, durable; called only when they are wanted, before the ledger row: for a
+        new or updated article, or an unchanged one the ledger knows no captures of. An
+        unchanged article otherwise keeps the references it has.
         """
         if not SOURCE_NAME.match(article.source):
             raise ArchiveError(f"invalid source name {article.source!r}: use letters, digits, - and _")
@@ -221,6 +227,8 @@ class Archive:
                     f"preset {self.preset.name!r} with body = {self.preset.body!r} writes "
                     f"{self.preset.extension}: keep the old settings or start a new archive path")
             if entry.content_hash == digest and self._is_file(entry.path):
+                if captures is not None:
+                    provenance = self._captured(provenance, captures, entry)
                 if provenance is not None:
                     self.ledger.note_provenance(entry, provenance, now.isoformat())
                 return PutResult("unchanged", entry.path, note)
@@ -240,12 +248,16 @@ class Archive:
             if adopted is not None and adopted.content_hash == digest:
                 # ours, from a run whose ledger is gone (a fresh clone, a cold CI cache):
                 # the file already says this; keep it byte for byte
+                if captures is not None:
+                    provenance = self._captured(provenance, captures, None)
                 self.ledger.record(adopted, seen=now.isoformat(), provenance=provenance)
                 return PutResult("unchanged", path, note)
             if adopted is not None:
                 status, first_seen = "updated", adopted.first_seen
         updated = updated_time(article.date, source_updated,
                                changed_at=(changed_at or now) if status == "updated" else None)
+        if captures is not None:
+            provenance = self._captured(provenance, captures, None)
         self._write(path, self.preset.dumps(article.with_(updated=updated)))
         self.ledger.record(
             LedgerRow(
@@ -274,6 +286,17 @@ class Archive:
             path = self.ledger.joined(article.source, identity)
             return path if path is not None and self._is_file(path) else None
         return entry.path if self._is_file(entry.path) else None
+
+    def _captured(self, provenance: Provenance | None, captures: Callable[[], tuple[str, ...]],
+                  unchanged: LedgerRow | None) -> Provenance:
+        """provenance with the references of its captures: the ones the ledger already has for
+        an unchanged article, else the ones captures() stores now."""
+        digest = provenance.source_digest if provenance is not None else None
+        if unchanged is not None:
+            known = self.ledger.provenance(unchanged.source, unchanged.identity)
+            if known is not None and known[1].captures:
+                return Provenance(digest, known[1].captures)
+        return Provenance(digest, captures())
 
     def _join(self, article: Article, identity: str, apart: Collection[str]
               ) -> PutResult | None:

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from crawler.middlewares.capture import PendingCapture
 
 
 @dataclass
@@ -37,5 +41,6 @@ class ArticleItem:
     # its page (or a later page) could not be had: the body is the feed's text (or the pages
     # before it); an article already archived keeps its archived copy instead
     page_failed: bool = False
-    # references to the raw responses (WARC records) the article was built from, feed first
-    captures: list[str] = field(default_factory=list)
+    # the raw responses the article was built from, feed first: references to WARC records,
+    # or answers the store step writes if the article is new or updated (PendingCapture)
+    captures: list[str | PendingCapture] = field(default_factory=list)

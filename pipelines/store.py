@@ -13,6 +13,7 @@ from scrapy.utils.defer import deferred_from_coro
 from twisted.internet.task import LoopingCall
 
 from archive import HIDDEN, Archive, ArchiveError, ArchiveLock, Article, Preset
+from archive.captures import CaptureStore
 from archive.ledger import Provenance
 from archive.verify import repair
 from crawler.config import Config, SourceConfig, config_from_settings
@@ -43,6 +44,7 @@ class StorePipeline:
         group_articles: int = GROUP_ARTICLES,
         group_seconds: float = GROUP_SECONDS,
         clock: Callable[[], float] = time.monotonic,
+        captures: CaptureStore | None = None,
     ) -> None:
         """group_articles, group_seconds: a group of writes is flushed when it holds that
         many articles, or at the first article (or `tick`) that finds it that old; `flush`
@@ -56,6 +58,9 @@ class StorePipeline:
         self.apart = frozenset(s.name for s in sources.values() if s.cross_source == "separate")
         self.stats = stats
         self.stop_crawl = stop_crawl
+        # where the answers of new and updated articles are written (capture = "warc")
+        self.captures = captures
+        self.captures_broken = False  # after a failed write: one report line, no more attempts
         self.archive: Archive | None = None
         self.stopped: str | None = None
         # articles already on their way when the crawl stopped: per source, told once at close
@@ -74,8 +79,12 @@ class StorePipeline:
         """The store of an archive as the configuration describes it (the configured Preset:
         body and front-matter format included): the crawl and the distributed writer both
         build it so."""
+        captures = (CaptureStore(config.archive_path / HIDDEN,
+                                 rotate_bytes=config.capture_rotate_mb * 2**20)
+                    if any(config.captures(s) for s in config.sources) else None)
         return cls(config.archive_path, config.preset_object(), config.front_matter,
-                   config.by_name, stats, take_lock=take_lock, stop_crawl=stop_crawl)
+                   config.by_name, stats, take_lock=take_lock, stop_crawl=stop_crawl,
+                   captures=captures)
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> StorePipeline:
@@ -149,6 +158,8 @@ class StorePipeline:
                     " not archived: the crawl stopped early (see above)")
         if self.archive is not None:
             self.archive.close()
+        if self.captures is not None:
+            self.captures.close()
         if self.lock is not None:
             self.lock.release()
 
@@ -179,10 +190,14 @@ class StorePipeline:
                 # built from the page when it could be, stays; the feed's teaser never replaces it
                 count(self.stats, item.source, "unchanged")
                 return item
-            provenance = (Provenance(item.source_digest, tuple(item.captures))
+            written = tuple(ref for ref in item.captures if isinstance(ref, str))
+            provenance = (Provenance(item.source_digest, written)
                           if item.source_digest or item.captures else None)
+            pending = len(written) < len(item.captures)
             result = self.archive.put(article, source.id, merge=source.cross_source == "merge",
-                                      apart=self.apart, provenance=provenance)
+                                      apart=self.apart, provenance=provenance,
+                                      captures=(lambda: self._write_captures(item)) if pending
+                                      else None)
         except ArchiveError as exc:
             if exc.fatal:
                 self._stop(str(exc))
@@ -195,6 +210,25 @@ class StorePipeline:
         logger.debug("%s %s", result.status, result.path)
         self._grouped(item.source)
         return item
+
+    def _write_captures(self, item: ArticleItem) -> tuple[str, ...]:
+        """The references of the item's captures, writing the answers not written yet. A
+        capture that cannot be written is one report line; the article is archived without
+        it, and no further captures are tried this crawl."""
+        refs: list[str] = []
+        for capture in item.captures:
+            if isinstance(capture, str):
+                refs.append(capture)
+                continue
+            if self.captures is None or self.captures_broken:
+                continue
+            try:
+                refs.append(capture.write(self.captures))
+            except ArchiveError as exc:  # CaptureError, or ArchiveLinkError for a linked folder
+                self.captures_broken = True
+                problem(self.stats, item.source, f"{capture.url}: not captured ({exc}); "
+                        "no further captures this crawl")
+        return tuple(refs)
 
     def _grouped(self, source: str) -> None:
         """One more article in the waiting group; flush it when it is full or old enough."""

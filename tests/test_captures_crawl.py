@@ -96,22 +96,67 @@ def test_a_capturing_crawl_keeps_every_feed_and_page_response_and_links_them(
     assert check.returncode == 0, check.stdout + check.stderr
 
 
-def test_a_second_crawl_of_unchanged_responses_stores_revisits_not_payloads(
+def test_only_answers_of_new_or_updated_articles_are_stored_and_a_repeated_payload_as_a_revisit(
         site: LocalSite, tmp_path: Path) -> None:
     url = _site(site)
     config = _config(tmp_path, url)
     assert feedvault("crawl", "--config", config).returncode == 0
     hidden = tmp_path / "posts" / ".feedvault"
     first = _warc_records(hidden)
-    # --force: no validators sent, so every answer is a 200 with the same bytes
+    refs = _provenance(hidden)
+    # --force: no validators sent, so every answer is a 200 with the same bytes; the articles
+    # are unchanged, so nothing is stored again and they keep their references
+    result = feedvault("crawl", "--force", "--config", config)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert _warc_records(hidden) == first
+    assert _provenance(hidden) == refs
+    # B edited at the source: the feed (the same bytes: a revisit) and B's new page are stored
+    site.write("b.html", PAGE.format(title="B", text="Only page of B, edited.", more=""))
     result = feedvault("crawl", "--force", "--config", config)
     assert result.returncode == 0, result.stdout + result.stderr
     added = _warc_records(hidden)[len(first):]
-    kinds = sorted(kind for kind, _, _ in added)
-    assert kinds == ["request"] * 4 + ["revisit"] * 4
-    assert all(not body for kind, _, body in added if kind == "revisit")
+    assert sorted(kind for kind, _, _ in added) == ["request", "request", "response", "revisit"]
+    assert [uri for kind, uri, body in added if kind == "revisit" and not body] == [url]
     store = CaptureStore(hidden)
-    assert store.read(list(store.refs())[-1]).body  # a revisit reads as its original payload
+    now = _provenance(hidden)
+    assert now["urn:a"] == refs["urn:a"] and now["urn:b"] != refs["urn:b"]
+    assert b"<rss" in store.read(now["urn:b"][0]).body  # a revisit reads as its original payload
+    assert b"edited" in store.read(now["urn:b"][1]).body
+
+
+def test_an_unchanged_article_whose_page_bytes_differ_is_not_stored_again(
+        site: LocalSite, tmp_path: Path) -> None:
+    """Pages differ on every fetch ("generated at" comments, CSRF tokens): an article they
+    leave unchanged is not captured again on every crawl."""
+    url = site.write("feed.xml", rss_feed([{
+        "title": "A1", "link": site.url("p1.html"), "guid": "urn:1",
+        "description": "<p>A teaser</p>", "pubDate": "Mon, 01 Jan 2024 10:00:00 +0000"}]))
+    config = write_config(tmp_path, [{"name": "t", "url": url, "full_text": True}],
+                          extra='capture = "warc"')
+    for n in range(3):
+        site.write("p1.html", _STORY.replace("</body>", f"<!-- generated {n} --></body>"))
+        crawl = feedvault("crawl", "--force", "--config", config, cwd=tmp_path)
+        assert crawl.returncode == 0, crawl.stdout + crawl.stderr
+    assert len(archive_files(tmp_path / "posts")) == 1
+    kinds = [kind for kind, _, _ in _warc_records(tmp_path / "posts" / ".feedvault")]
+    assert kinds.count("response") == 2, kinds  # the feed and the page, once
+
+
+def test_an_unchanged_article_gets_its_captures_when_capture_is_turned_on(
+        site: LocalSite, tmp_path: Path) -> None:
+    """Archived before capture was on: the first capturing crawl stores its answers, so a
+    reextract can rebuild it later."""
+    url = _site(site)
+    config = _config(tmp_path, url, extra="")
+    assert feedvault("crawl", "--config", config).returncode == 0
+    hidden = tmp_path / "posts" / ".feedvault"
+    assert not any(_provenance(hidden).values())
+    config = _config(tmp_path, url)
+    result = feedvault("crawl", "--force", "--config", config)
+    assert result.returncode == 0, result.stdout + result.stderr
+    refs = _provenance(hidden)
+    assert len(refs["urn:a"]) == 3 and len(refs["urn:b"]) == 2
+    assert refs["urn:a"][0] == refs["urn:b"][0]  # the feed answer, written once
 
 
 def test_export_writes_a_warc_that_warcio_reads_back_with_every_record(

@@ -2,9 +2,11 @@
 
 The feeds spider, the backfill spider and the full-text code mark the requests whose answers
 an article is built from (CAPTURE_META); robots.txt, images and sitemaps carry no mark. A
-marked 200 answer of a capturing source is written to the archive's CaptureStore, durably,
-and its reference put in the request's meta (CAPTURE_REF), from where the spider copies it
-into `item.captures`. The body is stored as the spider reads it: after Scrapy removed the
+marked 200 answer of a capturing source is kept as a PendingCapture in the request's meta
+(CAPTURE_REF), from where the spider copies it into `item.captures`; the store step writes
+it to the archive's CaptureStore only when the article built from it is new or updated (or
+has no captures yet), durably, before the article's ledger row. A feed answer shared by
+several articles is written once. The body is stored as the spider reads it: after Scrapy removed the
 transfer framing and, for a compressed answer, decompressed it (HttpCompressionMiddleware,
 which then drops Content-Encoding); the headers as received otherwise.
 
@@ -19,20 +21,17 @@ configuration sets (its values may be tokens); the response's Set-Cookie is left
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
-from scrapy import Request, signals
+from scrapy import Request
 from scrapy.exceptions import NotConfigured
 from scrapy.http import Response
 
-from archive import HIDDEN
 from archive.captures import CaptureStore
-from archive.errors import ArchiveError
 from archive.urls import redact_url
 from crawler.config import Config, config_from_settings
-from crawler.outcome.report import problem
 from crawler.rsshub.failover import attempt
 
 logger = logging.getLogger(__name__)
@@ -43,8 +42,32 @@ CAPTURE_META = "feedvault_capture"  # request meta: this answer is a feed or an 
 CAPTURE_REF = "feedvault_capture_ref"
 
 
-def capture_ref(response: Response) -> list[str]:
-    """The response's capture reference as a list (empty when it was not captured)."""
+@dataclass(eq=False)
+class PendingCapture:
+    """A marked answer, as it will be recorded (secrets left out), not written yet."""
+
+    url: str
+    status: int
+    headers: list[tuple[str, str]]
+    body: bytes = field(repr=False)
+    request_headers: list[tuple[str, str]]
+    fetched_at: str
+    ref: str | None = None  # once written; the articles sharing this answer reuse it
+
+    def write(self, store: CaptureStore) -> str:
+        """Its reference in store, written (durably) the first time only; CaptureError or
+        ArchiveLinkError when it cannot be."""
+        if self.ref is None:
+            self.ref = store.write(self.url, self.status, self.headers, self.body,
+                                   request_headers=self.request_headers,
+                                   fetched_at=self.fetched_at)
+            self.body = b""  # written: no need to hold it any longer
+        return self.ref
+
+
+def capture_ref(response: Response) -> list[str | PendingCapture]:
+    """The response's capture (a reference, or an answer not written yet) as a list, empty when
+    it is not captured."""
     ref = response.meta.get(CAPTURE_REF)
     return [ref] if ref else []
 
@@ -87,15 +110,12 @@ def _shown_urls(config: Config) -> dict[str, str]:
 
 
 class CaptureMiddleware:
-    """Writes each marked 200 answer of a capturing source to the capture store."""
+    """Keeps each marked 200 answer of a capturing source for the store step to write."""
 
-    def __init__(self, store: CaptureStore, config: Config, stats: Any = None) -> None:
-        self.store = store
+    def __init__(self, config: Config) -> None:
         self.capturing = {s.name for s in config.sources if config.captures(s)}
-        self.stats = stats
         self.leave_out = _configured_headers(config)
         self.shown = _shown_urls(config)
-        self.broken = False  # after a failed write: one report line, no more attempts
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> CaptureMiddleware:
@@ -106,34 +126,15 @@ class CaptureMiddleware:
             # no message: Scrapy logs a WARNING for a NotConfigured with one, on every crawl
             # of an archive that never asked for captures (the normal case)
             raise NotConfigured
-        store = CaptureStore(Path(config.archive_path) / HIDDEN,
-                             rotate_bytes=config.capture_rotate_mb * 2**20)
-        middleware = cls(store, config, crawler.stats)
-        crawler.signals.connect(middleware.spider_closed, signal=signals.spider_closed)
-        return middleware
+        return cls(config)
 
     def process_response(self, request: Request, response: Response) -> Response:
         source = request.meta.get("feedvault_source")
-        if (response.status != 200 or self.broken or not request.meta.get(CAPTURE_META)
+        if (response.status != 200 or not request.meta.get(CAPTURE_META)
                 or source not in self.capturing or request.meta.get(CAPTURE_REF)):
             return response
-        try:
-            ref = self.store.write(
-                redact_url(self.shown.get(response.url, response.url)), response.status,
-                _pairs(response.headers), response.body,
-                request_headers=_pairs(request.headers, self.leave_out),
-                fetched_at=datetime.now(UTC).isoformat(timespec="seconds"))
-        except ArchiveError as exc:  # CaptureError, or ArchiveLinkError for a linked folder
-            self.broken = True
-            message = (f"{redact_url(self.shown.get(response.url, response.url))}: not captured "
-                       f"({exc}); no further captures this crawl")
-            if self.stats is not None:
-                problem(self.stats, source, message)  # the report line (and its log line)
-            else:
-                logger.warning("%s: %s", source, message)
-            return response
-        request.meta[CAPTURE_REF] = ref
+        request.meta[CAPTURE_REF] = PendingCapture(
+            redact_url(self.shown.get(response.url, response.url)), response.status,
+            _pairs(response.headers), response.body, _pairs(request.headers, self.leave_out),
+            datetime.now(UTC).isoformat(timespec="seconds"))
         return response
-
-    def spider_closed(self) -> None:
-        self.store.close()
