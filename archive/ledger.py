@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from archive._contained import existing
 from archive.errors import LedgerError
 from archive.transactions import immediate, retry_busy
 
@@ -96,8 +97,20 @@ class LedgerRow:
     updated: str
 
 
+LEDGER_FILE = "ledger.sqlite"  # in the archive's hidden folder
+
+
 class Ledger:
     """Identity → (path, content hash) for every archived article, in one SQLite file."""
+
+    @classmethod
+    def open_in(cls, hidden: Path, *, create: bool = False) -> Ledger | None:
+        """The ledger in hidden (<archive>/.feedvault); None when there is none yet, unless
+        create. ArchiveLinkError when it or the hidden folder is a symbolic link: `.feedvault/`
+        may come from a CI cache or a commit, and a ledger is never opened through a link."""
+        if existing(hidden.parent, (hidden.name, LEDGER_FILE)) is None and not create:
+            return None
+        return cls(hidden / LEDGER_FILE)
 
     def __init__(self, path: Path, *, grouped: bool = False) -> None:
         """grouped: writes (`record`, `record_join`, `note_provenance`) go into one open

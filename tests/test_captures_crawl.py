@@ -403,3 +403,21 @@ def test_a_crawl_without_captures_says_nothing_about_them(site: LocalSite, tmp_p
     crawl = feedvault("crawl", "--config", config, cwd=tmp_path)
     assert crawl.returncode == 0, crawl.stdout + crawl.stderr
     assert "CaptureMiddleware" not in crawl.stdout + crawl.stderr
+
+
+def test_capture_export_never_opens_a_ledger_through_a_link(site: LocalSite, tmp_path: Path) -> None:
+    """A .feedvault/ from a CI cache or a commit with ledger.sqlite linked out of the archive:
+    refused as the archive itself refuses it, and the linked file is left as it was."""
+    url = site.write("feed.xml", rss_feed([rss_item(1)]))
+    config = write_config(tmp_path, [{"name": "t", "url": url}], extra='capture = "warc"')
+    outside = tmp_path / "elsewhere.sqlite"
+    outside.write_bytes(b"")
+    hidden = tmp_path / "posts" / ".feedvault"
+    hidden.mkdir(parents=True)
+    (hidden / "ledger.sqlite").symlink_to(outside)
+    result = feedvault("capture", "export", "--source", "t", "-o", tmp_path / "out.warc.gz",
+                       "--config", config, cwd=tmp_path)
+    assert result.returncode != 0
+    assert "symbolic link" in result.stdout + result.stderr
+    assert "Traceback" not in result.stderr
+    assert outside.read_bytes() == b""

@@ -11,7 +11,6 @@ from archive.errors import SnapshotError
 from archive.ledger import Ledger
 from archive.snapshots._git import Git
 
-LEDGER = "ledger.sqlite"
 FORMAT = 1
 # the files of a snapshot's provenance record (a git tree of its own, not the snapshot's)
 HEAD = "feedvault.json"
@@ -79,10 +78,9 @@ def _json(value: object) -> bytes:
 
 def current(hidden: Path, made_with: MadeWith) -> Manifest:
     """The archive's provenance now: its ledger's newest source digest of every article."""
-    path = hidden / LEDGER
-    if not path.is_file():
+    ledger = Ledger.open_in(hidden)
+    if ledger is None:
         return Manifest(made_with)
-    ledger = Ledger(path)
     try:
         return Manifest(made_with, ledger.source_digests())
     finally:

@@ -11,6 +11,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from archive import HIDDEN, Archive, ArchiveLock, ConfigError, FeedvaultError
+from archive.ledger import LEDGER_FILE
 from crawler.commands._fetch import Fetcher
 from crawler.commands.exit import EXIT_FAILED, EXIT_OK
 from crawler.config import Config, parse_config
@@ -37,7 +38,6 @@ from crawler.sources import (
 )
 from crawler.sources.discover import USUAL_PATHS, Fetch
 from crawler.sources.edit import read_text
-from crawler.sources.status import LEDGER
 
 MAX_IMPORT_BYTES = 16 * 1024 * 1024 + 1
 
@@ -213,7 +213,7 @@ def run_remove(args: argparse.Namespace, config: Config) -> int:
     if args.purge:
         if configured:  # the remaining configuration must validate before anything is deleted
             parse_config(new, config.file)
-        if (config.archive_path / HIDDEN / LEDGER).is_file():
+        if (config.archive_path / HIDDEN / LEDGER_FILE).is_file():
             with ArchiveLock(config.archive_path / HIDDEN, "feedvault sources remove --purge"
                              ).acquire(), \
                     Archive(config.archive_path, config.preset_object(),

@@ -41,9 +41,9 @@ def register(commands: Any, common: argparse.ArgumentParser) -> None:
 def export_(args: argparse.Namespace, config: Config) -> int:
     sources = config.select(args.source)  # ConfigError (exit 2) for an unknown name
     hidden = config.archive_path / HIDDEN
-    if not (hidden / "ledger.sqlite").exists():
+    ledger = Ledger.open_in(hidden)  # ArchiveLinkError for a linked ledger
+    if ledger is None:
         raise CaptureError(f"{config.archive_path}: nothing archived yet, so no captures to export")
-    ledger = Ledger(hidden / "ledger.sqlite")
     try:
         refs: list[str] = []
         articles = missing = 0

@@ -80,8 +80,8 @@ def gather(config: Config, now: datetime) -> list[SourceStatus]:
         with HttpState(config.archive_path) as state:
             down = state.hosts_down()
             due = {s.name: next_poll_of(config, s, state) for s in config.sources}
-    if (hidden / "ledger.sqlite").exists():
-        ledger = Ledger(hidden / "ledger.sqlite")
+    ledger = Ledger.open_in(hidden)
+    if ledger is not None:
         try:
             articles = Counter(ledger.counts())
         finally:

@@ -10,8 +10,6 @@ from archive.ledger import Ledger
 from crawler.config import Config
 from crawler.schedule.http_state import FILE_NAME, HttpState
 
-LEDGER = "ledger.sqlite"
-
 
 @dataclass(frozen=True)
 class Status:
@@ -32,8 +30,8 @@ def statuses(config: Config) -> list[Status]:
     """One Status per configured source; an archive never crawled is not created by asking."""
     hidden: Path = config.archive_path / HIDDEN
     counts: dict[str, int] = {}
-    if (hidden / LEDGER).is_file():
-        ledger = Ledger(hidden / LEDGER)
+    ledger = Ledger.open_in(hidden)
+    if ledger is not None:
         try:
             counts = ledger.counts()
         finally:
