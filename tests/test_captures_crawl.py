@@ -382,19 +382,24 @@ def test_an_rsshub_access_key_reaches_neither_page_captures_nor_article_hosts(
 
 def test_a_token_in_a_source_url_does_not_reach_the_captures(site: LocalSite,
                                                              tmp_path: Path) -> None:
-    """A feed URL with ?token=${FEED_TOKEN}: kept out of WARC-Target-URI, the GET line and the
-    capture index, as the snapshot's recorded configuration keeps it out."""
+    """A feed URL with ?token=${FEED_TOKEN}: kept out of WARC-Target-URI, the GET line, the
+    capture index and the validators of http.sqlite, as the snapshot's recorded
+    configuration keeps it out; the next crawl still finds the validators and asks
+    conditionally."""
     url = site.write("feed.xml", rss_feed([rss_item(1)]))
     config = write_config(tmp_path, [{"name": "t", "url": url + "?token=${FEED_TOKEN}"}],
                           extra='capture = "warc"')
     crawl = feedvault("crawl", "--config", config, cwd=tmp_path,
                       env={"FEED_TOKEN": "tok-s3cret"})
     assert crawl.returncode == 0, crawl.stdout + crawl.stderr
-    stored = _hidden_bytes(tmp_path / "posts" / ".feedvault" / "captures")
+    stored = _hidden_bytes(tmp_path / "posts" / ".feedvault")
     assert b"warc/1" in stored.lower()
     leaks = [m.group(0) for m in re.finditer(rb"[^\r\n]*tok-s3cret[^\r\n]*", stored)]
     assert not leaks, leaks
     assert b"token=(removed)" in stored
+    again = feedvault("crawl", "--config", config, cwd=tmp_path, env={"FEED_TOKEN": "tok-s3cret"})
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert site.requests[-1][1] is not None  # If-None-Match: the validators were found again
 
 
 def test_a_crawl_without_captures_says_nothing_about_them(site: LocalSite, tmp_path: Path) -> None:

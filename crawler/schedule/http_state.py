@@ -1,5 +1,9 @@
 """HTTP state between crawls, in SQLite: validators per URL, poll times per source, the
-request pace AutoThrottle settled on per site, and the hosts that were unreachable."""
+request pace AutoThrottle settled on per site, and the hosts that were unreachable.
+
+Validators are keyed by the URL without its secrets (`redact_url`: no password, no value of
+?token= and the like), as the URL is recorded everywhere else in `.feedvault/`, which CI
+caches and some users commit; a crawl finds them again by the same rule."""
 
 from __future__ import annotations
 
@@ -13,6 +17,7 @@ from typing import Any
 
 from archive import HIDDEN, LedgerError
 from archive.transactions import immediate, open_database, retry_busy
+from archive.urls import redact_url
 
 FILE_NAME = "http.sqlite"
 
@@ -98,7 +103,7 @@ class HttpState:
     @retry_busy
     def validators(self, url: str) -> Validators:
         row = self._db.execute(
-            "SELECT etag, last_modified FROM validators WHERE url = ?", (url,)
+            "SELECT etag, last_modified FROM validators WHERE url = ?", (redact_url(url),)
         ).fetchone()
         return Validators(*row) if row else Validators()
 
@@ -123,8 +128,11 @@ class HttpState:
               now: datetime) -> None:
         with immediate(self._db):
             for url, found in validators.items():
+                key = redact_url(url)
+                if key != url:  # a row an older feedvault keyed by the URL, secret and all
+                    self._db.execute("DELETE FROM validators WHERE url = ?", (url,))
                 self._db.execute("INSERT OR REPLACE INTO validators VALUES (?, ?, ?, ?)",
-                                 (url, found.etag, found.last_modified, now.isoformat()))
+                                 (key, found.etag, found.last_modified, now.isoformat()))
             for source, poll in polls.items():
                 self._db.execute(
                     "INSERT OR REPLACE INTO polls VALUES (?, ?, ?, ?, ?, ?, ?)",
