@@ -202,9 +202,12 @@ def test_capture_off_changes_nothing(site: LocalSite, tmp_path: Path) -> None:
 
 def test_a_source_can_turn_capture_on_alone(site: LocalSite, tmp_path: Path) -> None:
     url = _site(site)
+    # the same articles twice: kept apart, else whichever source comes second only joins the
+    # first one's files, and a joined copy has no captures of its own
     config = write_config(tmp_path, sources=[
-        {"name": "on", "url": url, "capture": "warc"},
-        {"name": "off", "url": url.replace("127.0.0.1", "localhost")}])
+        {"name": "on", "url": url, "capture": "warc", "cross_source": "separate"},
+        {"name": "off", "url": url.replace("127.0.0.1", "localhost"),
+         "cross_source": "separate"}])
     result = feedvault("crawl", "--config", config)
     assert result.returncode == 0, result.stdout + result.stderr
     uris = {uri for kind, uri, _ in _warc_records(tmp_path / "posts" / ".feedvault")
