@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from crawler.middlewares.capture import PendingCapture
+from crawler.middlewares.capture import PendingCapture
 
 
 @dataclass
