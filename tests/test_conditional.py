@@ -82,3 +82,18 @@ def test_a_crawl_cut_short_saves_no_validators(tmp_path: Path) -> None:
     middleware.spider_closed(None, "shutdown")
     with HttpState(tmp_path) as state:
         assert not state.validators(FEED)
+
+
+def test_feeds_that_differ_only_in_a_secret_keep_their_own_validators(tmp_path: Path) -> None:
+    """Validators are stored without the URL's secrets, yet two feeds whose URLs differ only
+    in ?key= never share them: one's Last-Modified sent to the other could earn a wrong 304."""
+    from crawler.schedule.http_state import Validators
+
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+    sports, news = "http://127.0.0.1/feed?key=sports-s3cret", "http://127.0.0.1/feed?key=news-s3cret"
+    with HttpState(tmp_path) as state:
+        state.save({sports: Validators('"a"', "Mon, 01 Jan 2024 00:00:00 GMT")}, {}, now)
+    with HttpState(tmp_path) as state:
+        assert state.validators(sports).etag == '"a"'
+        assert state.validators(news) == Validators()
+    assert b"s3cret" not in b"".join(p.read_bytes() for p in tmp_path.rglob("http.sqlite*"))

@@ -3,10 +3,14 @@ request pace AutoThrottle settled on per site, and the hosts that were unreachab
 
 Validators are keyed by the URL without its secrets (`redact_url`: no password, no value of
 ?token= and the like), as the URL is recorded everywhere else in `.feedvault/`, which CI
-caches and some users commit; a crawl finds them again by the same rule."""
+caches and some users commit; a crawl finds them again by the same rule. Two URLs that
+differ only in a secret (one feed per ?key=) must not share validators (a Last-Modified
+sent to the other could earn a wrong 304), so a redacted key carries a digest of the whole
+URL: the same URL finds its row, the secret cannot be read back from it."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sqlite3
 from collections.abc import Callable, Collection, Mapping
@@ -20,6 +24,14 @@ from archive.transactions import immediate, open_database, retry_busy
 from archive.urls import redact_url
 
 FILE_NAME = "http.sqlite"
+
+
+def _key(url: str) -> str:
+    """The row key of a URL's validators: the URL, or without its secrets plus a digest."""
+    redacted = redact_url(url)
+    if redacted == url:
+        return url
+    return f"{redacted} #{hashlib.sha256(url.encode('utf-8')).hexdigest()[:20]}"
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS validators (
@@ -103,7 +115,7 @@ class HttpState:
     @retry_busy
     def validators(self, url: str) -> Validators:
         row = self._db.execute(
-            "SELECT etag, last_modified FROM validators WHERE url = ?", (redact_url(url),)
+            "SELECT etag, last_modified FROM validators WHERE url = ?", (_key(url),)
         ).fetchone()
         return Validators(*row) if row else Validators()
 
@@ -128,7 +140,7 @@ class HttpState:
               now: datetime) -> None:
         with immediate(self._db):
             for url, found in validators.items():
-                key = redact_url(url)
+                key = _key(url)
                 if key != url:  # a row an older feedvault keyed by the URL, secret and all
                     self._db.execute("DELETE FROM validators WHERE url = ?", (url,))
                 self._db.execute("INSERT OR REPLACE INTO validators VALUES (?, ?, ?, ?)",
