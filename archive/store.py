@@ -57,6 +57,11 @@ def updated_time(date: datetime, source_updated: datetime | None,
     return max(stamp, date)
 
 
+def _stored_link(article: Article) -> str | None:
+    """The article's link as the archive stores (and identifies) it."""
+    return safe_url(article.original_url) if article.original_url else article.original_url
+
+
 def _now() -> datetime:
     return datetime.now(UTC).replace(microsecond=0)
 
@@ -190,8 +195,7 @@ class Archive:
             updated=None,
             # the link and the cover go into front matter, which themes print into attributes
             cover=safe_url(article.cover) if article.cover else article.cover,
-            original_url=(safe_url(article.original_url) if article.original_url
-                          else article.original_url),
+            original_url=_stored_link(article),
         )
         identity = identity_of(article, policy)
         self._free = None
@@ -278,6 +282,7 @@ class Archive:
     def holds(self, article: Article, policy: str = "auto") -> str | None:
         """The path of this article's file when the archive already has it (as `put` would
         find it: by identity, or by its link under a new guid), else None."""
+        article = article.with_(original_url=_stored_link(article))  # as put identifies it
         identity = identity_of(article, policy)
         entry = self.ledger.get(article.source, identity)
         if entry is None and policy == "auto":

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import os
 import signal
+import subprocess
+import sys
 from pathlib import Path
 
 import frontmatter
 import pytest
 
 from tests._history import article_page, date_of, feed_page, gzipped, listing_page, sitemap, sitemap_index
-from tests.conftest import LocalSite, archive_files, feedvault, write_config
+from tests.conftest import REPO, LocalSite, archive_files, feedvault, write_config
 from tests.test_resume import _start, _wait_for
 
 TOTAL = 30
@@ -360,3 +363,38 @@ def test_backfill_runs_here_even_with_a_distributed_table(site: LocalSite, tmp_p
     result = feedvault("backfill", "blog", "--config", config, *_window(0, 4))
     assert result.returncode == 0, result.stdout + result.stderr
     assert _archived(tmp_path) == _titles(range(5))  # written here, not handed to Redis
+
+# the first group's commit fails as on a full disk (fsync: ENOSPC), then the disk is freed
+_FULL_DISK_ONCE = """
+import errno, sys
+import archive._pending as pending
+real = pending.PendingFiles.commit
+state = {"failed": False}
+def commit(self):
+    if len(self) and not state["failed"]:
+        state["failed"] = True
+        self.discard()
+        raise OSError(errno.ENOSPC, "No space left on device")
+    return real(self)
+pending.PendingFiles.commit = commit
+from crawler.cli import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+def test_a_backfill_whose_articles_were_not_committed_fetches_them_again_on_resume(
+        site: LocalSite, tmp_path: Path) -> None:
+    _blog(site)
+    for n in range(TOTAL):  # a backfill longer than one group (1 s)
+        site.delays[f"/posts/{n}.html"] = 1.0
+    config = _config(tmp_path, site, {"list_url": site.url("page/{page}"), "item_links": "h2 a"})
+    first = subprocess.run([sys.executable, "-c", _FULL_DISK_ONCE, "backfill", "blog",
+                            "--config", str(config)], cwd=REPO, capture_output=True, text=True,
+                           env={**os.environ, "PYTHONPATH": str(REPO)}, timeout=300)
+    assert first.returncode != 0, first.stdout + first.stderr  # the crawl stopped: disk full
+    assert (tmp_path / "posts" / ".feedvault" / "backfill-blog.sqlite").exists()
+    site.delays.clear()
+    # the disk has room again: the user runs the same command, as the report says
+    again = feedvault("backfill", "blog", "--config", config)
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert _archived(tmp_path) == _titles(range(TOTAL))  # every article, once

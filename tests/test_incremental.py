@@ -322,3 +322,31 @@ def test_a_page_that_fails_once_never_replaces_the_archived_full_text(site: Loca
     after = {p.name: p.read_bytes() for p in archive_files(tmp_path / "posts")}
     [kept] = [name for name in after if "two" in name]
     assert after[kept] == before[kept]  # byte for byte, full text and all
+
+def test_a_failed_page_keeps_the_full_text_of_an_article_known_by_a_link_with_a_quote(
+        site: LocalSite, tmp_path: Path) -> None:
+    """An RSS item without guid (identity: its link) whose link has a ' in its path."""
+    site.write("p1.html", PAGE.format(n=1))
+    site.write("it's-two.html", PAGE.format(n=2))
+
+    def feed(first_title: str) -> str:
+        return rss_feed([
+            {"title": first_title, "link": site.url("p1.html"),
+             "description": "<p>Teaser one.</p>", "pubDate": "Mon, 01 Jan 2024 10:00:00 +0000"},
+            {"title": "Two", "link": site.url("it's-two.html"),
+             "description": "<p>Teaser two.</p>", "pubDate": "Tue, 02 Jan 2024 10:00:00 +0000"},
+        ])
+
+    config = write_config(tmp_path, [{"name": "t", "url": site.write("f.xml", feed("One"))}],
+                          follow_pages=True)
+    _crawl(config)
+    before = {p.name: p.read_bytes() for p in archive_files(tmp_path / "posts")}
+    [kept] = [name for name in before if "two" in name]
+    assert b"Teaser two" not in before[kept]  # the full text was archived
+    site.answer("it's-two.html", 500)
+    site.write("f.xml", feed("One, retitled"))
+    out = _crawl(config)
+    assert "page not fetched (HTTP 500)" in out, out
+    after = {p.name: p.read_bytes() for p in archive_files(tmp_path / "posts")}
+    assert after[kept] == before[kept], after[kept].decode()  # full text kept, no teaser
+    assert _row(out, "t")[:3] == ["0", "1", "1"], out

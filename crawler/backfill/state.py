@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
@@ -92,6 +93,15 @@ class BackfillState:
         """(url, page) of articles not finished: never fetched, or failed last time."""
         return self._db.execute(
             "SELECT url, page FROM articles WHERE status IN (?, ?) ORDER BY rowid", OPEN).fetchall()
+
+    def reopen(self, recorded: Callable[[str], bool]) -> int:
+        """Articles marked archived whose ledger row never became durable (their group was
+        not committed: a killed run, a failed flush) are pending again; returns how many."""
+        lost = [url for (url,) in self._db.execute(
+            "SELECT url FROM articles WHERE status = 'archived'").fetchall() if not recorded(url)]
+        for url in lost:
+            self._db.execute("UPDATE articles SET status = 'pending' WHERE url = ?", (url,))
+        return len(lost)
 
     def article(self, url: str, status: str, date: datetime | None = None) -> str | None:
         """Record an article's outcome; returns the page that named it."""

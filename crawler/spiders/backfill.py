@@ -15,7 +15,7 @@ from twisted.python.failure import Failure
 from archive import HIDDEN
 from archive.errors import ExtractError
 from archive.ledger import Ledger
-from archive.urls import canonical_link
+from archive.urls import canonical_link, safe_url
 from crawler.backfill.config import BackfillConfig
 from crawler.backfill.discover import Found, feed_next, read_listing, read_sitemap
 from crawler.backfill.progress import BackfillTally
@@ -105,6 +105,10 @@ class BackfillSpider(ArticleSteps, scrapy.Spider):
                                     first)
             if self.methods.feed_archive:
                 self.state.add_page(self.methods.feed_archive, "feed")
+        if self.tally.resumed and self.ledger is not None:
+            # 'archived' is noted when the store step takes an article, before its group
+            # commits: what a killed run or a failed flush never committed is fetched again
+            self.state.reopen(self._recorded)
         for url, page in self.state.open_articles():
             request = self._article(url, page, self.state.date_of(url))
             if request is not None:
@@ -113,6 +117,12 @@ class BackfillSpider(ArticleSteps, scrapy.Spider):
             if not self._may_list():
                 break
             yield self._page(url, kind, number)
+
+    def _recorded(self, url: str) -> bool:
+        """The ledger knows an article of this source at url (as listed, or as stored)."""
+        assert self.ledger is not None
+        return any(self.ledger.by_link(self.source.name, link)
+                   for link in dict.fromkeys([url, safe_url(url)]))
 
     def _may_list(self) -> bool:
         """Whether this run may fetch one more history page (`max_pages`); reports it once."""
