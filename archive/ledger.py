@@ -10,63 +10,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from archive._contained import existing
+from archive._ledger_schema import SCHEMA, UNKNOWN, UPSERT, reason, row_values
 from archive.errors import LedgerError
 from archive.transactions import immediate, retry_busy
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS articles (
-    source       TEXT NOT NULL,
-    identity     TEXT NOT NULL,
-    path         TEXT NOT NULL UNIQUE,
-    link         TEXT,
-    content_hash TEXT NOT NULL,
-    date         TEXT NOT NULL,
-    first_seen   TEXT NOT NULL,
-    updated      TEXT NOT NULL,
-    PRIMARY KEY (source, identity)
-);
-CREATE INDEX IF NOT EXISTS articles_link ON articles (source, link);
-CREATE TABLE IF NOT EXISTS revisions (
-    source       TEXT NOT NULL,
-    identity     TEXT NOT NULL,
-    content_hash TEXT NOT NULL,
-    seen         TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS revisions_identity ON revisions (source, identity);
-CREATE INDEX IF NOT EXISTS articles_any_link ON articles (link);
-CREATE TABLE IF NOT EXISTS joined (
-    source       TEXT NOT NULL,
-    identity     TEXT NOT NULL,
-    path         TEXT NOT NULL,
-    seen         TEXT NOT NULL,
-    PRIMARY KEY (source, identity)
-);
-CREATE INDEX IF NOT EXISTS joined_path ON joined (path);
-CREATE TABLE IF NOT EXISTS provenance (
-    source        TEXT NOT NULL,
-    identity      TEXT NOT NULL,
-    content_hash  TEXT NOT NULL,
-    source_digest TEXT,
-    captures      TEXT NOT NULL,
-    seen          TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS provenance_identity ON provenance (source, identity);
-"""
-# One article's row, inserted or updated in place. Not INSERT OR REPLACE: that resolves
-# a conflict on the UNIQUE path too, by deleting the row of the other article there.
-_UPSERT = (
-    "INSERT INTO articles VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (source, identity) "
-    "DO UPDATE SET path = excluded.path, link = excluded.link, "
-    "content_hash = excluded.content_hash, date = excluded.date, "
-    "first_seen = excluded.first_seen, updated = excluded.updated"
-)
-# The identity of a joined row rebuilt from a file's `sources` list: the file does not say
-# it; the source's next delivery of the article puts the real one in its place.
-_UNKNOWN = "?file:"
-# `joined`: a further source that delivered an article another source archived first
-# (cross_source = "merge"): its identity for it, and the file it joined.
-# `provenance`: what an article's revision (its content hash) was built from: a digest of
-# the source's own bytes for it and the raw captures of the responses, newest row last.
 
 
 @dataclass(frozen=True)
@@ -131,7 +77,7 @@ class Ledger:
         self._db = sqlite3.connect(path, timeout=30, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=FULL")
-        self._db.executescript(_SCHEMA)
+        self._db.executescript(SCHEMA)
 
     def close(self) -> None:
         """Close the file; grouped writes not committed are undone (call `commit` first)."""
@@ -154,7 +100,7 @@ class Ledger:
             waiting = self.waiting
             self.rollback()
             raise LedgerError(f"{self.path}: cannot record the last {waiting} writes: "
-                              f"{_reason(exc)}; none of them was recorded",
+                              f"{reason(exc)}; none of them was recorded",
                               fatal=True) from exc
         self.waiting = 0
 
@@ -188,7 +134,7 @@ class Ledger:
                 # SQLite undid the whole transaction by itself (a full disk, an I/O error)
                 lost, self.waiting = self.waiting, 0
                 raise LedgerError(f"{self.path}: the ledger undid its last {lost} writes: "
-                                  f"{_reason(exc) if isinstance(exc, sqlite3.Error) else exc}",
+                                  f"{reason(exc) if isinstance(exc, sqlite3.Error) else exc}",
                                   fatal=True) from exc
             raise
         self._db.execute("RELEASE one_write")
@@ -241,7 +187,7 @@ class Ledger:
             self._record_join(source, identity, owner, seen)
         except sqlite3.Error as exc:
             raise LedgerError(f"{self.path}: cannot record {source} on {owner.path}: "
-                              f"{_reason(exc)}") from exc
+                              f"{reason(exc)}") from exc
 
     @retry_busy
     def _record_join(self, source: str, identity: str, owner: LedgerRow, seen: str) -> None:
@@ -257,7 +203,7 @@ class Ledger:
             if not placed:
                 self._db.execute("INSERT INTO joined VALUES (?, ?, ?, ?)",
                                  (source, identity, owner.path, seen))
-            self._db.execute(_UPSERT, _row(owner))
+            self._db.execute(UPSERT, row_values(owner))
             self._revise(owner, seen)
 
     def _revise(self, entry: LedgerRow, seen: str) -> None:
@@ -282,13 +228,13 @@ class Ledger:
             fatal = isinstance(exc, sqlite3.OperationalError) and any(
                 word in str(exc) for word in ("disk is full", "readonly", "disk I/O")
             )
-            raise LedgerError(f"{self.path}: cannot record {entry.path}: {_reason(exc)}",
+            raise LedgerError(f"{self.path}: cannot record {entry.path}: {reason(exc)}",
                               fatal=fatal) from exc
 
     @retry_busy
     def _record(self, entry: LedgerRow, seen: str, provenance: Provenance | None) -> None:
         with self._writing():
-            self._db.execute(_UPSERT, _row(entry))
+            self._db.execute(UPSERT, row_values(entry))
             self._db.execute(
                 "INSERT INTO revisions VALUES (?, ?, ?, ?)",
                 (entry.source, entry.identity, entry.content_hash, seen),
@@ -341,7 +287,7 @@ class Ledger:
             self._note_provenance(entry, provenance, seen)
         except sqlite3.Error as exc:
             raise LedgerError(f"{self.path}: cannot record where {entry.path} came from: "
-                              f"{_reason(exc)}") from exc
+                              f"{reason(exc)}") from exc
 
     @retry_busy
     def _note_provenance(self, entry: LedgerRow, provenance: Provenance, seen: str) -> None:
@@ -371,7 +317,7 @@ class Ledger:
             self._db.execute("DELETE FROM articles")
             for entry in entries:
                 self._db.execute("INSERT INTO articles VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                                 _row(entry))
+                                 row_values(entry))
                 self._revise(entry, seen)
             wanted = dict.fromkeys(joins)
             for rowid, source, path in self._db.execute(
@@ -382,7 +328,7 @@ class Ledger:
                     self._db.execute("DELETE FROM joined WHERE rowid = ?", (rowid,))
             for source, path in wanted:
                 self._db.execute("INSERT OR REPLACE INTO joined VALUES (?, ?, ?, ?)",
-                                 (source, f"{_UNKNOWN}{path}", path, seen))
+                                 (source, f"{UNKNOWN}{path}", path, seen))
 
     def revisions(self, source: str, identity: str) -> list[tuple[str, str]]:
         return self._db.execute(
@@ -405,7 +351,7 @@ class Ledger:
         try:
             self._forget(source)
         except sqlite3.Error as exc:
-            raise LedgerError(f"{self.path}: cannot forget {source}: {_reason(exc)}") from exc
+            raise LedgerError(f"{self.path}: cannot forget {source}: {reason(exc)}") from exc
 
     @retry_busy
     def _forget(self, source: str) -> None:
@@ -429,18 +375,3 @@ class Ledger:
         return [(source, identity, ref) for source, identity, refs in self._db.execute(
             "SELECT source, identity, captures FROM provenance ORDER BY rowid")
             for ref in json.loads(refs)]
-
-
-def _row(entry: LedgerRow) -> tuple[str | None, ...]:
-    return (entry.source, entry.identity, entry.path, entry.link, entry.content_hash,
-            entry.date, entry.first_seen, entry.updated)
-
-
-def _reason(exc: sqlite3.Error) -> str:
-    """SQLite's message, with the operating system's words for a full disk (as a failed file
-    write says it), whichever of the two the disk ran out under."""
-    if isinstance(exc, sqlite3.IntegrityError) and "articles.path" in str(exc):
-        return f"the path is another article's ({exc}); nothing was recorded"
-    if getattr(exc, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL:
-        return f"No space left on device (SQLite: {exc})"
-    return str(exc)

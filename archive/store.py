@@ -14,6 +14,7 @@ from typing import Any, Literal
 
 from archive._contained import check_folder, existing, read_bytes, write_bytes
 from archive._hidden import ensure_hidden
+from archive._joins import same_article
 from archive._pending import PendingFiles
 from archive._protect import normalize
 from archive._urls import safe_url
@@ -314,7 +315,7 @@ class Archive:
         path = self.ledger.joined(article.source, identity)
         if path is not None and self.ledger.by_path(path) is not None:
             return PutResult("unchanged", path)
-        owner = self._same_article(article, apart)
+        owner = same_article(self.ledger, article, apart, self.link_key, self.preset.extension)
         if owner is None:
             return None
         current = self.load(owner.path)
@@ -332,25 +333,6 @@ class Archive:
                                 replace(owner, content_hash=digest),
                                 seen=self._clock().isoformat())
         return PutResult(status, owner.path)
-
-    def _same_article(self, article: Article, apart: Collection[str]) -> LedgerRow | None:
-        """Another source's ledger row for this article's link, by link_key."""
-        link = article.original_url
-        if not link:
-            return None
-        key = self.link_key(link)
-        stem = re.split(r"[?#]", link, maxsplit=1)[0]
-        scheme, colon, rest = stem.partition(":")
-        stems = [stem]  # then the other scheme's spelling, if link_key folds them
-        if colon and scheme.lower() in ("http", "https"):
-            stems.append(f"{'https' if scheme.lower() == 'http' else 'http'}:{rest}")
-        for candidate in stems:
-            for row in self.ledger.near_link(candidate):
-                if row.source != article.source and row.source not in apart and row.link \
-                        and PurePosixPath(row.path).suffix == self.preset.extension \
-                        and self.link_key(row.link) == key:
-                    return row
-        return None
 
     def load(self, path: str) -> Article:
         """Read one archive file (a path relative to the root) back into an Article."""

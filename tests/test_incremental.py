@@ -267,6 +267,20 @@ PAGE = ("<html><head><title>{n}</title></head><body><article><h1>{n}</h1>"
         "</article></body></html>")
 
 
+def _teasers(site: LocalSite, first_title: str, second: str = "p2.html", *,
+             guids: bool = True) -> str:
+    """A feed of two teasers whose articles are on p1.html and second; written, its URL."""
+    items = [
+        {"title": first_title, "link": site.url("p1.html"), "guid": "urn:p1",
+         "description": "<p>Teaser one.</p>", "pubDate": "Mon, 01 Jan 2024 10:00:00 +0000"},
+        {"title": "Two", "link": site.url(second), "guid": "urn:p2",
+         "description": "<p>Teaser two.</p>", "pubDate": "Tue, 02 Jan 2024 10:00:00 +0000"},
+    ]
+    if not guids:  # identity: the link
+        items = [{k: v for k, v in item.items() if k != "guid"} for item in items]
+    return site.write("f.xml", rss_feed(items))
+
+
 def test_an_edit_to_one_entry_keeps_the_full_text_of_the_others(site: LocalSite,
                                                                tmp_path: Path) -> None:
     """Pages are fetched whole: an article page answered 304 has no text to build from, and
@@ -274,18 +288,10 @@ def test_an_edit_to_one_entry_keeps_the_full_text_of_the_others(site: LocalSite,
     for n in (1, 2):
         site.write(f"p{n}.html", PAGE.format(n=n))
 
-    def feed(first_title: str) -> str:
-        return rss_feed([
-            {"title": first_title, "link": site.url("p1.html"), "guid": "urn:p1",
-             "description": "<p>Teaser one.</p>", "pubDate": "Mon, 01 Jan 2024 10:00:00 +0000"},
-            {"title": "Two", "link": site.url("p2.html"), "guid": "urn:p2",
-             "description": "<p>Teaser two.</p>", "pubDate": "Tue, 02 Jan 2024 10:00:00 +0000"},
-        ])
-
-    config = write_config(tmp_path, [{"name": "t", "url": site.write("f.xml", feed("One"))}],
+    config = write_config(tmp_path, [{"name": "t", "url": _teasers(site, "One")}],
                           follow_pages=True)
     _crawl(config)
-    site.write("f.xml", feed("One, retitled"))
+    _teasers(site, "One, retitled")
     out = _crawl(config)
     assert _row(out, "t")[:5] == ["0", "1", "1", "0", "0"], out
     for path in archive_files(tmp_path / "posts"):
@@ -302,20 +308,12 @@ def test_a_page_that_fails_once_never_replaces_the_archived_full_text(site: Loca
     for n in (1, 2):
         site.write(f"p{n}.html", PAGE.format(n=n))
 
-    def feed(first_title: str) -> str:
-        return rss_feed([
-            {"title": first_title, "link": site.url("p1.html"), "guid": "urn:p1",
-             "description": "<p>Teaser one.</p>", "pubDate": "Mon, 01 Jan 2024 10:00:00 +0000"},
-            {"title": "Two", "link": site.url("p2.html"), "guid": "urn:p2",
-             "description": "<p>Teaser two.</p>", "pubDate": "Tue, 02 Jan 2024 10:00:00 +0000"},
-        ])
-
-    config = write_config(tmp_path, [{"name": "t", "url": site.write("f.xml", feed("One"))}],
+    config = write_config(tmp_path, [{"name": "t", "url": _teasers(site, "One")}],
                           follow_pages=True)
     _crawl(config)
     before = {p.name: p.read_bytes() for p in archive_files(tmp_path / "posts")}
     site.answer("p2.html", 500)
-    site.write("f.xml", feed("One, retitled"))
+    _teasers(site, "One, retitled")
     out = _crawl(config)
     assert "p2.html: page not fetched (HTTP 500)" in out
     assert _row(out, "t")[:3] == ["0", "1", "1"], out
@@ -323,28 +321,21 @@ def test_a_page_that_fails_once_never_replaces_the_archived_full_text(site: Loca
     [kept] = [name for name in after if "two" in name]
     assert after[kept] == before[kept]  # byte for byte, full text and all
 
+
 def test_a_failed_page_keeps_the_full_text_of_an_article_known_by_a_link_with_a_quote(
         site: LocalSite, tmp_path: Path) -> None:
     """An RSS item without guid (identity: its link) whose link has a ' in its path."""
     site.write("p1.html", PAGE.format(n=1))
     site.write("it's-two.html", PAGE.format(n=2))
 
-    def feed(first_title: str) -> str:
-        return rss_feed([
-            {"title": first_title, "link": site.url("p1.html"),
-             "description": "<p>Teaser one.</p>", "pubDate": "Mon, 01 Jan 2024 10:00:00 +0000"},
-            {"title": "Two", "link": site.url("it's-two.html"),
-             "description": "<p>Teaser two.</p>", "pubDate": "Tue, 02 Jan 2024 10:00:00 +0000"},
-        ])
-
-    config = write_config(tmp_path, [{"name": "t", "url": site.write("f.xml", feed("One"))}],
-                          follow_pages=True)
+    url = _teasers(site, "One", "it's-two.html", guids=False)
+    config = write_config(tmp_path, [{"name": "t", "url": url}], follow_pages=True)
     _crawl(config)
     before = {p.name: p.read_bytes() for p in archive_files(tmp_path / "posts")}
     [kept] = [name for name in before if "two" in name]
     assert b"Teaser two" not in before[kept]  # the full text was archived
     site.answer("it's-two.html", 500)
-    site.write("f.xml", feed("One, retitled"))
+    _teasers(site, "One, retitled", "it's-two.html", guids=False)
     out = _crawl(config)
     assert "page not fetched (HTTP 500)" in out, out
     after = {p.name: p.read_bytes() for p in archive_files(tmp_path / "posts")}
