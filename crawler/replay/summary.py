@@ -45,30 +45,31 @@ def format_table(rows: list[Rebuilt], plan: ReplayPlan) -> str:
     lines += [f"{r.name:<{width}}  {r.rebuilt:>7} {r.changed:>7} {r.unchanged:>9} "
               f"{len(r.without):>16} {r.failed:>6}" for r in rows]
     for r in rows:
-        if r.without:
-            n = len(r.without)
-            shown = ", ".join(r.without[:3]) + (", ..." if n > 3 else "")
-            lines.append(f"  {r.name}: {n} {'article has' if n == 1 else 'articles have'} "
-                         "no captures (archived while capture was off, or the capture could "
-                         f"not be written): not rebuilt: {shown}")
-        alone = plan.page_only.get(r.name, [])
-        if alone:
-            n = len(alone)
-            shown = ", ".join(alone[:3]) + (", ..." if n > 3 else "")
-            lines.append(f"  {r.name}: {n} {'article' if n == 1 else 'articles'} built from "
-                         "a page alone, without a feed entry (a backfill from a sitemap or "
-                         "listing): not rebuilt, kept as "
-                         f"{'it was' if n == 1 else 'they were'}: {shown}")
-        edited = plan.edited.get(r.name, [])
-        if edited:
-            n = len(edited)
-            shown = ", ".join(edited[:3]) + (", ..." if n > 3 else "")
-            lines.append(f"  {r.name}: {n} {'article' if n == 1 else 'articles'} changed since "
-                         "their captures (edited by hand and adopted by verify --repair?): not "
-                         f"rebuilt, kept as {'it is' if n == 1 else 'they are'}: {shown}")
+        lines += _named(r.name, r.without, "no captures (archived while capture was off, or "
+                        "the capture could not be written): not rebuilt", have=True)
+        lines += _named(r.name, plan.page_only.get(r.name, []),
+                        "built from a page alone, without a feed entry (a backfill from a "
+                        "sitemap or listing): not rebuilt, kept as {it was}")
+        lines += _named(r.name, plan.edited.get(r.name, []),
+                        "changed since their captures (edited by hand and adopted by verify "
+                        "--repair?): not rebuilt, kept as {it is}")
         lines.extend(f"  {r.name}: {p}" for p in r.problems)
     if plan.images_not_refreshed:
         n = plan.images_not_refreshed
         lines.append(f"{n} {'image was' if n == 1 else 'images were'} not refreshed (a "
                      "re-extraction downloads nothing): kept their remote URLs")
     return "\n".join(lines)
+
+
+def _named(source: str, articles: list[str], says: str, *, have: bool = False) -> list[str]:
+    """One line naming up to three of a source's articles set aside, and why; none if none.
+    In says, {it was} / {it is} agree with the count; have: "article has" / "articles have"."""
+    n = len(articles)
+    if not n:
+        return []
+    shown = ", ".join(articles[:3]) + (", ..." if n > 3 else "")
+    subject = (("article has" if n == 1 else "articles have") if have
+               else ("article" if n == 1 else "articles"))
+    says = says.replace("{it was}", "it was" if n == 1 else "they were").replace(
+        "{it is}", "it is" if n == 1 else "they are")
+    return [f"  {source}: {n} {subject} {says}: {shown}"]
