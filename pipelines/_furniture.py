@@ -61,8 +61,8 @@ WRAPPERS = frozenset({
 # An empty wrapper as lxml serializes a tree: its start tag, then only whitespace and <br>s up
 # to an end tag. lxml escapes < and > in text and in attribute values (iframe text included),
 # so they only delimit tags. One exception: a childless <li> is written without `</li>`.
-_MAYBE_EMPTY = re.compile(r"<(?:%s)(?=[\s>])[^<>]*>(?:\s|<br(?=[\s>/])[^<>]*>)*</"
-                          % "|".join(sorted(WRAPPERS)))
+_WRAPPER_NAMES = "|".join(sorted(WRAPPERS))
+_MAYBE_EMPTY = re.compile(rf"<(?:{_WRAPPER_NAMES})(?=[\s>])[^<>]*>(?:\s|<br(?=[\s>/])[^<>]*>)*</")
 _LI = re.compile(r"<li(?=[\s>])")
 
 
