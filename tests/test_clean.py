@@ -11,7 +11,7 @@ from lxml import html as lxml_html
 from archive import ConfigError
 from crawler.config import config_from_settings, parse_config
 from pipelines._body import BodyCleaner
-from pipelines._furniture import Furniture
+from pipelines._furniture import WRAPPERS, Furniture, _empty, maybe_empty
 from pipelines._images import Proxy
 from tests.conftest import EXAMPLES
 
@@ -226,3 +226,14 @@ def test_svg_names_mathml_and_base_are_found_in_any_case() -> None:
     body = BodyCleaner().clean(html, "http://example.com/a").html
     assert "kept" in body and " x " in body
     assert 'href="http://other.example/dir/page"' in body
+
+
+@pytest.mark.parametrize("tag", sorted(WRAPPERS))
+@pytest.mark.parametrize("inside", ["", " \n\u3000\xa0", "<br>", ' <br class="a>b"> <br>'])
+def test_an_empty_wrapper_is_seen_in_lxmls_serialization(tag: str, inside: str) -> None:
+    # maybe_empty decides from lxml's serialization whether drop_empty walks the tree:
+    # every empty wrapper lxml writes, whatever its attributes, must be seen there
+    root = lxml_html.fromstring(f'<div>lead <{tag} title="x>y<z">{inside}</{tag}>tail</div>')
+    element = next(e for e in root.iter(tag) if e is not root)
+    assert _empty(element)
+    assert maybe_empty(lxml_html.tostring(root, encoding="unicode"))
