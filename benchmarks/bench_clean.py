@@ -9,9 +9,11 @@ feedparser's own cost per item with sanitize_html on and off.
 
 --markdown instead measures `body = "markdown"`: the cleaned bodies converted by
 archive.body.to_markdown (html-to-markdown) and by markdownify configured as feedvault
-used it before (in the same process), and the ratio; then the whole Markdown body step
-as a crawl runs it (clean, then the archive's normalize and conversion), against the goal
-of 1,000 seed-sized articles/s of CPU time, with "met" or "not met".
+used it before (in the same process), and the ratio; then the median over the rounds of
+the whole body step as a crawl runs it, HTML (clean, the archive's normalize) and
+Markdown (clean, normalize, conversion, normalize), against the goal of 1,000
+seed-sized articles/s of CPU time for Markdown, with "met" or "not met" (and the same
+for 1,500/s, the goal with headroom).
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ CORPORA = REPO.parent / "shared" / "corpora"
 SEED_FEED = REPO / "examples" / "feeds" / "woshipm.xml"
 PROXY = "https://cors.zfour.workers.dev/?{url}"
 MARKDOWN_GOAL = 1000  # seed-sized articles/s of CPU time, the whole Markdown body step
+MARKDOWN_AIM = 1500  # the goal with headroom: a loaded CI round runs a third slower than idle
 
 
 def rate(cleaner: BodyCleaner, bodies: list[tuple[str, str]], rounds: int, seconds: float
@@ -146,10 +149,29 @@ def markdown(cleaner: BodyCleaner, rounds: int, seconds: float) -> None:
             continue
         before = per_second(lambda html, _: old(html), cleaned, rounds, seconds)
         print(f"{line}  markdownify {before:6.0f}/s  ratio {new / before:5.1f}x")
-    both = per_second(lambda h, u: markdown_step(cleaner, h, u), [seed()], rounds, seconds)
-    print(f"  the whole body step with Markdown (clean + convert), seed body: {both:8.0f}/s")
+    body_steps(cleaner, rounds, seconds)
+
+
+def body_steps(cleaner: BodyCleaner, rounds: int, seconds: float) -> tuple[float, float]:
+    """Prints and returns the medians of the whole body step, HTML and Markdown, seed body."""
+    body = [seed()]
+    html = per_second(lambda h, u: html_step(cleaner, h, u), body, rounds, seconds)
+    both = per_second(lambda h, u: markdown_step(cleaner, h, u), body, rounds, seconds)
+    print(f"the whole body step, seed body, one core (CPU time), median of {rounds} rounds")
+    print(f"  HTML (clean, normalize):                         {html:6.0f} articles/s  "
+          f"({1000 / html:.2f} ms)")
+    print(f"  Markdown (clean, normalize, convert, normalize): {both:6.0f} articles/s  "
+          f"({1000 / both:.2f} ms)")
     verdict = "met" if both >= MARKDOWN_GOAL else "not met"
-    print(f"  goal: >= {MARKDOWN_GOAL:,} seed-sized articles/s: {verdict}")
+    headroom = "met" if both >= MARKDOWN_AIM else "not met"
+    print(f"  goal: Markdown >= {MARKDOWN_GOAL:,} seed-sized articles/s: {verdict} "
+          f"(with headroom, >= {MARKDOWN_AIM:,}/s: {headroom})")
+    return html, both
+
+
+def html_step(cleaner: BodyCleaner, html: str, url: str) -> str:
+    """The body as a `body = "html"` crawl stores it: cleaned, then normalized by the archive."""
+    return normalize(cleaner.clean(html, url).html)
 
 
 def markdown_step(cleaner: BodyCleaner, html: str, url: str) -> str:

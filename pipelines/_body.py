@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from lxml import etree
 
 from crawler.limits.nesting import MAX_DEPTH, bound_depth
-from pipelines._furniture import Furniture, remove
+from pipelines._furniture import Furniture, maybe_empty, remove
 from pipelines._images import ImageRewriter, Proxy
 from pipelines._links import rewrite_links
 from pipelines._sanitize import RENAMED_BLOCKS, allowlist, prepass
@@ -20,11 +20,14 @@ logger = logging.getLogger(__name__)
 
 # What lxml refuses to hold: C0 controls (but tab, newline, carriage return) and lone surrogates.
 _UNSTORABLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_CONTROLS = bytes(c for c in range(0x20) if c not in (0x09, 0x0A, 0x0D))
 _BASE = re.compile(r"""<base\b[^<>]*?\bhref\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""", re.I)
 # ammonia drops any element named like an SVG one (`text`, `desc`...) with everything inside,
 # even in an old HTML page; renamed, they are unknown elements that the allowlist unwraps.
 _SVG_NAMES = re.compile(r"<(/?)(text|tspan|desc)(?=[\s/>])", re.I)
 _MATH = re.compile(r"<math[\s>]", re.I)
+# What any of the three above needs: one scan finds that none applies (the usual case).
+_RARE = re.compile(r"<(?:/?(?:text|tspan|desc)(?=[\s/>])|math[\s>]|base\b)", re.I)
 _PREFIX, _SUFFIX = "<html><body>", "</body></html>"
 
 
@@ -72,15 +75,21 @@ class BodyCleaner:
         private network (the user chose it). The cleaner never raises: if lxml cannot hold
         the markup, the allowlist alone cleans it.
         """
-        html = _SVG_NAMES.sub(r"<\1x-\2", _UNSTORABLE.sub("", html or ""))
+        html = html or ""
+        if _unstorable(html):
+            html = _UNSTORABLE.sub("", html)
+        rare = _RARE.search(html) is not None
+        if rare:
+            html = _SVG_NAMES.sub(r"<\1x-\2", html)
         if not html or html.isspace():  # as `not html.strip()`, without copying the body
             return CleanBody("")
         bounded = bound_depth(html, self.max_depth)  # before html5ever and lxml see it
         html = bounded.html
+        rare = rare or (bounded.unwrapped > 0 and _RARE.search(html) is not None)
         try:
-            if _MATH.search(html):
+            if rare and _MATH.search(html):
                 html = self._math_as_text(html)
-            body, result = self._rewrite(html, url, base or url, trusted_host)
+            body, result = self._rewrite(html, url, base or url, trusted_host, rare)
         except (etree.LxmlError, ValueError, TypeError) as exc:
             logger.warning("%s: body kept as the allowlist alone cleans it (%s)", url, exc)
             body, result = html, CleanBody("")
@@ -88,9 +97,9 @@ class BodyCleaner:
         result.unwrapped = bounded.unwrapped
         return result
 
-    def _rewrite(self, html: str, url: str, base: str,
-                 trusted_host: str) -> tuple[str, CleanBody]:
-        declared = _BASE.search(html)
+    def _rewrite(self, html: str, url: str, base: str, trusted_host: str,
+                 rare: bool = True) -> tuple[str, CleanBody]:
+        declared = _BASE.search(html) if rare else None
         if declared:
             base = absolute(next(g for g in declared.groups() if g is not None), base) or base
         document = etree.fromstring(_PREFIX + self.prepass.clean(html) + _SUFFIX, self.parser)
@@ -104,9 +113,12 @@ class BodyCleaner:
         found = self.images.rewrite(root, base, trusted_host)
         for element in root.iter(*RENAMED_BLOCKS):
             element.tag = "div"
-        Furniture.drop_empty(root)
         root.attrib.clear()
-        inner = _inner(etree.tostring(root, method="html", encoding="unicode"))
+        markup = etree.tostring(root, method="html", encoding="unicode")
+        if maybe_empty(markup):  # seldom: serializing twice then costs less than looking
+            Furniture.drop_empty(root)
+            markup = etree.tostring(root, method="html", encoding="unicode")
+        inner = _inner(markup)
         return inner, CleanBody("", found.cover, found.shown, found.primary, found.refused)
 
     def _math_as_text(self, html: str) -> str:
@@ -130,6 +142,21 @@ class BodyCleaner:
                 frame.set("src", src)
             else:
                 remove(frame)
+
+
+def _unstorable(html: str) -> bool:
+    """Whether html holds a character of _UNSTORABLE; several times faster than searching
+    the regex over text that is mostly CJK (a character class costs per character)."""
+    if html.isascii():
+        return len(html.encode("ascii").translate(None, _CONTROLS)) != len(html)
+    latin = html.encode("latin-1", "ignore")  # the controls, without the CJK text
+    if len(latin.translate(None, _CONTROLS)) != len(latin) or "\ufffe" in html or "\uffff" in html:
+        return True
+    try:
+        html.encode("utf-16-le")  # refuses lone surrogates
+    except UnicodeEncodeError:
+        return True
+    return False
 
 
 def _inner(body: str) -> str:

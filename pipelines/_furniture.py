@@ -58,6 +58,26 @@ WRAPPERS = frozenset({
 })
 
 
+# An empty wrapper as lxml serializes a tree: its start tag, then only whitespace and <br>s up
+# to an end tag. lxml escapes < and > in text and in attribute values (iframe text included),
+# so they only delimit tags. One exception: a childless <li> is written without `</li>`.
+_WRAPPER_NAMES = "|".join(sorted(WRAPPERS))
+_MAYBE_EMPTY = re.compile(rf"<(?:{_WRAPPER_NAMES})(?=[\s>])[^<>]*>(?:\s|<br(?=[\s>/])[^<>]*>)*</")
+_LI = re.compile(r"<li(?=[\s>])")
+
+
+def maybe_empty(markup: str) -> bool:
+    """False when markup, a tree serialized by lxml, holds no wrapper drop_empty would remove.
+
+    A regex scan over the serialized body costs a fraction of reading every element's
+    text through lxml (which copies each paragraph into a Python string); a list item
+    without an end tag (a childless one) counts as a possible empty wrapper.
+    """
+    if _MAYBE_EMPTY.search(markup) is not None:
+        return True
+    return "<li" in markup and len(_LI.findall(markup)) != markup.count("</li>")
+
+
 def remove(element: etree._Element) -> None:
     """Take element out of the tree, keeping the text that follows it."""
     parent = element.getparent()

@@ -15,6 +15,9 @@ from crawler.egress.addresses import literal_address, non_public
 _TAB_NEWLINE = re.compile(r"[\t\n\r]")
 _C0_SPACE = "".join(chr(c) for c in range(0x21))
 _SCHEME = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]*):")
+# A srcset candidate's URL: whitespace and commas skipped, then a run of non-whitespace
+# (\s and \S match what str.isspace() calls whitespace).
+_CANDIDATE_URL = re.compile(r"[\s,]*(\S+)")
 
 # Query parameters that only identify a click or a campaign.
 TRACKING_PARAMS = frozenset({
@@ -29,6 +32,13 @@ TRACKING_PREFIXES = ("utm_", "pk_", "mtm_", "hmsr")
 
 def scheme_of(url: str) -> str | None:
     """The scheme a browser would read in url (lower case); None for a relative URL."""
+    if ":" not in url:
+        return None  # no scheme without a colon, whatever the browser strips first
+    head = url[:8].lower()
+    if head.startswith("http://"):
+        return "http"  # the usual cases, without the regexes below
+    if head == "https://":
+        return "https"
     match = _SCHEME.match(_TAB_NEWLINE.sub("", url).strip(_C0_SPACE))
     return match.group(1).lower() if match else None
 
@@ -43,22 +53,23 @@ def parse_srcset(value: str) -> list[tuple[str, str]]:
     result: list[tuple[str, str]] = []
     pos, end = 0, len(value)
     while pos < end:
-        while pos < end and (value[pos].isspace() or value[pos] == ","):
-            pos += 1
-        start = pos
-        while pos < end and not value[pos].isspace():
-            pos += 1
-        url = value[start:pos]
-        if not url:
-            break
+        match = _CANDIDATE_URL.match(value, pos)
+        if match is None:
+            break  # only whitespace and commas left
+        url, pos = match.group(1), match.end()
         descriptor = ""
         if url.endswith(","):
             url = url.rstrip(",")
         else:
-            start, depth = pos, 0
-            while pos < end and (value[pos] != "," or depth):
-                depth += {"(": 1, ")": -1}.get(value[pos], 0)
-                pos += 1
+            comma = value.find(",", pos)
+            stop = end if comma < 0 else comma
+            if "(" in value[pos:stop] or ")" in value[pos:stop]:
+                start, depth = pos, 0  # a comma inside parentheses does not end it
+                while pos < end and (value[pos] != "," or depth):
+                    depth += {"(": 1, ")": -1}.get(value[pos], 0)
+                    pos += 1
+            else:
+                start, pos = pos, stop
             descriptor = " ".join(value[start:pos].split())
         if url:
             result.append((url, descriptor))

@@ -11,7 +11,7 @@ from lxml import html as lxml_html
 from archive import ConfigError
 from crawler.config import config_from_settings, parse_config
 from pipelines._body import BodyCleaner
-from pipelines._furniture import Furniture
+from pipelines._furniture import WRAPPERS, Furniture, _empty, maybe_empty
 from pipelines._images import Proxy
 from tests.conftest import EXAMPLES
 
@@ -198,3 +198,42 @@ def test_the_normalize_and_clean_steps_look_sources_up_in_the_configs_map(
     assert NormalizePipeline.from_crawler(crawler).sources is crawled.by_name
     cleaners = CleanPipeline.from_crawler(crawler).cleaners
     assert cleaners._sources is crawled.by_name  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("junk", ["\x00", "\x01", "\x0b", "\x1f", "\ufffe", "\uffff", "\ud800",
+                                  "\udfff"])
+@pytest.mark.parametrize("text", ["plain ascii", "中文正文", "café"])
+def test_characters_lxml_cannot_hold_are_dropped_from_any_text(junk: str, text: str) -> None:
+    html = f"<p>{text[:2]}{junk}{text[2:]}</p>"
+    assert BodyCleaner().clean(html, "http://example.com/a").html == f"<p>{text}</p>"
+
+
+@pytest.mark.parametrize(("html", "expected"), [
+    ("<ul><li>a</li><li></li></ul>", "<ul><li>a</li></ul>"),
+    ("<ul><li></li><li>b</li></ul>", "<ul><li>b</li></ul>"),  # lxml writes this <li> without </li>
+    ("<ul><li></li></ul><p>x</p>", "<p>x</p>"),
+    ("<p>中文</p><p>\u3000<br> </p><div><span>\xa0</span></div>", "<p>中文</p>"),
+    ('<p title="a>b"> </p><p>x</p>', "<p>x</p>"),
+    ('<p>x</p><div> <div class="share"><a href="/s">share</a></div></div>', "<p>x</p>"),
+])
+def test_wrappers_left_empty_are_dropped(html: str, expected: str) -> None:
+    assert BodyCleaner().clean(html, "http://example.com/a").html == expected
+
+
+def test_svg_names_mathml_and_base_are_found_in_any_case() -> None:
+    html = ('<BASE HREF="http://other.example/dir/"><TEXT>kept</TEXT> <MATH><MI>x</MI></MATH>'
+            '<a href="page">link</a>')
+    body = BodyCleaner().clean(html, "http://example.com/a").html
+    assert "kept" in body and " x " in body
+    assert 'href="http://other.example/dir/page"' in body
+
+
+@pytest.mark.parametrize("tag", sorted(WRAPPERS))
+@pytest.mark.parametrize("inside", ["", " \n\u3000\xa0", "<br>", ' <br class="a>b"> <br>'])
+def test_an_empty_wrapper_is_seen_in_lxmls_serialization(tag: str, inside: str) -> None:
+    # maybe_empty decides from lxml's serialization whether drop_empty walks the tree:
+    # every empty wrapper lxml writes, whatever its attributes, must be seen there
+    root = lxml_html.fromstring(f'<div>lead <{tag} title="x>y<z">{inside}</{tag}>tail</div>')
+    element = next(e for e in root.iter(tag) if e is not root)
+    assert _empty(element)
+    assert maybe_empty(lxml_html.tostring(root, encoding="unicode"))

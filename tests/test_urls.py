@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from archive import Archive, Article, get_preset, safe_url
 from archive.verify import verify
 from pipelines._body import BodyCleaner
 from pipelines._images import Proxy
+from pipelines._urls import parse_srcset, scheme_of
 from tests.conftest import LocalSite, archive_files, feedvault, rss_feed, write_config
 
 UNSAFE = set("\"'<>\\`{} \x7f\u2028\u2029") | {chr(c) for c in range(0x20)} | {
@@ -107,3 +109,54 @@ def test_a_crawled_hostile_link_and_image_are_written_safely(site: LocalSite,
     assert meta["headimg"] == meta["thumbnail"] == (
         "https://img.example/a.jpg?x=%22%3E%3Cscript%3Ealert(1)%3C/script%3E")
     assert f'src="{meta["headimg"]}"' in frontmatter.load(post).content
+
+
+def _srcset_by_the_standard(value: str) -> list[tuple[str, str]]:
+    """The HTML standard's srcset split, character by character (what parse_srcset must give)."""
+    result: list[tuple[str, str]] = []
+    pos, end = 0, len(value)
+    while pos < end:
+        while pos < end and (value[pos].isspace() or value[pos] == ","):
+            pos += 1
+        start = pos
+        while pos < end and not value[pos].isspace():
+            pos += 1
+        url = value[start:pos]
+        if not url:
+            break
+        descriptor = ""
+        if url.endswith(","):
+            url = url.rstrip(",")
+        else:
+            start, depth = pos, 0
+            while pos < end and (value[pos] != "," or depth):
+                depth += {"(": 1, ")": -1}.get(value[pos], 0)
+                pos += 1
+            descriptor = " ".join(value[start:pos].split())
+        if url:
+            result.append((url, descriptor))
+    return result
+
+
+@given(st.text(alphabet=st.sampled_from("ab/:.,() \t\n\xa0\u3000\x1c1wx5"), max_size=40))
+def test_srcset_is_split_as_the_standard_splits_it(value: str) -> None:
+    assert parse_srcset(value) == _srcset_by_the_standard(value)
+
+
+@pytest.mark.parametrize(("value", "expected"), [
+    ("a.jpg 1x, b,c.jpg 2x", [("a.jpg", "1x"), ("b,c.jpg", "2x")]),
+    ("a.jpg 1x,b.jpg 2x", [("a.jpg", "1x"), ("b.jpg", "2x")]),
+    ("a.jpg, b.jpg 640w", [("a.jpg", ""), ("b.jpg", "640w")]),
+    ("a.jpg (x, y) 1x, b.jpg", [("a.jpg", "(x, y) 1x"), ("b.jpg", "")]),
+    ("a.jpg\u3000640w", [("a.jpg", "640w")]),
+    (" , ,", []),
+])
+def test_srcset_candidates(value: str, expected: list[tuple[str, str]]) -> None:
+    assert parse_srcset(value) == expected
+
+
+@given(st.text(alphabet=st.sampled_from("hHtTpPsS:/a1+\t\n \x00.-"), max_size=12))
+def test_the_scheme_is_read_as_a_browser_reads_it(url: str) -> None:
+    stripped = re.sub(r"[\t\n\r]", "", url).strip("".join(chr(c) for c in range(0x21)))
+    match = re.match(r"([a-zA-Z][a-zA-Z0-9+.-]*):", stripped)
+    assert scheme_of(url) == (match.group(1).lower() if match else None)
