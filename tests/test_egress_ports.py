@@ -251,3 +251,21 @@ def test_extract_trusts_the_typed_url_on_its_port_only(hosts: tuple[Server, Serv
     assert second.returncode == 1
     assert (f"{service.base}/typed-redirect: refused: 127.0.0.1 is a loopback address, and "
             f"port {service.port} of it is not trusted") in second.stdout + second.stderr
+
+
+def test_download_mode_images_on_another_port_are_refused(hosts: tuple[Server, Server],
+                                                          tmp_path: Path) -> None:
+    feed, service = hosts
+    image = f"{service.base}/admin.png"
+    feed.page("/feed.xml", rss_feed([{"title": "Pictures", "link": f"{feed.base}/p",
+                                      "guid": "p", "description": f'<p>one</p><img src="{image}">'}]),
+              "application/rss+xml")
+    config = write_config(tmp_path, [{"name": "pics", "url": f"{feed.base}/feed.xml"}],
+                          extra='[images]\nmode = "download"\n')
+    result = feedvault("crawl", "--config", config)
+    assert "Traceback" not in result.stdout + result.stderr
+    assert service.log == []
+    assert (f"image {image} not downloaded (refused: 127.0.0.1 is a loopback address, and "
+            f"port {service.port} of it is not trusted") in result.stdout
+    [post] = archive_files(tmp_path / "posts")
+    assert image in frontmatter.load(post).content  # kept its remote URL
