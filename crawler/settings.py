@@ -7,6 +7,7 @@ from scrapy.settings import default_settings
 from crawler import __version__
 from crawler.distributed.addon import DistributedAddon
 from crawler.egress.middleware import ConnectRefusalMiddleware, EgressMiddleware
+from crawler.egress.referer import SecretRefererMiddleware
 from crawler.egress.resolver import EgressResolver
 from crawler.health.middleware import HostHealthMiddleware
 from crawler.limits.deadline import DeadlineMiddleware
@@ -89,6 +90,12 @@ DOWNLOADER_MIDDLEWARES = {
     # exception (a middleware that raises ends the exception chain)
     ConnectRefusalMiddleware: 645,
     HostHealthMiddleware: 650,  # above RedirectMiddleware (600): sees every answer
+}
+
+# No Referer from a URL carrying a secret (?token=, ?key=, user:pass@), in every spider
+SPIDER_MIDDLEWARES = {
+    "scrapy.spidermiddlewares.referer.RefererMiddleware": None,
+    SecretRefererMiddleware: 700,  # RefererMiddleware's place
 }
 
 TELNETCONSOLE_ENABLED = False

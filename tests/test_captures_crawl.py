@@ -368,6 +368,8 @@ def test_an_rsshub_access_key_reaches_neither_page_captures_nor_article_hosts(
     config = tmp_path / "feedvault.toml"
     config.write_text(
         '[archive]\npath = "posts"\ncapture = "warc"\n'
+        # the article host: another port of the instance's loopback address
+        f'[crawl]\nallow_hosts = ["{site.base.split("//")[1]}"]\n'
         f'[rsshub]\ninstances = ["{instance.base}"]\naccess_key = "s3cret"\n'
         '[[sources]]\nname = "r"\nrsshub = "/some/route"\nfull_text = true\n',
         encoding="utf-8")

@@ -16,6 +16,7 @@ from zope.interface import implementer
 from archive import ConfigError
 from crawler.config import load_config
 from crawler.egress import EgressPolicy, EgressRefused, literal_address, non_public
+from crawler.egress.allowed import AllowedNetwork
 from crawler.egress.blocking import _guarded_connect
 from crawler.egress.resolver import EgressResolver
 from pipelines._urls import is_private_host
@@ -133,9 +134,9 @@ def test_owner_written_hosts_and_files_are_trusted(tmp_path: Path) -> None:
 def test_allow_hosts_and_allow_networks(tmp_path: Path) -> None:
     config = _config(tmp_path, crawl='allow_hosts = ["wiki.example", "*.corp.example"]\n'
                      'allow_networks = ["10.0.0.0/8", "fd00::/8", "192.168.5.7"]')
-    assert config.allow_hosts == ("wiki.example", "*.corp.example")
-    assert config.allow_networks == (ip_network("10.0.0.0/8"), ip_network("fd00::/8"),
-                                     ip_network("192.168.5.7/32"))
+    assert [str(h) for h in config.allow_hosts] == ["wiki.example", "*.corp.example"]
+    assert [n.network for n in config.allow_networks] == [
+        ip_network("10.0.0.0/8"), ip_network("fd00::/8"), ip_network("192.168.5.7/32")]
     policy = EgressPolicy.from_config(config)
     assert policy.check_addresses("wiki.example", ["127.0.0.1"]) is None
     assert policy.check_addresses("a.b.corp.example", ["172.16.0.1"]) is None
@@ -223,8 +224,8 @@ def test_resolver_hands_over_only_allowed_answers() -> None:
                         "rebind.example": ["127.0.0.1"], "mixed.example": ["8.8.8.8", "10.0.0.1"],
                         "metadata.example": ["169.254.169.254"], "corp.example": ["10.1.1.1"],
                         "lab.example": ["192.168.7.7"]})
-    policy = EgressPolicy(trusted=frozenset({"corp.example"}),
-                          allow_networks=(ip_network("192.168.7.0/24"),))
+    policy = EgressPolicy(trusted=frozenset({("corp.example", 443)}),
+                          allow_networks=(AllowedNetwork(ip_network("192.168.7.0/24")),))
     resolver = EgressResolver(None, policy, inner=names)
     assert _connect_to(resolver, "public.example") == [("93.184.216.34", 443),
                                                        ("2606:2800::1", 443)]
@@ -276,7 +277,7 @@ def test_blocking_fetch_never_connects_to_a_refused_address(monkeypatch: pytest.
             _guarded_connect(EgressPolicy(), host)((host, 80), 5)
     assert sockets == []
     # a trusted host connects as urllib would
-    _guarded_connect(EgressPolicy(trusted=frozenset({"inside.example"})),
+    _guarded_connect(EgressPolicy(trusted=frozenset({("inside.example", 80)})),
                      "inside.example")(("inside.example", 80), 5)
     assert sockets == [(("inside.example", 80), 5, None)]
 

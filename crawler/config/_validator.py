@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from ipaddress import IPv4Network, IPv6Network, ip_network
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -21,6 +20,14 @@ from crawler.config.model import (
     Config,
     DistributedConfig,
     SourceConfig,
+)
+from crawler.egress.allowed import (
+    HOST_SYNTAX,
+    NETWORK_SYNTAX,
+    AllowedHost,
+    AllowedNetwork,
+    allowed_host,
+    allowed_network,
 )
 
 
@@ -107,7 +114,7 @@ class Validator(ImagesSection, SourcesSection, RsshubSection, NotifySection):
             default_cover=default_cover,
             schedule=schedule,
             jitter=jitter,
-            allow_hosts=self.hosts(crawl.get("allow_hosts", []), "crawl.allow_hosts", "crawl"),
+            allow_hosts=self.allowed_hosts(crawl.get("allow_hosts", [])),
             allow_networks=self.networks(crawl.get("allow_networks", [])),
             max_items=max_items,
             http=http,
@@ -132,15 +139,28 @@ class Validator(ImagesSection, SourcesSection, RsshubSection, NotifySection):
                 self.fail(f"sources[{index}].capture", f"capture = \"warc\" {why}",
                           section="sources", index=index)
 
-    def networks(self, value: Any) -> tuple[IPv4Network | IPv6Network, ...]:
-        """`[crawl] allow_networks = ["10.0.0.0/8", "fd00::/8"]`: networks the crawl may reach."""
+    def allowed_hosts(self, value: Any) -> tuple[AllowedHost, ...]:
+        """`[crawl] allow_hosts = ["*.corp.example", "rsshub.lan:1200"]`: hosts the crawl may
+        reach although they are not public, on every port or on the one written."""
+        result = []
+        for text in self.strings(value, "crawl.allow_hosts", "crawl"):
+            try:
+                result.append(allowed_host(text))
+            except ValueError:
+                self.fail("crawl.allow_hosts", f"{text!r} is not a host; {HOST_SYNTAX}",
+                          section="crawl")
+        return tuple(result)
+
+    def networks(self, value: Any) -> tuple[AllowedNetwork, ...]:
+        """`[crawl] allow_networks = ["10.0.0.0/8", "fd00::/8", "192.168.1.20:9200"]`: networks
+        the crawl may reach, on every port or on the one written."""
         result = []
         for text in self.strings(value, "crawl.allow_networks", "crawl"):
             try:
-                result.append(ip_network(text.strip(), strict=False))
+                result.append(allowed_network(text))
             except ValueError:
-                self.fail("crawl.allow_networks", f"{text!r} is not a network; write an "
-                          "address or a CIDR block such as \"10.0.0.0/8\"", section="crawl")
+                self.fail("crawl.allow_networks", f"{text!r} is not a network; "
+                          f"{NETWORK_SYNTAX}", section="crawl")
         return tuple(result)
 
     def scrapy(self, data: Any) -> dict[str, Any]:

@@ -6,12 +6,12 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
-from ipaddress import IPv4Network, IPv6Network
 from pathlib import Path
 from typing import Any
 
 from archive import ConfigError, Preset, get_preset
 from crawler.backfill.config import BackfillConfig
+from crawler.egress.allowed import AllowedHost, AllowedNetwork
 from crawler.extract.rules import Rules
 from crawler.filters import Filters
 from crawler.schedule.rules import Schedule
@@ -151,8 +151,8 @@ class Config:
     schedule: Schedule = DEFAULT_SCHEDULE
     jitter: float = 60.0
     # [crawl] allow_hosts / allow_networks: intranet hosts the egress policy lets through
-    allow_hosts: tuple[str, ...] = ()
-    allow_networks: tuple[IPv4Network | IPv6Network, ...] = ()
+    allow_hosts: tuple[AllowedHost, ...] = ()  # every port, or the one written
+    allow_networks: tuple[AllowedNetwork, ...] = ()
     max_items: int = 2000  # `[crawl] max_items`: entries read from one feed document
     http: HttpConfig = HttpConfig()  # [crawl] headers, cookies, user_agent, proxy
     max_time: float | None = None  # seconds a crawl may take; None: no deadline

@@ -12,7 +12,7 @@ import urllib.request
 from typing import Any
 
 from archive.urls import join_url
-from crawler.egress.policy import EgressPolicy, EgressRefused
+from crawler.egress.policy import EgressPolicy, EgressRefused, environment_proxies
 
 TIMEOUT = 30
 _DEFAULT: Any = socket._GLOBAL_DEFAULT_TIMEOUT  # type: ignore[attr-defined]  # http.client: none given
@@ -24,10 +24,10 @@ def _guarded_connect(policy: EgressPolicy, host: str) -> Any:
     def connect(address: tuple[str, int], timeout: Any = _DEFAULT,
                 source_address: Any = None) -> socket.socket:
         name, port = address
-        if policy.host_trusted(host) or policy.host_trusted(name):
+        if policy.trusts(host, port) or policy.trusts(name, port):
             return socket.create_connection(address, timeout, source_address)
         infos = socket.getaddrinfo(name, port, 0, socket.SOCK_STREAM)
-        refused = policy.check_addresses(name, [str(info[4][0]) for info in infos])
+        refused = policy.check_addresses(name, [str(info[4][0]) for info in infos], port)
         if refused:
             raise EgressRefused(refused)
         error: OSError | None = None
@@ -104,7 +104,7 @@ def guarded_opener(policy: EgressPolicy) -> urllib.request.OpenerDirector:
     """A urllib opener under the policy. A proxy from the environment is trusted: the
     owner set it, and it is what the connection goes to."""
     proxies = urllib.request.getproxies()
-    policy = policy.trusting(v for k, v in proxies.items() if k in ("http", "https"))
+    policy = policy.trusting(environment_proxies())
     return urllib.request.build_opener(
         urllib.request.ProxyHandler(proxies), _HTTP(policy), _HTTPS(policy),
         _Redirects(policy), urllib.request.FileHandler())

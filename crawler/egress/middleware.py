@@ -12,7 +12,7 @@ from twisted.internet.error import DNSLookupError
 
 from crawler.config import config_from_settings
 from crawler.egress.addresses import literal_address
-from crawler.egress.policy import EgressPolicy, host_of
+from crawler.egress.policy import EgressPolicy, host_of, port_of
 from crawler.egress.resolver import EgressResolver, _Collect
 
 logger = logging.getLogger(__name__)
@@ -24,7 +24,8 @@ class RequestRefused(IgnoreRequest):
 
 class EgressMiddleware:
     """Checks every request: its scheme, an IP literal host (any spelling), the addresses
-    a host name resolves to.
+    a host name resolves to, each for the URL's port (a host trusted on one port is not
+    trusted on the others).
 
     Ordered before RobotsTxtMiddleware (100), so a refused host gets no robots.txt request
     either. Redirects come back through the downloader middlewares as new requests (for
@@ -49,15 +50,16 @@ class EgressMiddleware:
     async def process_request(self, request: Request) -> None:
         refused = self.policy.check_url(request.url)
         if refused is None and request.url.startswith(("http://", "https://")):
-            refused = await self._check_name(host_of(request.url))
+            refused = await self._check_name(host_of(request.url), port_of(request.url))
         if refused:
             if self.stats is not None:
                 self.stats.inc_value("feedvault/egress/refused")
             raise RequestRefused(refused)
 
-    async def _check_name(self, host: str) -> str | None:
-        """Resolve a host name (not a literal, not a trusted host) and check its addresses."""
-        if not host or literal_address(host) is not None or self.policy.host_trusted(host):
+    async def _check_name(self, host: str, port: int | None) -> str | None:
+        """Resolve a host name (not a literal, not trusted at port) and check its addresses
+        for a connection to port: the resolver sees the name, this sees the URL's port."""
+        if not host or literal_address(host) is not None or self.policy.trusts(host, port):
             return None
         resolver = getattr(self.reactor, "nameResolver", None)
         if resolver is None:
@@ -72,7 +74,7 @@ class EgressMiddleware:
         except Exception as exc:  # the download reports an unresolvable name as before
             logger.debug("%s: not resolved: %s", host, exc)
             return None
-        return self.policy.check_addresses(host, addresses)
+        return self.policy.check_addresses(host, addresses, port)
 
 
 class ConnectRefusalMiddleware:

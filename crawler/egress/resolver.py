@@ -104,7 +104,9 @@ class EgressResolver:
         resolutionReceiver.resolutionBegan(resolution)
 
         def hand_over(found: list[tuple[str, str]]) -> None:
-            refused = self.policy.check_addresses(hostName, [a for _, a in found])
+            # Twisted's HostnameEndpoint passes the port; connectTCP's lookup passes 0
+            refused = self.policy.check_addresses(hostName, [a for _, a in found],
+                                                  portNumber or None)
             if refused:
                 logger.debug("%s: not connecting: %s", hostName, refused)
                 self.refused[hostName.rstrip(".").lower()] = refused

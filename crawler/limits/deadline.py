@@ -15,6 +15,7 @@ from crawler.outcome.report import DEADLINE
 logger = logging.getLogger(__name__)
 
 META = "feedvault_deadline"  # the deadline, time.monotonic(), on every request sent before it
+LATE = "feedvault_retry_late"  # a retry whose backoff would end past the deadline
 MIN_TIMEOUT = 1.0  # seconds a request started just before the deadline still gets
 
 
@@ -26,6 +27,18 @@ def passed(request: Request, clock: Callable[[], float] = time.monotonic) -> boo
     """Whether the deadline this request was sent under has passed."""
     ends = request.meta.get(META)
     return ends is not None and clock() >= ends
+
+
+def retry_too_late(retry: Request, wait: float,
+                   clock: Callable[[], float] = time.monotonic) -> bool:
+    """Whether retry, sent after waiting `wait` seconds of backoff, would start past the
+    deadline its request was sent under. If so it is marked: DeadlineMiddleware refuses it
+    at once, so no backoff sleeps through the deadline (BackoffRetryMiddleware asks)."""
+    ends = retry.meta.get(META)
+    if ends is None or clock() + wait < ends:
+        return False
+    retry.meta[LATE] = True
+    return True
 
 
 def describe(seconds: float) -> str:
@@ -40,7 +53,9 @@ class DeadlineMiddleware:
     """Refuses every request once `FEEDVAULT_MAX_TIME` seconds have passed since the crawl
     opened, and gives each request sent before that no more time than is left (at least
     MIN_TIMEOUT), so a download in flight ends at the deadline. A request that fails after
-    it is not retried. The errbacks see Deadline and report the URL as left for the next run.
+    it is not retried, nor one whose retry backoff would end after it (`retry_too_late`:
+    refused without the wait). The errbacks see Deadline and report the URL as left for
+    the next run.
 
     Runs after RetryMiddleware (550) and before HostHealthMiddleware (650): a timeout the
     deadline caused is not held against the host, and is not retried.
@@ -66,18 +81,24 @@ class DeadlineMiddleware:
             self.ends = self.clock() + self.seconds
 
     def _refuse(self, request: Request) -> Deadline:
+        late = bool(request.meta.get(LATE))
         if self.stats.get_value(DEADLINE) is None:
+            how = "would pass during a retry's backoff" if late else "passed"
             self.stats.set_value(DEADLINE, f"the {describe(self.seconds)} deadline (max_time) "
-                                        "passed")
-            logger.info("crawl deadline (%s) passed: no new requests; what is left waits for "
-                        "the next crawl", describe(self.seconds))
+                                           f"{how}")
+            logger.info("crawl deadline (%s) %s: no new requests; what is left waits for "
+                        "the next crawl", describe(self.seconds), how)
+        if late:
+            self.stats.inc_value("feedvault/deadline/retries_cut")
+            return Deadline(f"{request.url}: left for the next crawl (its retry would wait "
+                            "past the deadline)")
         return Deadline(f"{request.url}: left for the next crawl (deadline passed)")
 
     def process_request(self, request: Request) -> None:
         if self.ends is None:
             return
         left = self.ends - self.clock()
-        if left <= 0:
+        if left <= 0 or request.meta.get(LATE):
             raise self._refuse(request)
         request.meta[META] = self.ends
         timeout = request.meta.get("download_timeout", self.download_timeout)

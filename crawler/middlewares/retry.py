@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -13,6 +14,7 @@ from scrapy.settings import BaseSettings
 from scrapy.utils.asyncio import sleep
 from scrapy.utils.response import response_status_message
 
+from crawler.limits.deadline import retry_too_late
 from crawler.schedule.freshness import retry_after
 
 
@@ -23,13 +25,16 @@ class BackoffRetryMiddleware(RetryMiddleware):
     time up to `FEEDVAULT_RETRY_BACKOFF * 2**(n-1)` seconds (full jitter), at most
     `FEEDVAULT_RETRY_BACKOFF_MAX`. A 429 or 503 with `Retry-After` waits that long
     instead; when it asks for more than the maximum, the request is not retried in
-    this crawl and the conditional middleware postpones the source.
+    this crawl and the conditional middleware postpones the source. A wait that would
+    end past the crawl's deadline (`--max-time`) is not waited: the retry is left for the
+    next crawl at once.
     """
 
     def __init__(self, settings: BaseSettings) -> None:
         super().__init__(settings)
         self.backoff = settings.getfloat("FEEDVAULT_RETRY_BACKOFF", 1.0)
         self.backoff_max = settings.getfloat("FEEDVAULT_RETRY_BACKOFF_MAX", 60.0)
+        self.sleep: Callable[[float], Awaitable[None]] = sleep
 
     def delay(self, attempt: int) -> float:
         return random.uniform(0, min(self.backoff_max, self.backoff * 2 ** (attempt - 1)))
@@ -53,7 +58,7 @@ class BackoffRetryMiddleware(RetryMiddleware):
         retry = self._retry(request, response_status_message(response.status))
         if retry is None:
             return response
-        await sleep(wait if wait is not None else self.delay(retry.meta["retry_times"]))
+        await self.wait(retry, wait if wait is not None else self.delay(retry.meta["retry_times"]))
         return retry
 
     async def process_exception(  # type: ignore[override]
@@ -65,5 +70,11 @@ class BackoffRetryMiddleware(RetryMiddleware):
             return None
         retry = self._retry(request, exception)
         if retry is not None:
-            await sleep(self.delay(retry.meta["retry_times"]))
+            await self.wait(retry, self.delay(retry.meta["retry_times"]))
         return retry
+
+    async def wait(self, retry: Request, seconds: float) -> None:
+        """The backoff before retry, unless it would end past the crawl's deadline: then
+        none, and DeadlineMiddleware refuses the retry at once (left for the next crawl)."""
+        if not retry_too_late(retry, seconds):
+            await self.sleep(seconds)

@@ -11,7 +11,7 @@ from scrapy.http import Response
 from twisted.python.failure import Failure
 
 from archive.identity import identity_key
-from archive.urls import canonical_link, redact_url, safe_url
+from archive.urls import canonical_link, safe_url
 from crawler.config import Config, SourceConfig, config_from_settings
 from crawler.feeds.entry import FeedEntry
 from crawler.feeds.parse import parse_feed, too_many
@@ -145,7 +145,7 @@ class FeedSpider(scrapy.Spider):
             if self.fulltext.filtered(item, entry.summary_only):
                 continue  # dropped by an include / exclude rule: no page fetch, no file
             yield self._own(self.fulltext.follow(item, entry.summary_only),  # item, or page
-                            force=forced, secret=redact_url(response.url) != response.url)
+                            force=forced)
         if repeats:
             problem(self.crawler.stats, source.name,
                     f"{shown}: {repeats} entries repeat an earlier entry's identity "
@@ -155,22 +155,18 @@ class FeedSpider(scrapy.Spider):
                    seen: frozenset[str]) -> Iterator[ArticleItem | scrapy.Request]:
         """A teaser's article page: the completed item, or a request for its next page."""
         for out in self.fulltext.parse_page(response, item, done, seen):
-            yield self._own(out, force=bool(response.meta.get(FORCE_META)),
-                            secret=redact_url(response.url) != response.url)
+            yield self._own(out, force=bool(response.meta.get(FORCE_META)))
 
     def page_failed(self, failure: Failure) -> Iterator[ArticleItem]:
         yield from self.fulltext.page_failed(failure)
 
-    def _own(self, out: Any, *, force: bool = False, secret: bool = False) -> Any:
+    def _own(self, out: Any, *, force: bool = False) -> Any:
         """FullText's page requests routed through this spider's methods: a queued request
         names its callbacks as spider methods (distributed mode's queue, JOBDIR). The pages
-        of a forced feed request are forced too. A page followed from a URL that carries a
-        secret (an RSSHub access key, ?token=) is requested without Referer: Scrapy's
-        RefererMiddleware would send that URL, key and all, to the page's host."""
+        of a forced feed request are forced too. (No Referer from a URL carrying a secret:
+        crawler/egress/referer.py, for every spider.)"""
         if isinstance(out, scrapy.Request):
             meta = {**out.meta, FORCE_META: True} if force else dict(out.meta)
-            if secret:
-                meta["referrer_policy"] = "no-referrer"
             return out.replace(callback=self.parse_page, errback=self.page_failed, meta=meta)
         return out
 
