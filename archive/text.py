@@ -23,7 +23,10 @@ _CJK = (
 _TOKEN = re.compile(rf"[{_CJK}]|[^\s{_CJK}\W]+|\s+|[^\s]")
 _WORD = re.compile(rf"[^\s{_CJK}\W]")
 _BLANK_LINES = re.compile(r"\n\s*\n+")
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
+# Controls (C0, DEL, C1: a terminal obeys ESC and CSI sequences), zero-width and bidi
+# controls, and lone surrogates (a JSON Feed's "\\ud800"): no UTF-8 file or ledger holds them.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u200b-\u200f\u202a-\u202e"
+                      r"\u2066-\u2069\ud800-\udfff]")
 _SPACE = re.compile(r"\s+")
 _TAG = re.compile(r"<[^<>]*>")
 _HIDDEN = frozenset(["script", "style", "template"])  # never shown to a reader
@@ -32,7 +35,8 @@ Segment = tuple[str, str]  # (op, text) with op one of "equal", "delete", "inser
 
 
 def clean_text(value: str | None) -> str:
-    """Plain one-line text: no control or bidi-override characters, collapsed whitespace."""
+    """Plain one-line text: no control, bidi-override or lone surrogate characters, collapsed
+    whitespace."""
     if not value:
         return ""
     return _SPACE.sub(" ", _CONTROL.sub("", value)).strip()
