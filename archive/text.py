@@ -28,6 +28,10 @@ _BLANK_LINES = re.compile(r"\n\s*\n+")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u200b-\u200f\u202a-\u202e"
                       r"\u2066-\u2069\ud800-\udfff]")
 _SPACE = re.compile(r"\s+")
+# What lxml refuses to hold in a text node (ValueError): C0 controls but tab, newline and
+# carriage return, lone surrogates, U+FFFE/U+FFFF. A body read from an archive file (a
+# clone of someone else's archive) may hold them; they are left out of its text.
+_NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _TAG = re.compile(r"<[^<>]*>")
 _HIDDEN = frozenset(["script", "style", "template"])  # never shown to a reader
 
@@ -60,6 +64,7 @@ def html_to_text(html: str, *, inline: bool = False) -> str:
 
 
 def _markup_text(html: str, *, images: bool) -> str:
+    html = _NOT_XML.sub("", html)
     try:
         # huge_tree: libxml2 keeps up to ~2,000 levels of nesting instead of dropping the
         # text below level 255 (hostile or broken markup nests that deep).
