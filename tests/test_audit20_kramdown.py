@@ -1,0 +1,42 @@
+"""Jekyll Markdown bodies: kramdown's `{::nomarkdown}` must not turn article text into HTML."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import lxml.html
+
+from archive import Archive, Article
+from tests._generators import build, jekyll_site
+
+# Text, not markup, in the feed: the converter writes it escaped (`\<script \>`), but inside
+# kramdown's {::nomarkdown} those backslashes are printed and the tag is a real <script>.
+PAYLOAD = ("<p>Nice post {::nomarkdown}&lt;script &gt;document.title='XSS)';//&lt;/script &gt;"
+           "{:/} indeed</p><p>{: onmouseover=\"x\"}</p>"
+           "<pre><code>h = {:a =&gt; 1}\n</code></pre><p>and <code>{:b}</code> inline</p>")
+
+
+def test_kramdown_extensions_in_text_stay_text(tmp_path: Path) -> None:
+    root = jekyll_site(tmp_path)
+    with Archive(root, "jekyll", body="markdown") as archive:
+        archive.put(Article(source="hostile", title="Ruby hashes", body=PAYLOAD, guid="urn:1",
+                            date=datetime(2024, 1, 1, tzinfo=UTC)))
+    [page] = build(tmp_path, "jekyll", root).pages.values()
+    html = lxml.html.tostring(page.body, encoding="unicode")
+    assert page.body.xpath("count(.//script)") == 0, html
+    text = page.body.text_content()
+    assert "{::nomarkdown}<script >document.title=" in text  # shown, not run
+    assert "{: onmouseover" in text
+    # code is written as it is: kramdown reads no {: there
+    assert page.body.xpath("string(.//pre/code)") == "h = {:a => 1}\n"
+    assert page.body.xpath("string(.//p/code)") == "{:b}"
+
+
+def test_the_escape_reads_back_exactly(tmp_path: Path) -> None:
+    with Archive(tmp_path, "jekyll", body="markdown") as archive:
+        result = archive.put(Article(source="hostile", title="t", body=PAYLOAD, guid="urn:1"))
+        text = (tmp_path / result.path).read_text(encoding="utf-8")
+        assert "&#123;::nomarkdown}" in text and "h = {:a => 1}" in text
+        body = archive.load(result.path).body
+    assert "{::nomarkdown}" in body and "&#123;" not in body  # read back as it was converted
