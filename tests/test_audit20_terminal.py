@@ -44,3 +44,25 @@ def test_text_of_a_body_with_control_characters() -> None:
     from archive.text import html_to_text
 
     assert html_to_text("<p>a\x1bb\x00c\ud800d</p><p>e\x0cf</p>") == "abcd\n\nef"
+
+
+class _Stats(dict):  # the two methods of Scrapy's stats collector the report uses
+    def get_value(self, key: str) -> object:
+        return self.get(key)
+
+    def set_value(self, key: str, value: object) -> None:
+        self[key] = value
+
+
+def test_a_report_line_is_one_line_without_escape_sequences() -> None:
+    # a server's error message or a page's text: it could forge a second report line for
+    # another source, or drive the terminal that shows the crawl summary
+    from crawler.outcome.report import format_summary, problem, summarize
+
+    stats = _Stats()
+    problem(stats, "news", "bad answer (\x1b]0;owned\x07)\n  bank: FAILED \u202eok")
+    [summary] = summarize(stats, ["news"])
+    table = format_summary([summary])
+    assert table.splitlines()[-1] == \
+        "  news: bad answer (\\u001b]0;owned\\u0007)\\u000a  bank: FAILED \\u202eok"
+    assert "\x1b" not in table and "\u202e" not in table

@@ -29,6 +29,15 @@ def _redact_match(match: re.Match[str]) -> str:
     return redact_url(url) + trail
 
 
+# What a terminal obeys rather than shows (ESC, CSI, CR, bidi overrides) and line breaks: a
+# report line is one line, whatever a server's error message or a page said.
+_UNSHOWN = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def _shown(message: str) -> str:
+    return _UNSHOWN.sub(lambda m: f"\\u{ord(m.group()):04x}", message)
+
+
 def _redacted(message: str) -> str:
     """The message with every URL in it as `redact_url` writes it: report lines reach the
     terminal, CI logs, --report JSON, the run history in .feedvault/ and notifications, and
@@ -54,7 +63,7 @@ def mark(stats: Any, source: str, what: str, value: Any, *, first: bool = False)
 
 def problem(stats: Any, source: str, message: str, *, fatal: bool = False) -> None:
     """Record something the user must hear about; fatal marks the whole source as failed."""
-    message = _redacted(message)
+    message = _shown(_redacted(message))
     problems = stats.get_value(_key(source, "problems")) or []
     stats.set_value(_key(source, "problems"), [*problems, message])
     if fatal:
