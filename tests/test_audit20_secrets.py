@@ -49,3 +49,16 @@ def test_every_report_line_and_the_digest_leave_out_secrets() -> None:
         assert secret not in shown
     assert summary.problems[1] == ("page https://example.com/a?sig=(removed)&p=2 "
                                    "not fetched (refused).")
+
+
+def test_private_feed_parameters_are_secrets() -> None:
+    # private trackers and feed readers name them so; they were kept in captures, the HTTP
+    # validators' keys and (now) report lines
+    from archive.urls import redact_url
+
+    url = ("https://t.example/rss?passkey=A1&authkey=B2&usertoken=C3&session=D4&sid=E5&jwt=F6"
+           "&pwd=G7&X-Amz-Credential=H8&page=2&q=news&keyword=x")
+    shown = redact_url(url)
+    assert shown == ("https://t.example/rss?passkey=(removed)&authkey=(removed)"
+                     "&usertoken=(removed)&session=(removed)&sid=(removed)&jwt=(removed)"
+                     "&pwd=(removed)&X-Amz-Credential=(removed)&page=2&q=news&keyword=x")
