@@ -32,6 +32,14 @@ _PAREN_NAME = re.compile(r"([^()]*?)\s*\((.*)\)")
 _ANGLE_NAME = re.compile(r"([^<>]*?)\s*<([^<>]*)>")
 _ADDRESS = re.compile(r"[^\s@()<>\"]+@[^\s@()<>\"]+\.[^\s@()<>\"]+")
 MAX_ITEMS = 2000  # `[crawl] max_items`: entries read from one feed document
+# A start tag with more attributes than any feed writes: Python's SAX reader finds each
+# attribute feedparser asks for by a linear scan, so one element with 50,000 attributes
+# took 86 s (and a feed can hold many). Their attributes are dropped, namespace
+# declarations excepted; the element and its content stay.
+MAX_ATTRIBUTES = 256
+_CROWDED_TAG = re.compile(rb"(<[A-Za-z_][\w.:-]*)((?:\s+[^\s=<>/\"']+\s*=\s*(?:\"[^\"<]*\"|'[^'<]*')){%d,})"
+                          % (MAX_ATTRIBUTES + 1))
+_NAMESPACE = re.compile(rb"\s+xmlns(?::[^\s=]+)?\s*=\s*(?:\"[^\"<]*\"|'[^'<]*')")
 # A numeric character reference. feedparser's loose parser turns one into chr(n) and then
 # UTF-8: a surrogate (&#xD800;) or a number past U+10FFFF raised out of feedparser.parse,
 # and one such reference anywhere lost the whole feed.
@@ -81,6 +89,10 @@ def parse_feed(body: bytes, url: str, headers: dict[str, str] | None = None,
         return jsonfeed.parse(body, url, max_items)
     body, total = first_items(body, max_items)
     body, defused = defuse(body)
+    crowded = 0
+    if body.count(b"=") > MAX_ATTRIBUTES:
+        body, crowded = _CROWDED_TAG.subn(
+            lambda m: m.group(1) + b"".join(_NAMESPACE.findall(m.group(2))), body)
     # No content-location: feedparser would resolve a guid such as "g1" against the feed's
     # URL, and the article's identity would change with it. Links are joined below.
     headers.pop("content-location", None)
@@ -106,6 +118,9 @@ def parse_feed(body: bytes, url: str, headers: dict[str, str] | None = None,
     # NonXMLContentType says nothing about the feed's content
     if parsed.get("bozo") and not isinstance(exc, feedparser.NonXMLContentType):
         problem = f"ill-formed feed ({type(exc).__name__}: {clean_text(str(exc))})"
+    if crowded:
+        problem = "; ".join([*([problem] if problem else []), f"{crowded} elements with more "
+                             f"than {MAX_ATTRIBUTES} attributes: their attributes were dropped"])
     if defused:
         problem = "DOCTYPE internal subset removed: it can declare entities (XML attack protection)" + (
             f"; then {problem}" if problem else "")
