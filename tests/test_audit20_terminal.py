@@ -66,3 +66,22 @@ def test_a_report_line_is_one_line_without_escape_sequences() -> None:
     assert table.splitlines()[-1] == \
         "  news: bad answer (\\u001b]0;owned\\u0007)\\u000a  bank: FAILED \\u202eok"
     assert "\x1b" not in table and "\u202e" not in table
+
+
+def test_a_rewritten_body_is_diffed_word_by_word_without_comparing_every_blank() -> None:
+    # blanks, every other token, were match starts: a 1,000-word rewrite took 9 s, a
+    # 20,000-word one 270 s (`feedvault diff` on a feed that rewrote its articles)
+    import random
+
+    from archive.text import word_diff
+
+    rng = random.Random(1)
+    old = " ".join(str(rng.randint(0, 10**6)) for _ in range(20_000))
+    new = " ".join(str(rng.randint(0, 10**6)) for _ in range(20_000))
+    segments = word_diff(old, new)
+    assert segments == [("delete", old), ("insert", new)]  # past the budget: replaced whole
+    small_old, small_new = old[:6000], " ".join(reversed(old[:6000].split()))
+    small = word_diff(small_old, small_new)
+    assert "".join(t for op, t in small if op != "insert") == small_old
+    assert "".join(t for op, t in small if op != "delete") == small_new
+    assert any(op == "equal" and t.strip() for op, t in small)  # words still line up
