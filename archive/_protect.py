@@ -20,7 +20,8 @@ for reading, with `unescape(escape(body)) == body` for every normalized body
   shortcode comment, `{{</* x */>}}` or `{{%/* x */%}}`, which Hugo shows as
   the shortcode's text, exact in text and inside code alike; an opener with no
   closer gets its first brace as `&#123;` (exact in text, shown as `&#123;`
-  inside code: Hugo has no escape for an unterminated opener there).
+  inside code: Hugo has no escape for an unterminated opener there). A `{` that opens a
+  heading's trailing `{...}` (goldmark's heading attributes) is written `&#123;` too.
 - Jekyll: Liquid runs before any converter, so the body is wrapped in
   `{% raw %}…{% endraw %}`, exact for HTML and Markdown alike, code included;
   one raw block per blank-line-separated chunk, as Jekyll cuts excerpts there.
@@ -42,6 +43,10 @@ _BLANK_LINE_BREAK = re.compile(r"\n(?=[ \t]*(?:\n|$))")
 _HEXO_OPEN, _HEXO_CLOSE = "<div>\n", "\n</div>"
 _HUGO_ESCAPE = re.compile(  # a whole shortcode (no other opener inside it), or a lone opener
     r"\{\{<((?:(?!\{\{[<%]).)*?)>\}\}|\{\{%((?:(?!\{\{[<%]).)*?)%\}\}|\{(?=\{[<%])", re.S)
+# goldmark (Hugo) reads a heading's last `{...}` as its attributes (`## Title {.cls #id}`):
+# from article text, that brace is written `&#123;`.
+_HEADING_ATTRIBUTES = re.compile(r"^([ \t>]*(?:(?:[-*+]|\d+[.)])[ \t]+)?#{1,6}[ \t][^\n]*?)\{(?=[^{}\n]*\}[ \t]*$)",
+                                 re.M)
 _HUGO_COMMENT = re.compile(r"\{\{</\*(.*?)\*/>\}\}|\{\{%/\*(.*?)\*/%\}\}", re.S)
 _RAW_OPEN, _RAW_CLOSE, _RAW_JOIN = "{% raw %}", "{% endraw %}", "\n\n"
 _ENDRAW = re.compile(r"\{%(?=-?\s*endraw)")
@@ -120,6 +125,8 @@ def _hugo_uncomment(match: re.Match[str]) -> str:
 
 
 def _hugo_markdown(body: str) -> str:
+    if "{" in body and "#" in body:
+        body = _outside_fences(body, lambda text: _HEADING_ATTRIBUTES.sub(r"\1&#123;", text))
     if "{{" not in body:
         return body
     return _HUGO_ESCAPE.sub(_hugo_comment, body)
@@ -139,21 +146,24 @@ def _liquid_raw(body: str) -> str:
 
 
 def _kramdown(body: str) -> str:
-    if "{:" not in body:
-        return body
+    return _outside_fences(body, _outside_spans) if "{:" in body else body
+
+
+def _outside_fences(body: str, change: Callable[[str], str]) -> str:
+    """body with change applied to the text outside fenced code blocks."""
     chunks, text, fence = [], [], ""
     for line in body.split("\n"):
         opening = _KRAMDOWN_FENCE.match(line)
         if fence or opening:
             if not fence:
-                chunks += [_outside_spans("\n".join(text))] if text else []
+                chunks += [change("\n".join(text))] if text else []
                 text, fence = [], opening.group(1)  # type: ignore[union-attr]
             elif opening and opening.group(1).startswith(fence) and not line[opening.end():].strip():
                 fence = ""
             chunks.append(line)
         else:
             text.append(line)
-    chunks += [_outside_spans("\n".join(text))] if text else []
+    chunks += [change("\n".join(text))] if text else []
     return "\n".join(chunks)
 
 

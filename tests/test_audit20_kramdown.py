@@ -40,3 +40,21 @@ def test_the_escape_reads_back_exactly(tmp_path: Path) -> None:
         assert "&#123;::nomarkdown}" in text and "h = {:a => 1}" in text
         body = archive.load(result.path).body
     assert "{::nomarkdown}" in body and "&#123;" not in body  # read back as it was converted
+
+
+def test_hugo_heading_attributes_in_text_stay_text(tmp_path: Path) -> None:
+    # goldmark reads a heading's trailing {...} as attributes: a feed heading ending in
+    # "{.hidden}" set that class on the published heading
+    from tests._generators import hugo_site
+
+    root = hugo_site(tmp_path)
+    body = ("<h2>Styled {.hidden}</h2><p>text</p>"
+            "<pre><code># shell comment {.kept}\n</code></pre>")
+    with Archive(root, "hugo", body="markdown") as archive:
+        archive.put(Article(source="hostile", title="Headings", body=body, guid="urn:1",
+                            date=datetime(2024, 1, 1, tzinfo=UTC)))
+    [page] = build(tmp_path, "hugo", root).pages.values()
+    [heading] = page.body.iter("h2")
+    assert heading.get("class") is None
+    assert heading.text_content() == "Styled {.hidden}"
+    assert page.body.xpath("string(.//pre/code)") == "# shell comment {.kept}\n"
