@@ -20,12 +20,15 @@ for reading, with `unescape(escape(body)) == body` for every normalized body
   shortcode comment, `{{</* x */>}}` or `{{%/* x */%}}`, which Hugo shows as
   the shortcode's text, exact in text and inside code alike; an opener with no
   closer gets its first brace as `&#123;` (exact in text, shown as `&#123;`
-  inside code: Hugo has no escape for an unterminated opener there).
+  inside code: Hugo has no escape for an unterminated opener there). A `{` that opens a
+  heading's trailing `{...}` (goldmark's heading attributes) is written `&#123;` too.
 - Jekyll: Liquid runs before any converter, so the body is wrapped in
   `{% raw %}…{% endraw %}`, exact for HTML and Markdown alike, code included;
   one raw block per blank-line-separated chunk, as Jekyll cuts excerpts there.
   An `{% endraw` inside the body closes the raw block and reopens it around a
-  Liquid string that prints `{%`.
+  Liquid string that prints `{%`. Markdown body: kramdown then reads `{:` outside code
+  as its own syntax (`{::nomarkdown}` lets text through as raw HTML), so there it is
+  written `&#123;:`, which kramdown shows as `{:`; code is left as it is.
 """
 
 from __future__ import annotations
@@ -40,10 +43,20 @@ _BLANK_LINE_BREAK = re.compile(r"\n(?=[ \t]*(?:\n|$))")
 _HEXO_OPEN, _HEXO_CLOSE = "<div>\n", "\n</div>"
 _HUGO_ESCAPE = re.compile(  # a whole shortcode (no other opener inside it), or a lone opener
     r"\{\{<((?:(?!\{\{[<%]).)*?)>\}\}|\{\{%((?:(?!\{\{[<%]).)*?)%\}\}|\{(?=\{[<%])", re.S)
+# goldmark (Hugo) reads a heading's last `{...}` as its attributes (`## Title {.cls #id}`):
+# from article text, that brace is written `&#123;`.
+_HEADING_ATTRIBUTES = re.compile(r"^([ \t>]*(?:(?:[-*+]|\d+[.)])[ \t]+)?#{1,6}[ \t][^\n]*?)\{(?=[^{}\n]*\}[ \t]*$)",
+                                 re.M)
 _HUGO_COMMENT = re.compile(r"\{\{</\*(.*?)\*/>\}\}|\{\{%/\*(.*?)\*/%\}\}", re.S)
 _RAW_OPEN, _RAW_CLOSE, _RAW_JOIN = "{% raw %}", "{% endraw %}", "\n\n"
 _ENDRAW = re.compile(r"\{%(?=-?\s*endraw)")
 _ENDRAW_MARK = '{% endraw %}{{ "{%" }}{% raw %}'
+# kramdown (Jekyll's Markdown) reads `{:` outside code as its own syntax: `{::nomarkdown}`
+# passes the text after it through as raw HTML (text the converter escaped, `\<script \>`,
+# became a script), `{: ...}` sets attributes. There it is written `&#123;:` (kramdown shows
+# `{:`); fenced blocks and code spans, where kramdown reads no `{:`, are left as they are.
+_KRAMDOWN_FENCE = re.compile(r"[ \t]*(`{3,}|~{3,})")
+_CODE_SPAN = re.compile(r"(?<![`\\])(`+)(?!`)(?:(?!\n[ \t]*\n).)*?(?<!`)\1(?!`)", re.S)
 
 
 def normalize(body: str) -> str:
@@ -112,6 +125,8 @@ def _hugo_uncomment(match: re.Match[str]) -> str:
 
 
 def _hugo_markdown(body: str) -> str:
+    if "{" in body and "#" in body:
+        body = _outside_fences(body, lambda text: _HEADING_ATTRIBUTES.sub(r"\1&#123;", text))
     if "{{" not in body:
         return body
     return _HUGO_ESCAPE.sub(_hugo_comment, body)
@@ -130,6 +145,44 @@ def _liquid_raw(body: str) -> str:
     return _RAW_JOIN.join(_RAW_OPEN + chunk + _RAW_CLOSE for chunk in chunks)
 
 
+def _kramdown(body: str) -> str:
+    return _outside_fences(body, _outside_spans) if "{:" in body else body
+
+
+def _outside_fences(body: str, change: Callable[[str], str]) -> str:
+    """body with change applied to the text outside fenced code blocks."""
+    chunks, text, fence = [], [], ""
+    for line in body.split("\n"):
+        opening = _KRAMDOWN_FENCE.match(line)
+        if fence or opening:
+            if not fence:
+                chunks += [change("\n".join(text))] if text else []
+                text, fence = [], opening.group(1)  # type: ignore[union-attr]
+            elif opening and opening.group(1).startswith(fence) and not line[opening.end():].strip():
+                fence = ""
+            chunks.append(line)
+        else:
+            text.append(line)
+    chunks += [change("\n".join(text))] if text else []
+    return "\n".join(chunks)
+
+
+def _outside_spans(text: str) -> str:
+    parts, last = [], 0
+    for span in _CODE_SPAN.finditer(text):
+        parts += [text[last:span.start()].replace("{:", "&#123;:"), span.group()]
+        last = span.end()
+    return "".join([*parts, text[last:].replace("{:", "&#123;:")])
+
+
+def _kramdown_raw(body: str) -> str:
+    return _liquid_raw(_kramdown(body))
+
+
+def _unkramdown_raw(text: str) -> str:
+    return _unbraces(_unliquid_raw(text))
+
+
 def _unliquid_raw(text: str) -> str:
     if text.startswith(_RAW_OPEN) and text.endswith(_RAW_CLOSE):
         text = text[len(_RAW_OPEN):-len(_RAW_CLOSE)]
@@ -142,3 +195,4 @@ BRACES = Protection(_braces, _unbraces)
 HEXO_HTML = Protection(_hexo_html, _unhexo_html)
 HUGO_MARKDOWN = Protection(_hugo_markdown, _unhugo_markdown)
 LIQUID_RAW = Protection(_liquid_raw, _unliquid_raw)
+KRAMDOWN_RAW = Protection(_kramdown_raw, _unkramdown_raw)

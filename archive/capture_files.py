@@ -73,17 +73,22 @@ def export(store: CaptureStore, named: Iterable[str], target: Path) -> int:
                            for i, e in enumerate(found)}
         return scans[name]
 
-    def add(ref: str) -> None:
+    def add(ref: str, *, payload: bool = False) -> None:
         name, offset = store.parse(ref)
         if offset not in entries(name):
             raise CaptureError(f"capture {ref}: no complete record starts there")
         entry, following = entries(name)[offset]
+        if payload and entry.kind != "response":  # an index from a clone or a cache: a
+            # revisit naming itself would recurse until RecursionError
+            raise CaptureError(f"capture {ref}: the payload index names a {entry.kind} record, "
+                               "not a response; remove captures/index.sqlite (it is rebuilt "
+                               "from the capture files)")
         if entry.kind == "revisit":
             original = store.open_index(create=False).payload(
                 entry.headers.get("warc-payload-digest", ""))
             if original is None:
                 raise CaptureError(f"capture {ref} revisits a payload that is not stored")
-            add(original[0])
+            add(original[0], payload=True)
         members[(name, offset)] = None
         if following is not None and following.kind == "request" and \
                 following.headers.get("warc-concurrent-to") == entry.headers.get("warc-record-id"):

@@ -196,7 +196,7 @@ JEKYLL = Preset(
     layout=JEKYLL_POSTS,
     styles=_frozen(
         html=BodyStyle(".html", _protect.LIQUID_RAW),
-        markdown=BodyStyle(".md", _protect.LIQUID_RAW),
+        markdown=BodyStyle(".md", _protect.KRAMDOWN_RAW),
     ),
     cover_keys=("image",),
     fixed=_frozen(layout="post"),

@@ -20,9 +20,13 @@ __all__ = ["REMOVED", "canonical_link", "join_url", "redact_url", "safe_url"]
 # Schemes whose URLs name a host: without one they lead nowhere.
 _NEEDS_HOST = frozenset({"http", "https", "ftp", "ws", "wss"})
 REMOVED = "(removed)"
-# Query parameters of a URL that carry a secret (RSSHub's ?key= and ?code=, API tokens).
+# Query parameters of a URL that carry a secret (RSSHub's ?key= and ?code=, API tokens),
+# as a word of the name or its ending: private feeds say ?passkey=, ?authkey=, ?usertoken=,
+# ?session=, ?sid=, ?jwt=.
 _SECRET_PARAM = re.compile(r"(?:^|[_-])(?:access_?key|api_?key|apikey|key|code|token|secret|"
-                           r"password|passwd|auth|sig|signature)(?:$|[_-])", re.I)
+                           r"password|passwd|pwd|auth|sig|signature|session|sessionid|sid|jwt|"
+                           r"credentials?)(?:$|[_-])|(?:key|token|secret|pass|passwd|password)$",
+                           re.I)
 
 
 def redact_url(value: str) -> str:

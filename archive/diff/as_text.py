@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from archive.diff.compare import STATUSES, ArticleChange, Diff
@@ -11,6 +12,16 @@ CONTEXT = 60  # characters of unchanged text kept on each side of a change
 _COLOURS = {"added": "32", "removed": "31", "moved": "36", "changed": "33",
             "delete": "1;31", "insert": "1;32", "head": "1", "dim": "2"}
 _MARKS = {"delete": ("[-", "-]"), "insert": ("{+", "+}")}
+# What a terminal obeys rather than shows: C0 controls but tab and newline (ESC starts the
+# sequences that move the cursor, retitle the window or set the clipboard; CR overwrites the
+# line), DEL, C1 controls (U+009B is CSI) and bidi controls that reorder the line.
+# Titles, paths and bodies come from archive files, which a clone of someone else's
+# archive holds as its author wrote them: each such character is shown as its \u escape.
+_UNSHOWN = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def _shown(text: str) -> str:
+    return _UNSHOWN.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 class _Paint:
@@ -45,6 +56,7 @@ def _elide(text: str, first: bool, last: bool) -> str:
 def body_lines(segments: tuple[Segment, ...], paint: _Paint) -> list[str]:
     out = []
     for i, (op, text) in enumerate(segments):
+        text = _shown(text)
         if op == "equal":
             out.append(_elide(text, i == 0, i == len(segments) - 1))
         else:
@@ -53,15 +65,16 @@ def body_lines(segments: tuple[Segment, ...], paint: _Paint) -> list[str]:
 
 
 def _article(change: ArticleChange, paint: _Paint) -> list[str]:
-    where = change.path
+    where = _shown(change.path)
     if change.status == "moved":
-        where = f"{change.old_path} → {change.new_path}"
-    lines = [f"{paint(change.status, f'{change.status:<8}')} {where}  {paint('dim', change.title)}"]
+        where = _shown(f"{change.old_path} → {change.new_path}")
+    lines = [f"{paint(change.status, f'{change.status:<8}')} {where}  "
+             f"{paint('dim', _shown(change.title))}"]
     if change.provenance:
-        lines[0] += f"  ({change.provenance})"
+        lines[0] += f"  ({_shown(change.provenance)})"
     for f in change.fields:
-        old, new = paint("delete", _value(f.old)), paint("insert", _value(f.new))
-        lines.append(f"    {f.name}: {old} → {new}")
+        old, new = paint("delete", _shown(_value(f.old))), paint("insert", _shown(_value(f.new)))
+        lines.append(f"    {_shown(f.name)}: {old} → {new}")
     if change.body is not None:
         label = "body (markup only)" if change.markup_only else "body"
         lines.append(f"    {label}:")
@@ -83,7 +96,7 @@ def summary_line(diff: Diff) -> str:
 
 def render_stat(diff: Diff) -> str:
     """Counts per source, then the total."""
-    rows = diff.by_source()
+    rows = {_shown(name): row for name, row in diff.by_source().items()}
     width = max([len("source"), len("total"), *map(len, rows)])
     lines = [f"{'source':<{width}}  " + " ".join(f"{s:>7}" for s in STATUSES)]
     for name, row in rows.items():
@@ -98,7 +111,7 @@ def render_text(diff: Diff, *, colour: bool = False) -> str:
     for change in diff.articles:
         lines += _article(change, paint)
     for f in diff.files:
-        lines.append(f"{paint(f.status, f'file {f.status}'):<8} {f.path}")
-    lines += [f"note: {note}" for note in diff.notes]
+        lines.append(f"{paint(f.status, f'file {f.status}'):<8} {_shown(f.path)}")
+    lines += [f"note: {_shown(note)}" for note in diff.notes]
     lines.append(summary_line(diff))
     return "\n".join(lines) + "\n"

@@ -42,6 +42,16 @@ _ATTRIBUTES = "* -text -eol -filter -ident -working-tree-encoding -diff\n"
 _IGNORE_ALL = "*\n"
 
 
+def _config_text() -> str:
+    """The store's whole git configuration: what `git init` writes, then ours."""
+    sections: dict[str, list[str]] = {"core": ["\trepositoryformatversion = 0\n",
+                                               "\tfilemode = true\n", "\tbare = false\n"]}
+    for key, value in _CONFIG.items():
+        section, name = key.split(".")
+        sections.setdefault(section, []).append(f"\t{name} = {value}\n")
+    return "".join(f"[{k}]\n" + "".join(v) for k, v in sections.items())
+
+
 class Git:
     """Run git against `git_dir` with `work_tree` as its work tree and nothing else."""
 
@@ -58,13 +68,40 @@ class Git:
         env["GIT_DIR"] = str(git_dir)
         env["GIT_WORK_TREE"] = str(work_tree)
         self._env = env
+        self._sealed = False
 
     @property
     def exists(self) -> bool:
         return (self.git_dir / "HEAD").is_file()
 
+    def seal(self) -> None:
+        """Our configuration, attributes and excludes, whatever the store held before.
+
+        A store that came with someone else's clone or a restored CI cache may name
+        commands git runs (`core.fsmonitor`, a `filter.*.clean` with `* filter=...` in
+        info/attributes, hooks): `diff` or `snapshot` would run them. Written through a
+        temporary file and a rename, so a link in their place is replaced, not followed."""
+        for name in ("commondir", "gitdir"):  # git would read another folder's config
+            if os.path.lexists(self.git_dir / name):
+                raise SnapshotError(f"{self.git_dir / name}: a snapshot store never has one; "
+                                    "remove the store (snapshots are lost) or this file")
+        info = self.git_dir / "info"
+        if info.is_symlink() or not info.is_dir():
+            info.unlink(missing_ok=True)
+            info.mkdir()
+        for path, text in ((self.git_dir / "config", _config_text()),
+                           (info / "attributes", _ATTRIBUTES),
+                           (info / "exclude", f"/{self.exclude}/\n")):
+            if not path.is_symlink() and path.is_file() and path.read_text("utf-8") == text:
+                continue
+            temporary = path.with_name(f".{path.name}.feedvault")
+            temporary.write_text(text, encoding="utf-8")
+            os.replace(temporary, path)
+        self._sealed = True
+
     def init(self) -> None:
         if self.exists:
+            self.seal()
             return
         env = {k: v for k, v in self._env.items() if k not in ("GIT_DIR", "GIT_WORK_TREE")}
         try:
@@ -72,22 +109,14 @@ class Git:
                            env=env, check=True, capture_output=True)
         except (OSError, subprocess.CalledProcessError) as exc:
             raise SnapshotError(f"{self.git_dir}: cannot create the snapshot store: {exc}") from exc
-        # One append instead of a `git config` process per key (later lines win in git).
-        sections: dict[str, list[str]] = {}
-        for key, value in {**_CONFIG, "core.bare": "false"}.items():
-            section, name = key.split(".")
-            sections.setdefault(section, []).append(f"\t{name} = {value}\n")
-        with (self.git_dir / "config").open("a", encoding="utf-8") as config:
-            config.writelines(f"[{k}]\n" + "".join(v) for k, v in sections.items())
-        info = self.git_dir / "info"
-        info.mkdir(exist_ok=True)
-        (info / "attributes").write_text(_ATTRIBUTES, encoding="utf-8")
-        (info / "exclude").write_text(f"/{self.exclude}/\n", encoding="utf-8")
+        self.seal()
         (self.git_dir / ".gitignore").write_text(_IGNORE_ALL, encoding="utf-8")
 
     def run(self, *args: str, input: bytes | None = None,
             env: Mapping[str, str] | None = None) -> bytes:
         """Run one git command; its stdout, or SnapshotError with git's own message."""
+        if not self._sealed and self.exists:
+            self.seal()
         try:
             done = subprocess.run(
                 [self._exe, *args], input=input, capture_output=True, cwd=self.work_tree,

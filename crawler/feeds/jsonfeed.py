@@ -20,8 +20,10 @@ def looks_like_json(body: bytes, content_type: str) -> bool:
 def parse(body: bytes, url: str, max_items: int) -> ParsedFeed:
     try:
         data = json.loads(body.decode("utf-8-sig"), strict=False)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        return ParsedFeed(None, [], f"ill-formed JSON Feed ({exc})", None)
+    except RecursionError:  # arrays or objects nested thousands deep
+        return ParsedFeed(None, [], "ill-formed JSON Feed (nested too deeply)", None)
+    except ValueError as exc:  # JSONDecodeError, bad UTF-8, a number of thousands of digits
+        return ParsedFeed(None, [], f"ill-formed JSON Feed ({clean_text(str(exc))[:200]})", None)
     version_url = str(data.get("version", "")) if isinstance(data, dict) else ""
     if not version_url.startswith(("https://jsonfeed.org/version/", "http://jsonfeed.org/version/")):
         return ParsedFeed(None, [], "not a JSON Feed: no jsonfeed.org version", None)

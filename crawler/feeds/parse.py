@@ -32,6 +32,18 @@ _PAREN_NAME = re.compile(r"([^()]*?)\s*\((.*)\)")
 _ANGLE_NAME = re.compile(r"([^<>]*?)\s*<([^<>]*)>")
 _ADDRESS = re.compile(r"[^\s@()<>\"]+@[^\s@()<>\"]+\.[^\s@()<>\"]+")
 MAX_ITEMS = 2000  # `[crawl] max_items`: entries read from one feed document
+# A start tag with more attributes than any feed writes: Python's SAX reader finds each
+# attribute feedparser asks for by a linear scan, so one element with 50,000 attributes
+# took 86 s (and a feed can hold many). Their attributes are dropped, namespace
+# declarations excepted; the element and its content stay.
+MAX_ATTRIBUTES = 256
+_CROWDED_TAG = re.compile(rb"(<[A-Za-z_][\w.:-]*)((?:\s+[^\s=<>/\"']+\s*=\s*(?:\"[^\"<]*\"|'[^'<]*')){%d,})"
+                          % (MAX_ATTRIBUTES + 1))
+_NAMESPACE = re.compile(rb"\s+xmlns(?::[^\s=]+)?\s*=\s*(?:\"[^\"<]*\"|'[^'<]*')")
+# A numeric character reference. feedparser's loose parser turns one into chr(n) and then
+# UTF-8: a surrogate (&#xD800;) or a number past U+10FFFF raised out of feedparser.parse,
+# and one such reference anywhere lost the whole feed.
+_CHARREF = re.compile(rb"&#(?:[xX]([0-9a-fA-F]+)|([0-9]+))")
 
 
 def defuse(body: bytes) -> tuple[bytes, bool]:
@@ -77,25 +89,38 @@ def parse_feed(body: bytes, url: str, headers: dict[str, str] | None = None,
         return jsonfeed.parse(body, url, max_items)
     body, total = first_items(body, max_items)
     body, defused = defuse(body)
+    crowded = 0
+    if body.count(b"=") > MAX_ATTRIBUTES:
+        body, crowded = _CROWDED_TAG.subn(
+            lambda m: m.group(1) + b"".join(_NAMESPACE.findall(m.group(2))), body)
     # No content-location: feedparser would resolve a guid such as "g1" against the feed's
     # URL, and the article's identity would change with it. Links are joined below.
     headers.pop("content-location", None)
     headers.setdefault("content-type", "application/xml")  # file:// gives none
     body = _transcoded(body, headers)
+    if b"&#" in body:
+        body = _CHARREF.sub(_valid_charref, body)
     # feedparser's own sanitizer and URI resolver rewrite markup through sgmllib and mangle
     # it (a bare `alt` becomes alt="alt", referrerpolicy is dropped). The clean pipeline
     # resolves URLs against the article and sanitizes with an allowlist instead;
     # tests/test_sanitize.py runs feedparser's sanitize cases through it.
     import feedparser  # here, not above: a crawl where every feed answers 304 never needs it
 
-    parsed = feedparser.parse(
-        body, response_headers=headers, sanitize_html=False, resolve_relative_uris=False
-    )
+    try:
+        parsed = feedparser.parse(
+            body, response_headers=headers, sanitize_html=False, resolve_relative_uris=False
+        )
+    except (ValueError, OverflowError) as exc:  # such a reference in a UTF-16 or UTF-32 feed
+        return ParsedFeed(None, [], f"ill-formed feed ({type(exc).__name__}: "
+                          f"{clean_text(str(exc))[:200]})", None)
     problem = None
     exc = parsed.get("bozo_exception")
     # NonXMLContentType says nothing about the feed's content
     if parsed.get("bozo") and not isinstance(exc, feedparser.NonXMLContentType):
         problem = f"ill-formed feed ({type(exc).__name__}: {clean_text(str(exc))})"
+    if crowded:
+        problem = "; ".join([*([problem] if problem else []), f"{crowded} elements with more "
+                             f"than {MAX_ATTRIBUTES} attributes: their attributes were dropped"])
     if defused:
         problem = "DOCTYPE internal subset removed: it can declare entities (XML attack protection)" + (
             f"; then {problem}" if problem else "")
@@ -114,6 +139,15 @@ def parse_feed(body: bytes, url: str, headers: dict[str, str] | None = None,
         problem = "not a feed: no RSS, Atom or JSON Feed structure found"
     return ParsedFeed(feed_title, entries, problem, parsed.get("version") or None, total,
                       skipped=len(parsed.entries) - len(entries))
+
+
+def _valid_charref(match: re.Match[bytes]) -> bytes:
+    """The reference itself when it names a character, else one to U+FFFD (as HTML reads it)."""
+    digits = match.group(1) or match.group(2)
+    if len(digits.lstrip(b"0")) > 8:
+        return b"&#xFFFD"
+    code = int(digits, 16 if match.group(1) else 10)
+    return match.group(0) if code < 0xD800 or 0xDFFF < code <= 0x10FFFF else b"&#xFFFD"
 
 
 def _transcoded(body: bytes, headers: dict[str, str]) -> bytes:

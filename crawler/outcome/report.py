@@ -3,15 +3,46 @@
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from archive.urls import REMOVED, redact_url
+
 logger = logging.getLogger(__name__)
 
 STATUSES = ("new", "updated", "unchanged", "not_modified", "failed", "filtered")
 DEADLINE = "feedvault/deadline"  # set once the crawl deadline left work undone: which one
+
+
+# An absolute URL inside a report line; the punctuation of the sentence around it is put back.
+_URL = re.compile(r"\b[A-Za-z][A-Za-z0-9+.-]*://[^\s'\"<>]+")
+_TRAILING = ":;,.)"
+
+
+def _redact_match(match: re.Match[str]) -> str:
+    url, trail = match.group(), ""
+    while url and url[-1] in _TRAILING and not url.endswith(REMOVED):
+        url, trail = url[:-1], url[-1] + trail
+    return redact_url(url) + trail
+
+
+# What a terminal obeys rather than shows (ESC, CSI, CR, bidi overrides) and line breaks: a
+# report line is one line, whatever a server's error message or a page said.
+_UNSHOWN = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def _shown(message: str) -> str:
+    return _UNSHOWN.sub(lambda m: f"\\u{ord(m.group()):04x}", message)
+
+
+def _redacted(message: str) -> str:
+    """The message with every URL in it as `redact_url` writes it: report lines reach the
+    terminal, CI logs, --report JSON, the run history in .feedvault/ and notifications, and
+    a feed URL written in feedvault.toml may carry a token, a key or a password."""
+    return _URL.sub(_redact_match, message) if "://" in message else message
 
 
 def _key(source: str, what: str) -> str:
@@ -32,6 +63,7 @@ def mark(stats: Any, source: str, what: str, value: Any, *, first: bool = False)
 
 def problem(stats: Any, source: str, message: str, *, fatal: bool = False) -> None:
     """Record something the user must hear about; fatal marks the whole source as failed."""
+    message = _shown(_redacted(message))
     problems = stats.get_value(_key(source, "problems")) or []
     stats.set_value(_key(source, "problems"), [*problems, message])
     if fatal:
@@ -43,7 +75,8 @@ def failed_url(stats: Any, source: str, url: str | None, reason: str, *,
                fatal: bool = False) -> None:
     """A URL (a feed, an article page, an item's link) that could not be archived, and why."""
     failures = stats.get_value(_key(source, "failures")) or []
-    stats.set_value(_key(source, "failures"), [*failures, {"url": url, "reason": reason}])
+    shown = redact_url(url) if url else url
+    stats.set_value(_key(source, "failures"), [*failures, {"url": shown, "reason": reason}])
     problem(stats, source, f"{url}: {reason}" if url else reason, fatal=fatal)
 
 
@@ -51,7 +84,7 @@ def left(stats: Any, source: str, url: str) -> None:
     """A URL the crawl deadline cut off: the next crawl fetches it (the source keeps no
     validators and no poll time, so its feed is read in full again)."""
     urls = stats.get_value(_key(source, "left")) or []
-    stats.set_value(_key(source, "left"), [*urls, url])
+    stats.set_value(_key(source, "left"), [*urls, redact_url(url)])
     stats.set_value(_key(source, "incomplete"), True)
 
 

@@ -133,8 +133,8 @@ def own_settings(outline: Element) -> dict[str, Any]:
         name = key[len(_OWN):]
         try:
             settings[name] = tomllib.loads(f"v = {text}")["v"]
-        except tomllib.TOMLDecodeError:
-            raise ValueError(f"feedvault:{name}={text!r} is not a TOML value") from None
+        except (ValueError, RecursionError):  # TOMLDecodeError; 5,000 digits; [[[[... deep
+            raise ValueError(f"feedvault:{name}={text[:200]!r} is not a TOML value") from None
     return settings
 
 

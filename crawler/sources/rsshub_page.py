@@ -135,8 +135,8 @@ def _diy(text: str) -> list[tuple[str, list[str], str]]:
         return []
     try:
         data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"the diy: list is not valid YAML: {exc}") from exc
+    except (yaml.YAMLError, ValueError) as exc:  # ValueError: a number of thousands of digits
+        raise ConfigError(f"the diy: list is not valid YAML: {exc}") from None
     except RecursionError:
         raise ConfigError("the diy: list is nested too deeply to be a route list") from None
     entries = data.get("diy") if isinstance(data, dict) else None

@@ -1,0 +1,55 @@
+"""A snapshot store from someone else's clone (or a restored CI cache) runs no command."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+from archive import Archive, Article
+from tests.conftest import feedvault, write_config
+
+
+def _article(n: int) -> Article:
+    return Article(source="blog", title=f"Article {n}", body=f"<p>Body {n}.</p>", guid=f"urn:{n}",
+                   date=datetime(2024, 1, n, tzinfo=UTC))
+
+
+def test_a_hostile_snapshot_store_config_runs_nothing(tmp_path: Path) -> None:
+    config = write_config(tmp_path, [{"name": "blog", "url": "file://feed.xml"}])
+    root = tmp_path / "posts"
+    with Archive(root) as archive:
+        archive.put(_article(1))
+    assert feedvault("snapshot", "--config", config).returncode == 0
+    store = root / ".feedvault" / "snapshots.git"
+    ran = tmp_path / "ran"
+    # what the clone's author wrote into the store: git runs these on add / checkout-index
+    with (store / "config").open("a", encoding="utf-8") as hostile:
+        hostile.write(f'[core]\n\tfsmonitor = "echo fsmonitor >> {ran}; false"\n'
+                      f'[filter "x"]\n\tclean = "echo clean >> {ran}; cat"\n'
+                      f'\tsmudge = "echo smudge >> {ran}; cat"\n')
+    (store / "info" / "attributes").write_text("* filter=x\n", encoding="utf-8")
+    with Archive(root) as archive:
+        archive.put(_article(2))
+
+    diff = feedvault("diff", "--config", config)
+    assert diff.returncode == 1 and "1 added" in diff.stdout, diff.stdout + diff.stderr
+    taken = feedvault("snapshot", "--config", config)
+    assert taken.returncode == 0, taken.stdout + taken.stderr
+    exported = feedvault("snapshot", "export", "latest", tmp_path / "out", "--config", config)
+    assert exported.returncode == 0, exported.stdout + exported.stderr
+    assert not ran.exists(), ran.read_text()
+    assert len(list((tmp_path / "out").rglob("*.md"))) == 2
+
+
+def test_a_store_pointing_elsewhere_is_refused(tmp_path: Path) -> None:
+    config = write_config(tmp_path, [{"name": "blog", "url": "file://feed.xml"}])
+    root = tmp_path / "posts"
+    with Archive(root) as archive:
+        archive.put(_article(1))
+    assert feedvault("snapshot", "--config", config).returncode == 0
+    # commondir sends git to another folder's config, which the seal does not rewrite
+    (root / ".feedvault" / "snapshots.git" / "commondir").write_text(str(tmp_path), "utf-8")
+    result = feedvault("snapshot", "list", "--config", config)
+    assert result.returncode == 2
+    assert "commondir: a snapshot store never has one" in result.stderr
+    assert "Traceback" not in result.stderr
