@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
+
+from archive.urls import redact_url
 
 PAGE = "{page}"
 KEYS = {"sitemap", "list_url", "item_links", "item_dates", "next", "first_page",
@@ -50,7 +53,11 @@ def validate(v: Any, data: Any, key: str, index: int, source_index: int, source_
     def url(name: str, value: Any, template: bool = False) -> str:
         text = v.string(value, f"{key}.{name}", section, index)
         if not text.startswith(("http://", "https://")):
-            fail(name, f"{text!r}: expected an http(s):// URL")
+            fail(name, f"{redact_url(text)!r}: expected an http(s):// URL")
+        if "@" in urlsplit(text).netloc:
+            fail(name, f"{redact_url(text)!r}: a user and password in this URL would not be sent; "
+                 "write them in the source's url (sent as a Basic Authorization header to the "
+                 "source's own hosts) or in its headers = { Authorization = \"...\" }")
         if template and PAGE not in text:
             fail(name, f"{text!r}: expected a {PAGE} placeholder for the page number")
         return text

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import base64
 import re
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from crawler.config._checks import Checks
 from crawler.config.model import HEADER_NAME, HttpConfig
@@ -20,6 +21,22 @@ def redacted(url: str) -> str:
     if "@" not in parts.netloc:
         return url
     return parts._replace(netloc="***@" + parts.netloc.rsplit("@", 1)[1]).geturl()
+
+
+def credentials(url: str) -> tuple[str, str | None]:
+    """An http(s) URL without its `user:password@`, and the Basic Authorization header value
+    they make (None when the URL has none).
+
+    Scrapy does not send a URL's user and password (the request fails on the host name and
+    its error message shows the password), so the crawl sends them as the header instead,
+    like a browser or curl: only to the source's own hosts, as configured headers are."""
+    parts = urlsplit(url)
+    if "@" not in parts.netloc:
+        return url, None
+    userinfo, host = parts.netloc.rsplit("@", 1)
+    user, _, password = userinfo.partition(":")
+    token = base64.b64encode(f"{unquote(user)}:{unquote(password)}".encode()).decode("ascii")
+    return parts._replace(netloc=host).geturl(), f"Basic {token}"
 
 
 class HttpSection(Checks):

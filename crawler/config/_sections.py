@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import os
 import string
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 from archive import POLICIES
+from archive.urls import redact_url
 from crawler.backfill.config import validate as validate_backfill
 from crawler.config._checks import Checks
 from crawler.config._filters import FILTER_KEYS, FiltersSection
-from crawler.config._http import HttpSection
+from crawler.config._http import HttpSection, credentials
 from crawler.config._rsshub import ROUTE_KEYS
 from crawler.config.model import (
     CAPTURE_MODES,
@@ -137,6 +139,10 @@ class SourcesSection(HttpSection, FiltersSection):
                           index=i)
             seen.add(name)
             url = self._url(self.string(entry["url"], f"{key}.url", "sources", i), key, i)
+            url, basic = credentials(url)
+            source_http = self.http(entry, key, "sources", i, http)
+            if basic is not None:
+                source_http = self._basic_auth(source_http, entry, key, i, basic)
             remove = self.selectors(entry.get("remove", []), f"{key}.remove", i)
             keep = self.selectors(entry.get("keep", []), f"{key}.keep", i)
             author = entry.get("author")
@@ -166,7 +172,7 @@ class SourcesSection(HttpSection, FiltersSection):
                 id=policy,
                 robots=robots,
                 backfill=backfill,
-                http=self.http(entry, key, "sources", i, http),
+                http=source_http,
                 **self.source_filters(entry, key, i),
                 capture=self.capture(entry, key, "sources", i),
             ))
@@ -204,6 +210,17 @@ class SourcesSection(HttpSection, FiltersSection):
                 found[name] = value
         return found
 
+    def _basic_auth(self, http: HttpConfig, entry: dict[str, Any], key: str, index: int,
+                    basic: str) -> HttpConfig:
+        """The source's HTTP settings with the Authorization header its url's user and
+        password make; written both ways in the source, it is an error."""
+        own = entry.get("headers", {})
+        if isinstance(own, dict) and any(name.lower() == "authorization" for name in own):
+            self.fail(f"{key}.url", "a user and password in the url and an Authorization header "
+                      "in headers: keep one of them", section="sources", index=index)
+        headers = tuple((n, v) for n, v in http.headers if n.lower() != "authorization")
+        return replace(http, headers=(*headers, ("Authorization", basic)))
+
     def _url(self, url: str, key: str, index: int) -> str:
         parts = urlsplit(url)
         if parts.scheme in ("http", "https") and parts.netloc:
@@ -213,5 +230,5 @@ class SourcesSection(HttpSection, FiltersSection):
             raw = url[len("file://"):]
             target = Path(raw) if raw.startswith("/") else self.base / raw
             return target.resolve().as_uri()
-        self.fail(f"{key}.url", f"{url!r}: expected an http(s):// or file:// URL",
+        self.fail(f"{key}.url", f"{redact_url(url)!r}: expected an http(s):// or file:// URL",
                   section="sources", index=index)
