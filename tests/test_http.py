@@ -11,9 +11,12 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from scrapy import Request
 
 from archive import ConfigError
-from crawler.config import parse_config
+from crawler.config import HttpConfig, parse_config
+from crawler.egress.keys import key_origins
+from crawler.middlewares.http import SourceHttpMiddleware
 from tests.conftest import answer, archive_files, feedvault, rss_feed, rss_item
 
 
@@ -41,6 +44,9 @@ class _SiteHandler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         self.server.seen.append((self.path, {k.lower(): v for k, v in self.headers.items()}))
         body, ctype = self.server.files.get(self.path, (b"", ""))
+        if ctype == "redirect":  # body: the Location
+            answer(self, 302, [("Location", body.decode())], b"")
+            return
         answer(self, 200 if ctype else 404, [("Content-Type", ctype or "text/plain")], body)
 
     def log_message(self, format: str, *args: object) -> None:
@@ -202,6 +208,86 @@ cookies = {{ session = "abc123" }}
     [seen] = elsewhere.headers_of("/steal.html")
     assert seen["user-agent"] == "SourceA/1.0"
     assert "x-api-key" not in seen and "cookie" not in seen, seen
+
+
+def test_keys_and_cookies_go_to_the_feeds_origin_not_another_port_of_its_host(
+        servers: tuple[_Recorder, _Recorder, _Recorder], tmp_path: Path) -> None:
+    """Same host name, other port: another server, which gets the User-Agent but neither
+    the source's keys nor its cookies; not even through a redirect from the feed's origin."""
+    site, other, _ = servers
+    port = other.server_address[1]
+    page = ("<html><body><article><h1>{t}</h1>" + "<p>A paragraph long enough to be the "
+            "article's text and not a teaser of it.</p>" * 6 + "</article></body></html>")
+    for path in ("/own.html", "/steal.html", "/landed.html"):
+        (site if path == "/own.html" else other).files[path] = (
+            page.format(t=path).encode(), "text/html")
+    site.files["/hop.html"] = (f"{other.base}/landed.html".encode(), "redirect")
+    feed = rss_feed([rss_item(1, link=f"{other.base}/steal.html", guid="urn:1",
+                              description="Teaser…"),
+                     rss_item(2, link=f"{site.base}/own.html", guid="urn:2",
+                              description="Teaser…"),
+                     rss_item(3, link=f"{site.base}/hop.html", guid="urn:3",
+                              description="Teaser…")])
+    site.files["/feed.xml"] = (feed.encode(), "application/rss+xml")
+    config = tmp_path / "feedvault.toml"
+    config.write_text(f"""\
+[archive]
+path = "posts"
+
+[crawl]
+allow_hosts = ["127.0.0.1:{port}"]
+
+[[sources]]
+name = "a"
+url = "{site.base}/feed.xml"
+full_text = true
+user_agent = "SourceA/1.0"
+headers = {{ X-Api-Key = "key-42", Authorization = "Bearer t0ken" }}
+cookies = {{ session = "abc123" }}
+""", encoding="utf-8")
+    result = feedvault("crawl", "--config", config)
+    assert result.returncode == 0, result.stdout + result.stderr
+    for path in ("/feed.xml", "/own.html", "/hop.html"):
+        [seen] = site.headers_of(path)
+        assert seen["x-api-key"] == "key-42", path
+        assert seen["authorization"] == "Bearer t0ken", path
+        assert seen["cookie"] == "session=abc123", path
+    for path in ("/steal.html", "/landed.html"):
+        [seen] = other.headers_of(path)
+        assert seen["user-agent"] == "SourceA/1.0", path
+        assert not {"x-api-key", "authorization", "cookie"} & set(seen), (path, seen)
+
+
+def _keyed(request_url: str, written: str) -> Request:
+    """A request of source "a", whose feed is at written, after SourceHttpMiddleware."""
+    middleware = SourceHttpMiddleware(
+        {"a": HttpConfig(headers=(("X-Api-Key", "key-42"),), cookies=(("session", "s"),),
+                         user_agent="A/1")},
+        {"a": key_origins([written])})
+    request = Request(request_url, meta={"feedvault_source": "a"})
+    middleware.process_request(request)
+    assert request.headers.get("User-Agent") == b"A/1"  # the User-Agent goes everywhere
+    return request
+
+
+@pytest.mark.parametrize(("request_url", "written", "keyed"), [
+    ("https://example.com/x", "https://example.com/feed", True),
+    ("https://EXAMPLE.com:443/x", "https://example.com/feed", True),
+    ("http://example.com/x", "https://example.com/feed", False),  # no downgrade to clear text
+    ("https://example.com:8443/x", "https://example.com/feed", False),  # another port
+    ("http://example.com:443/x", "https://example.com/feed", False),
+    ("https://example.com/x", "http://example.com/feed", True),  # the upgrade of http://
+    ("https://example.com/x", "http://example.com:8080/feed", True),
+    ("http://example.com/x", "http://example.com:8080/feed", False),
+    ("http://example.com:8080/x", "http://example.com:8080/feed", True),
+    ("https://www.example.com/x", "https://example.com/feed", False),
+])
+def test_keys_go_to_the_written_origins_only(request_url: str, written: str,
+                                             keyed: bool) -> None:
+    request = _keyed(request_url, written)
+    assert (request.headers.get("X-Api-Key") == b"key-42") is keyed
+    assert bool(request.cookies) is keyed
+    assert ("cookiejar" in request.meta) is keyed
 
 
 def test_without_settings_requests_look_as_before(

@@ -6,7 +6,10 @@ newest article of a feed), which a Scrapy crawl cannot do without a reactor per 
 this is one blocking function that applies what the crawl's settings apply: the
 User-Agent built from `[crawl] contact` (crawler/config/agent.py), robots.txt read with
 Protego as Scrapy's RobotsTxtMiddleware does (unless the source says `robots = false` or
-[scrapy] ROBOTSTXT_OBEY is false), and every address checked by crawler/egress/blocking.py.
+[scrapy] ROBOTSTXT_OBEY is false), every address checked by crawler/egress/blocking.py, the
+source's `headers` and `cookies` on its own origins only (crawler/egress/keys.py) and its
+proxy (the source's or `[crawl]`'s, else http_proxy/https_proxy), as SourceHttpMiddleware
+and Scrapy's HttpProxyMiddleware apply them in a crawl.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from crawler.config import Config, SourceConfig
 from crawler.config.agent import DEFAULT_AGENT, user_agent
 from crawler.egress import EgressPolicy, EgressRefused
 from crawler.egress.blocking import open_url
+from crawler.egress.keys import SourceKeys
 from crawler.limits.files import TooLarge, read_file
 
 TIMEOUT = 30
@@ -42,14 +46,19 @@ class Fetcher:
     policy: EgressPolicy
     user_agent: str = DEFAULT_AGENT
     robots: bool = True  # obey robots.txt
+    keys: SourceKeys = field(default_factory=SourceKeys)  # the source's headers and cookies, for its origins
+    proxy: str | None = None  # None: http_proxy/https_proxy from the environment; "": direct
     # origin -> parsed robots.txt (None: none usable, all allowed); shared by trusting() copies
     _robots_txt: dict[str, Protego | None] = field(default_factory=dict, compare=False)
 
     @classmethod
     def from_config(cls, config: Config, source: SourceConfig | None = None) -> Fetcher:
         obey = bool(config.scrapy.get("ROBOTSTXT_OBEY", True))
+        proxy = source.http.proxy if source is not None else None
         return cls(EgressPolicy.from_config(config), user_agent(config, source),
-                   obey and (source.robots if source is not None else True))
+                   obey and (source.robots if source is not None else True),
+                   SourceKeys.of(source) if source is not None else SourceKeys(),
+                   config.http.proxy if proxy is None else proxy)
 
     def trusting(self, urls: Iterable[str]) -> Fetcher:
         """The same fetcher with the hosts of urls trusted by the egress policy."""
@@ -70,8 +79,8 @@ class Fetcher:
 
     def _get(self, url: str, limit: int) -> tuple[bytes, str | None, str]:
         try:
-            with open_url(url, self.policy, {"User-Agent": self.user_agent},
-                          TIMEOUT) as response:
+            with open_url(url, self.policy, {"User-Agent": self.user_agent}, TIMEOUT,
+                          proxy=self.proxy, keys=self.keys) as response:
                 body = response.read(limit + 1)
                 ctype = response.headers.get("Content-Type")
                 final = response.geturl()

@@ -2,17 +2,25 @@
 
 The connection classes resolve the host, check every address, and connect to a checked
 address (TLS still verifies the host name); the redirect handler checks each hop first.
+Through a proxy, as in a crawl, the connection goes to the proxy (trusted on its own port)
+and each target's scheme, literal address and name (resolved here) are checked before the
+request is sent; the proxy's own DNS is out of reach. A source's keys (headers, cookies)
+are added to each request, redirect hops included, only on the source's origins.
 """
 
 from __future__ import annotations
 
+import base64
 import http.client
 import socket
 import urllib.request
 from typing import Any
+from urllib.parse import unquote
 
 from archive.urls import join_url
-from crawler.egress.policy import EgressPolicy, EgressRefused, environment_proxies
+from crawler.egress.addresses import literal_address
+from crawler.egress.keys import SourceKeys
+from crawler.egress.policy import EgressPolicy, EgressRefused, environment_proxies, host_of, port_of
 
 TIMEOUT = 30
 _DEFAULT: Any = socket._GLOBAL_DEFAULT_TIMEOUT  # type: ignore[attr-defined]  # http.client: none given
@@ -75,11 +83,64 @@ class _HTTPS(urllib.request.HTTPSHandler):
         return self.do_open(self.connection, req, context=getattr(self, "_context", None))
 
 
+def _check_target(policy: EgressPolicy, url: str, proxies: dict[str, str]) -> None:
+    """policy.check(url); when url goes through a proxy, which resolves its name itself,
+    also the addresses the name resolves to here, as a crawl checks them (a name that does
+    not resolve here is left to the proxy)."""
+    policy.check(url)
+    if url.split(":", 1)[0].lower() not in proxies:
+        return  # a direct connection: the guarded connection checks what it connects to
+    host, port = host_of(url), port_of(url)
+    if not host or literal_address(host) is not None or policy.trusts(host, port):
+        return
+    try:
+        infos = socket.getaddrinfo(host, port, 0, socket.SOCK_STREAM)
+    except (OSError, UnicodeError):
+        return
+    refused = policy.check_addresses(host, [str(info[4][0]) for info in infos], port)
+    if refused:
+        raise EgressRefused(f"{url}: {refused}")
+
+
+class _Proxy(urllib.request.ProxyHandler):
+    """A configured proxy (a source's or `[crawl]`'s): every request goes through it, as in a
+    crawl, whatever $no_proxy says; its user and password become Proxy-Authorization, which
+    urllib sends to the proxy only (for https, on the CONNECT request)."""
+
+    def proxy_open(self, req: urllib.request.Request, proxy: str, type: str) -> Any:
+        kind, user, password, hostport = urllib.request._parse_proxy(proxy)  # type: ignore[attr-defined]
+        if user is not None:
+            credentials = f"{unquote(user)}:{unquote(password or '')}".encode()
+            req.add_header("Proxy-authorization",
+                           "Basic " + base64.b64encode(credentials).decode("ascii"))
+        req.set_proxy(unquote(hostport), kind or type)
+        if (kind or type) == type or type == "https":
+            return None
+        return self.parent.open(req, timeout=req.timeout)
+
+
+class _Keys(urllib.request.BaseHandler):
+    """Adds a source's headers and cookies to each request (first and redirect hops) on
+    one of its origins; unredirected headers, so urllib never copies them to a next hop."""
+
+    def __init__(self, keys: SourceKeys) -> None:
+        self.keys = keys
+
+    def http_request(self, req: urllib.request.Request) -> urllib.request.Request:
+        for name, value in self.keys.for_url(req.full_url).items():
+            if not req.has_header(name.capitalize()):
+                req.add_unredirected_header(name, value)
+        return req
+
+    https_request = http_request
+
+
 class _Redirects(urllib.request.HTTPRedirectHandler):
     """Checks each redirect's target before following it."""
 
-    def __init__(self, policy: EgressPolicy) -> None:
+    def __init__(self, policy: EgressPolicy, proxies: dict[str, str] | None = None) -> None:
         self.policy = policy
+        self.proxies = proxies or {}
 
     def http_error_302(self, req: urllib.request.Request, fp: Any, code: int, msg: str,
                        headers: Any) -> Any:
@@ -96,23 +157,37 @@ class _Redirects(urllib.request.HTTPRedirectHandler):
 
     def redirect_request(self, req: urllib.request.Request, fp: Any, code: int, msg: str,
                          headers: Any, newurl: str) -> urllib.request.Request | None:
-        self.policy.check(newurl)
+        _check_target(self.policy, newurl, self.proxies)
         return super().redirect_request(req, fp, code, msg, headers, newurl)
 
 
-def guarded_opener(policy: EgressPolicy) -> urllib.request.OpenerDirector:
-    """A urllib opener under the policy. A proxy from the environment is trusted: the
-    owner set it, and it is what the connection goes to."""
-    proxies = urllib.request.getproxies()
-    policy = policy.trusting(environment_proxies())
+def _proxies(proxy: str | None) -> dict[str, str]:
+    """scheme -> proxy URL: the environment's for None (as a crawl without a proxy setting),
+    none for "" (direct), else proxy for http and https."""
+    if proxy is None:
+        return {k: v for k, v in urllib.request.getproxies().items() if k in ("http", "https")}
+    return {"http": proxy, "https": proxy} if proxy else {}
+
+
+def guarded_opener(policy: EgressPolicy, proxy: str | None = None,
+                   keys: SourceKeys | None = None) -> urllib.request.OpenerDirector:
+    """A urllib opener under the policy, through proxy (None: http_proxy/https_proxy from
+    the environment, honouring no_proxy; "": direct), adding keys on their origins. The
+    proxy is trusted: the owner set it, and it is what the connection goes to."""
+    proxies = _proxies(proxy)
+    handler = urllib.request.ProxyHandler(proxies) if proxy is None else _Proxy(proxies)
+    policy = policy.trusting([*environment_proxies(), *([proxy] if proxy else [])])
     return urllib.request.build_opener(
-        urllib.request.ProxyHandler(proxies), _HTTP(policy), _HTTPS(policy),
-        _Redirects(policy), urllib.request.FileHandler())
+        handler, _HTTP(policy), _HTTPS(policy), _Redirects(policy, proxies),
+        _Keys(keys or SourceKeys()), urllib.request.FileHandler())
 
 
 def open_url(url: str, policy: EgressPolicy, headers: dict[str, str],
-             timeout: float = TIMEOUT) -> Any:
-    """urlopen under the policy: EgressRefused when url, a redirect or an address is refused."""
-    policy.check(url)
+             timeout: float = TIMEOUT, *, proxy: str | None = None,
+             keys: SourceKeys | None = None) -> Any:
+    """urlopen under the policy: EgressRefused when url, a redirect or an address is refused.
+    proxy: None for the environment's, "" for direct, else the proxy's URL; keys: a
+    source's headers and cookies, sent on its origins only."""
+    _check_target(policy, url, _proxies(proxy))
     request = urllib.request.Request(url, headers=headers)
-    return guarded_opener(policy).open(request, timeout=timeout)
+    return guarded_opener(policy, proxy, keys).open(request, timeout=timeout)

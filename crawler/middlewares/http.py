@@ -10,7 +10,10 @@ from scrapy.http.request import VerboseCookie
 from scrapy.utils.httpobj import urlparse_cached
 
 from crawler.config import HttpConfig, config_from_settings
-from crawler.egress.policy import host_of, source_urls
+from crawler.egress.keys import Origin, key_origins, origin_of
+from crawler.egress.policy import source_urls
+
+_SENT = "feedvault_keys"  # meta: the names of the headers this middleware added
 
 
 class SourceHttpMiddleware:
@@ -24,23 +27,26 @@ class SourceHttpMiddleware:
     with cookies gets its own cookie jar, so they never reach another source's requests.
     Proxy credentials are turned into a Proxy-Authorization header by Scrapy's
     HttpProxyMiddleware and appear in no log or report.
+
+    Headers and cookies carry keys and sessions: they go only to the origins (scheme, host,
+    port) the owner wrote for the source and the https upgrade of a written http origin
+    (crawler/egress/keys.py), never to another port of the same host nor from https down
+    to http. A redirect copies a request's headers and cookie jar to the next hop: a hop
+    off those origins loses the headers this middleware added, the source's jar and its
+    Cookie header. User-Agent and proxy apply to every request of the source.
     """
 
     def __init__(self, sources: Mapping[str, HttpConfig],
-                 own_hosts: Mapping[str, frozenset[str]] | None = None) -> None:
+                 own_origins: Mapping[str, frozenset[Origin]] | None = None) -> None:
         self.sources = {name: http for name, http in sources.items() if http != HttpConfig()}
-        # headers and cookies carry keys and sessions: only the hosts the owner wrote for
-        # the source get them, never a host a feed or page links to (User-Agent and proxy
-        # apply to every request of the source)
-        self.own_hosts = own_hosts or {}
+        self.own_origins = own_origins or {}
         self.hosts: dict[tuple[str, str], str] = {}  # (scheme, host:port) -> source name
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> SourceHttpMiddleware:
         config = config_from_settings(crawler.settings)
         return cls({s.name: s.http for s in config.sources},
-                   {s.name: frozenset(h for u in source_urls(s) if (h := host_of(u)))
-                    for s in config.sources})
+                   {s.name: key_origins(source_urls(s)) for s in config.sources})
 
     def process_request(self, request: Request) -> None:
         if not self.sources:
@@ -63,10 +69,16 @@ class SourceHttpMiddleware:
             request.headers.setdefault("User-Agent", http.user_agent)
         if http.proxy is not None:
             request.meta.setdefault("proxy", http.proxy or None)
-        if (url.hostname or "").rstrip(".").lower() not in self.own_hosts.get(source, ()):
-            return  # a host found in fetched content: no keys, no cookies
+        if origin_of(request.url) not in self.own_origins.get(source, ()):
+            self._strip(request, source)  # an origin found in fetched content: no keys
+            return
+        added = []
         for name, value in http.headers:
-            request.headers.setdefault(name, value)
+            if name not in request.headers:
+                request.headers[name] = value
+                added.append(name)
+        if added:
+            request.meta[_SENT] = [*request.meta.get(_SENT, ()), *added]
         if http.cookies:
             request.meta.setdefault("cookiejar", f"feedvault:{source}")
             own = request.cookies or []
@@ -78,3 +90,13 @@ class SourceHttpMiddleware:
             ours = [VerboseCookie(name=n, value=v, path="/")
                     for n, v in http.cookies if n not in names]
             request.cookies = ours + own
+
+    @staticmethod
+    def _strip(request: Request, source: str) -> None:
+        """Take off what a redirect from one of the source's origins carried over: the
+        headers this middleware added there, the source's cookie jar and its Cookie header."""
+        for name in request.meta.pop(_SENT, ()):
+            request.headers.pop(name, None)
+        if request.meta.get("cookiejar") == f"feedvault:{source}":
+            del request.meta["cookiejar"]
+            request.headers.pop("Cookie", None)
