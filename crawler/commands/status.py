@@ -125,16 +125,6 @@ def capture_files(config: Config) -> CaptureFiles:
     return CaptureFiles(str(folder), len(files), sum(p.lstat().st_size for p in files))
 
 
-def human_size(size: int) -> str:
-    """1536 -> "1.5 KiB"."""
-    value = float(size)
-    for unit in ("B", "KiB", "MiB", "GiB"):
-        if value < 1024 or unit == "GiB":
-            return f"{size} B" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1024
-    raise AssertionError("unreachable")
-
-
 def totals(lines: list[SourceStatus]) -> dict[str, int]:
     return {
         "sources": len(lines),
@@ -165,6 +155,8 @@ def format_text(lines: list[SourceStatus], captures: CaptureFiles | None = None)
     text.append(f"{t['sources']} sources, {t['failing']} failing, {t['drifting']} drifting, "
                 f"{t['hosts_down']} with their host down; {t['articles']} articles archived")
     if captures is not None and captures.files:
+        from crawler.commands._units import human_size  # only with captures
+
         text.append(f"captures: {captures.files} WARC file{'s' if captures.files != 1 else ''}"
                     f", {human_size(captures.bytes)} in {captures.folder}")
     return "\n".join(text)
