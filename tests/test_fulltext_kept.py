@@ -76,3 +76,24 @@ def test_a_page_host_that_is_down_says_what_its_pages_kept(site: LocalSite,
     assert line.startswith(f"127.0.0.1:{port}: unreachable (")
     assert line.endswith("; 1 page kept the archived text"), line
     assert _body(tmp_path) == full
+
+
+def test_a_distributed_writer_says_what_the_pages_of_a_down_host_kept(
+        site: LocalSite, tmp_path: Path) -> None:
+    # the worker finds the host down; the writer, which stores the article, says what it kept
+    from tests.distributed_helpers import distributed_config, redis_server
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    with redis_server(tmp_path) as redis:
+        config = write_config(
+            tmp_path, [{"name": "t", "url": _feed(site, f"http://127.0.0.1:{port}/p2.html")}],
+            follow_pages=True, extra=distributed_config(redis.url))
+        for command in ("crawl", "worker", "writer"):
+            args = ("--idle", "1") if command != "crawl" else ()
+            result = feedvault(command, *args, "--config", config)
+            assert result.returncode == 0, result.stdout + result.stderr
+    assert f"127.0.0.1:{port}: unreachable (" in result.stdout + result.stderr
+    assert "1 page kept the feed's text" in result.stdout + result.stderr, result.stdout
+    assert b"Teaser two" in _body(tmp_path)
