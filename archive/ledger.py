@@ -370,6 +370,32 @@ class Ledger:
     def entries(self) -> list[LedgerRow]:
         return [LedgerRow(*row) for row in self._db.execute("SELECT * FROM articles ORDER BY path")]
 
+    def newest_capture_refs(self) -> dict[tuple[str, str], tuple[str, ...]]:
+        """(source, identity) -> the capture references of each article's newest provenance
+        row: what `reextract` rebuilds it from."""
+        rows = self._db.execute(
+            "SELECT source, identity, captures FROM provenance WHERE rowid IN "
+            "(SELECT MAX(rowid) FROM provenance GROUP BY source, identity)")
+        return {(source, identity): tuple(json.loads(refs)) for source, identity, refs in rows}
+
+    @retry_busy
+    def drop_capture_refs(self, gone: set[str]) -> int:
+        """Remove the references in gone from every provenance row, in one transaction (their
+        WARC records were pruned); the number of rows changed."""
+        if not gone:
+            return 0
+        changed = 0
+        with self._writing():
+            for rowid, refs in self._db.execute(
+                    "SELECT rowid, captures FROM provenance").fetchall():
+                named = json.loads(refs)
+                kept = [ref for ref in named if ref not in gone]
+                if len(kept) != len(named):
+                    self._db.execute("UPDATE provenance SET captures = ? WHERE rowid = ?",
+                                     (json.dumps(kept), rowid))
+                    changed += 1
+        return changed
+
     def capture_refs(self) -> list[tuple[str, str, str]]:
         """(source, identity, capture reference) for every reference a provenance row names."""
         return [(source, identity, ref) for source, identity, refs in self._db.execute(

@@ -14,6 +14,7 @@ from importlib import import_module
 
 from archive import ArchiveError, FeedvaultError, SnapshotError
 from crawler import __version__
+from crawler._streams import EXIT_CLOSED_PIPE, closed_by_reader, guard_outputs
 from crawler.commands import COMMANDS
 from crawler.commands.exit import EXIT_FAILED, EXIT_USAGE
 from crawler.config import load_config
@@ -61,6 +62,14 @@ def _command(argv: Sequence[str]) -> str | None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    # A reader that leaves early (`| head -1`) is no error: the command finishes its work
+    # quietly and exits as a program ended by a closed pipe does (crawler/_streams.py).
+    guard_outputs()
+    status = _run(argv)
+    return EXIT_CLOSED_PIPE if closed_by_reader() else status
+
+
+def _run(argv: Sequence[str] | None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     args = _parser(_command(argv)).parse_args(argv)
     args.config = getattr(args, "config", None)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -90,11 +90,14 @@ class Filters:
         return bool(self.include or self.exclude)
 
     def rejects(self, fields: Fields, *, body_final: bool = True,
-                timed_out: list[str] | None = None) -> str | None:
+                unknown: Collection[str] = (), timed_out: list[str] | None = None
+                ) -> str | None:
         """Why the item is dropped (the rule, said plainly), or None when it is kept.
 
         body_final False: the body is a teaser whose page is still to be fetched, so an
         include rule that may yet match the page's text does not drop the item now.
+        unknown: fields only the page will tell (a backfill knows a sitemap's article by
+        its link alone); an include rule on one of them does not drop the item now either.
         A rule whose regex timed out counts as not matching; its text goes into timed_out."""
         for rule in self.exclude:
             if _safe_match(rule, fields, timed_out):
@@ -103,7 +106,8 @@ class Filters:
             return None
         if any(_safe_match(rule, fields, timed_out) for rule in self.include):
             return None
-        if not body_final and any(rule.field in ("body", "any") for rule in self.include):
+        later = {*unknown, *(() if body_final else ("body",))}
+        if later and any(rule.field in later or rule.field == "any" for rule in self.include):
             return None  # decided on the page's text
         return "no include rule matched"
 
@@ -155,7 +159,8 @@ def fields_of(item: Any, author: str | None = None) -> Fields:
     )
 
 
-def drops(stats: Any, source: Any, item: Any, *, body_final: bool = True) -> str | None:
+def drops(stats: Any, source: Any, item: Any, *, body_final: bool = True,
+          unknown: Collection[str] = ()) -> str | None:
     """Why source's filters drop item (counted as filtered against the source), or None.
 
     A regex that timed out is reported once per source and crawl, and does not match."""
@@ -163,7 +168,7 @@ def drops(stats: Any, source: Any, item: Any, *, body_final: bool = True) -> str
         return None
     timed_out: list[str] = []
     reason = source.filters.rejects(fields_of(item, source.author), body_final=body_final,
-                                    timed_out=timed_out)
+                                    unknown=unknown, timed_out=timed_out)
     known = stats.get_value(f"feedvault/{source.name}/problems") or []
     for rule in dict.fromkeys(timed_out):
         message = (f"filter rule {rule!r} took over {MATCH_TIMEOUT}s on an item and was "

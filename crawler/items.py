@@ -39,6 +39,9 @@ class ArticleItem:
     # its page (or a later page) could not be had: the body is the feed's text (or the pages
     # before it); an article already archived keeps its archived copy instead
     page_failed: bool = False
+    # that failure, until the store step reports it with what the article kept (the archived
+    # full text, or the text above): crawler/fulltext/kept.py
+    page_report: dict[str, str] = field(default_factory=dict)
     # the raw responses the article was built from, feed first: references to WARC records,
     # or answers the store step writes if the article is new or updated (PendingCapture)
     captures: list[str | PendingCapture] = field(default_factory=list)

@@ -17,6 +17,7 @@ from archive.captures import CaptureStore
 from archive.ledger import Provenance
 from archive.verify import repair
 from crawler.config import Config, SourceConfig, config_from_settings
+from crawler.fulltext.kept import report_kept
 from crawler.items import ArticleItem
 from crawler.outcome.report import count, mark, problem
 from pipelines._drop import drop
@@ -186,8 +187,9 @@ class StorePipeline:
         try:
             source = self.sources[item.source]
             if item.page_failed and self.archive.holds(article, source.id):
-                # the page could not be had this time (already reported): the archived copy,
-                # built from the page when it could be, stays; the feed's teaser never replaces it
+                # the page could not be had this time: the archived copy, built from the page
+                # when it could be, stays; the feed's teaser never replaces it
+                report_kept(self.stats, item, archived=True)
                 count(self.stats, item.source, "unchanged")
                 return item
             written = tuple(ref for ref in item.captures if isinstance(ref, str))
@@ -203,7 +205,9 @@ class StorePipeline:
                 self._stop(str(exc))
             # not the item's fault: keep the feed's validators so the next crawl retries it
             mark(self.stats, item.source, "incomplete", True)
+            report_kept(self.stats, item, archived=None)
             raise drop(self.stats, item.source, str(exc), item.link or item.feed_url) from exc
+        report_kept(self.stats, item, archived=False)
         if result.note:
             problem(self.stats, item.source, result.note)
         count(self.stats, item.source, result.status)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -11,7 +12,7 @@ import pytest
 
 from crawler.cli import _parser, main
 from crawler.commands import COMMANDS
-from tests.conftest import REPO, write_config
+from tests.conftest import REPO, LocalSite, archive_files, feedvault, rss_feed, rss_item, write_config
 
 
 def _outcome(only: str | None, argv: list[str],
@@ -62,3 +63,64 @@ def test_a_command_imports_its_own_module_and_no_other_command(tmp_path: Path) -
     assert "blog" in run.stdout, run.stderr[-2000:]
     loaded = run.stdout.splitlines()[-1].split()
     assert loaded == ["crawler.commands.exit", "crawler.commands.status"]
+
+
+def _to_a_closed_pipe(args: list[str], cwd: Path, *, buffered: bool, stderr_too: bool = False
+                      ) -> subprocess.CompletedProcess[str]:
+    """Run feedvault with stdout (and stderr: `2>&1 | head`) on a pipe whose reader has
+    already left."""
+    read, write = os.pipe()
+    os.close(read)
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    if buffered:  # a pipe's usual block buffering: the failing write is the exit's flush
+        env.pop("PYTHONUNBUFFERED", None)
+    else:
+        env["PYTHONUNBUFFERED"] = "1"
+    try:
+        return subprocess.run([sys.executable, "-m", "crawler.cli", *args], stdout=write,
+                              stderr=write if stderr_too else subprocess.PIPE, cwd=cwd, env=env, text=True, timeout=300)
+    finally:
+        os.close(write)
+
+
+@pytest.mark.parametrize("buffered", [True, False], ids=["buffered", "unbuffered"])
+def test_a_reader_leaving_early_is_a_quiet_exit_after_the_work_is_done(
+        site: LocalSite, tmp_path: Path, buffered: bool) -> None:
+    # `feedvault crawl --report r.json | head -1`: no traceback, and the crawl still records
+    # its history and writes its report; the exit status is a closed pipe's, 128 + SIGPIPE
+    url = site.write("feed.xml", rss_feed([rss_item(1), rss_item(2)]))
+    config = write_config(tmp_path, [{"name": "blog", "url": url}])
+    report = tmp_path / "r.json"
+    crawl = _to_a_closed_pipe(["crawl", "--config", str(config), "--report", str(report)],
+                              tmp_path, buffered=buffered)
+    assert crawl.returncode == 141, crawl.stderr
+    assert "Traceback" not in crawl.stderr and "BrokenPipe" not in crawl.stderr, crawl.stderr
+    assert crawl.stderr == ""
+    assert len(archive_files(tmp_path / "posts")) == 2
+    assert json.loads(report.read_text(encoding="utf-8"))["sources"][0]["new"] == 2
+    status = feedvault("status", "--json", "--config", config)
+    assert json.loads(status.stdout)["sources"][0]["outcome"] != "never crawled"
+
+    listed = _to_a_closed_pipe(["sources", "list", "--config", str(config)], tmp_path,
+                               buffered=buffered)
+    assert (listed.returncode, listed.stderr) == (141, "")
+
+    # warnings on stderr too (an unreachable feed), both on the closed pipe
+    config = write_config(tmp_path, [{"name": "gone", "url": "http://127.0.0.1:9/feed.xml"}])
+    both = _to_a_closed_pipe(["crawl", "--config", str(config)], tmp_path, buffered=buffered,
+                             stderr_too=True)
+    assert both.returncode == 141
+
+
+def test_other_output_errors_are_still_reported(tmp_path: Path) -> None:
+    # a full disk is not a reader that left: the command fails and says why
+    config = write_config(tmp_path, [{"name": "blog", "url": "http://127.0.0.1:9/feed.xml"}])
+    if not Path("/dev/full").exists():
+        pytest.skip("no /dev/full on this system")
+    with open("/dev/full", "w") as full:
+        run = subprocess.run([sys.executable, "-m", "crawler.cli", "status", "--config",
+                              str(config)], stdout=full, stderr=subprocess.PIPE, cwd=tmp_path,
+                             env={**os.environ, "PYTHONPATH": str(REPO)}, text=True,
+                             timeout=120)
+    assert run.returncode not in (0, 141)
+    assert "No space left on device" in run.stderr

@@ -94,3 +94,28 @@ def test_status_reads_a_state_file_from_before_the_crawl_history(
     assert sources["healthy"]["articles"] == 1
     assert feedvault("crawl", "--config", config).returncode == 0
     assert _status(config)[1]["healthy"]["outcome"] == "not modified"
+
+
+def test_status_tells_the_captures_warc_files_and_their_size(site: LocalSite,
+                                                             tmp_path: Path) -> None:
+    config = write_config(tmp_path, [{"name": "healthy",
+                                      "url": site.write("h.xml", rss_feed([rss_item(1)]))}])
+    # no captures yet: no line, and zeros for scripts
+    _, _, _, text = _status(config)
+    assert "captures:" not in text
+    data = json.loads(feedvault("status", "--json", "--config", config).stdout)
+    assert (data["captures"]["files"], data["captures"]["bytes"]) == (0, 0)
+
+    config.write_text(config.read_text().replace('preset = "hexo"',
+                                                 'preset = "hexo"\ncapture = "warc"', 1))
+    assert feedvault("crawl", "--config", config).returncode == 0
+    folder = tmp_path / "posts" / ".feedvault" / "captures"
+    warcs = sorted(folder.glob("captures-*.warc.gz"))
+    size = sum(p.stat().st_size for p in warcs)
+    assert len(warcs) == 1 and size > 0
+    data = json.loads(feedvault("status", "--json", "--config", config).stdout)
+    assert data["captures"] == {"folder": str(folder), "files": 1, "bytes": size}
+    _, _, _, text = _status(config)
+    assert text.splitlines()[-1] == (f"captures: 1 WARC file, {size / 1024:.1f} KiB in {folder}"
+                                     if size >= 1024 else
+                                     f"captures: 1 WARC file, {size} B in {folder}")

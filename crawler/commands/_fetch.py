@@ -17,6 +17,7 @@ from __future__ import annotations
 import urllib.error
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
+from typing import NamedTuple
 from urllib.parse import urlsplit
 from urllib.request import url2pathname
 
@@ -37,6 +38,15 @@ MAX_ROBOTS = 512 * 1024  # Google reads the first 500 KiB of a robots.txt
 
 class RobotsRefused(ExtractError):
     """The site's robots.txt disallows the URL for our User-Agent."""
+
+
+class Answer(NamedTuple):
+    """What a fetch got: the body, its Content-Type, the final URL, the HTTP status."""
+
+    body: bytes
+    content_type: str | None
+    url: str
+    status: int | None
 
 
 @dataclass(frozen=True)
@@ -67,23 +77,29 @@ class Fetcher:
     def fetch(self, url: str) -> tuple[bytes, str | None, str]:
         """(body, Content-Type, final URL) of an http(s) or file URL; ExtractError on failure,
         EgressRefused or RobotsRefused (ExtractErrors too) when the URL may not be fetched."""
+        answer = self.answer(url)
+        return answer.body, answer.content_type, answer.url
+
+    def answer(self, url: str) -> Answer:
+        """fetch(), with the HTTP status of the answer (None for a file)."""
         if url.startswith("file:"):
             self.policy.check(url)  # file: only as a source's own url
-            return _read(url2pathname(urlsplit(url).path), url), None, url
+            return Answer(_read(url2pathname(urlsplit(url).path), url), None, url, None)
         self.policy.check(url)  # a refused address is reported as such, before robots.txt
         self._allowed(url)
-        body, ctype, final = self._get(url, MAX_BYTES)
-        if final != url:
-            self._allowed(final)
-        return body, ctype, final
+        answer = self._get(url, MAX_BYTES)
+        if answer.url != url:
+            self._allowed(answer.url)
+        return answer
 
-    def _get(self, url: str, limit: int) -> tuple[bytes, str | None, str]:
+    def _get(self, url: str, limit: int) -> Answer:
         try:
             with open_url(url, self.policy, {"User-Agent": self.user_agent}, TIMEOUT,
                           proxy=self.proxy, keys=self.keys) as response:
                 body = response.read(limit + 1)
                 ctype = response.headers.get("Content-Type")
                 final = response.geturl()
+                status = response.status
         except EgressRefused as exc:
             message = str(exc)
             raise EgressRefused(message if message.startswith(url)
@@ -95,7 +111,7 @@ class Fetcher:
             raise ExtractError(f"{url}: not fetched ({reason})") from exc
         if len(body) > limit:
             raise ExtractError(f"{url}: larger than {limit} bytes")
-        return body, ctype, final
+        return Answer(body, ctype, final, status)
 
     def _allowed(self, url: str) -> None:
         if not self.robots:
@@ -117,7 +133,7 @@ class Fetcher:
         """The origin's robots.txt; None (all allowed) when there is none or it cannot be
         fetched, as Scrapy's RobotsTxtMiddleware does."""
         try:
-            body, _, _ = self._get(f"{origin}/robots.txt", MAX_ROBOTS)
+            body = self._get(f"{origin}/robots.txt", MAX_ROBOTS).body
         except EgressRefused:
             raise
         except ExtractError:  # no robots.txt, an error page, unreachable: all allowed

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from archive import FeedvaultError
+from archive.errors import ExtractError
 from crawler.commands._fetch import Fetcher
 from crawler.commands._filter_check import preview
 from crawler.commands._sources import register_actions
@@ -21,6 +22,7 @@ from crawler.feeds.parse import parse_feed
 from crawler.fulltext.pages import page_problems, rules_for
 from crawler.outcome.drift import DriftHistory
 from crawler.rsshub import attempt, feed_urls
+from crawler.rsshub.failover import looks_like_html
 
 
 def register(commands: Any, common: argparse.ArgumentParser) -> None:
@@ -77,7 +79,11 @@ def check_source(source: SourceConfig, history: DriftHistory, fetcher: Fetcher,
     verdict = Verdict(source.name)
     for number, (url, shown) in enumerate(urls, 1):
         try:
-            body, ctype, final = fetcher.fetch(url)
+            body, ctype, final, status = fetcher.answer(url)
+            # an RSSHub instance answers some errors with an HTML page, even with a 200:
+            # not the feed, as a crawl decides (crawler/rsshub failed_answer)
+            if source.rsshub and looks_like_html(ctype or "", body):
+                raise ExtractError(f"{url}: not a feed (an HTML page, HTTP {status})")
         except FeedvaultError as exc:
             message = str(exc).replace(url, shown)
             if number < len(urls):  # the next RSSHub instance, as a crawl falls over

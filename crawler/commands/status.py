@@ -22,8 +22,9 @@ def register(commands: Any, common: argparse.ArgumentParser) -> None:
     parser = commands.add_parser(
         "status", parents=[common], help="show each source's last crawl, health and schedule",
         description="One line per source: last crawl and outcome, failures in a row, next due "
-                    "time, articles archived, last new article, host health, drift warnings. "
-                    "Exits 1 when a source is failing.",
+                    "time, articles archived, last new article, host health, drift warnings; "
+                    "then the totals, and the raw captures' WARC files and size when there "
+                    "are any. Exits 1 when a source is failing.",
     )
     parser.add_argument("--json", action="store_true", help="print JSON for scripts")
     parser.set_defaults(func=run, needs_config=True)
@@ -101,6 +102,29 @@ def gather(config: Config, now: datetime) -> list[SourceStatus]:
     return result
 
 
+@dataclass(frozen=True)
+class CaptureFiles:
+    """The raw captures' WARC files (`[archive] capture = "warc"`), shared by all sources."""
+
+    folder: str
+    files: int = 0
+    bytes: int = 0
+
+
+def capture_files(config: Config) -> CaptureFiles:
+    """How many WARC files `.feedvault/captures/` holds and their size on disk, in all.
+    A record of one source's page sits beside other sources' (and a revisit record shares
+    another's payload), so the size is told for the archive, not per source."""
+    hidden = config.archive_path / HIDDEN
+    folder = hidden / "captures"
+    if folder.is_symlink() or not folder.is_dir():
+        return CaptureFiles(str(folder))
+    from archive.captures import CaptureStore  # warcio: only when there are captures
+
+    files = CaptureStore(hidden).files()  # regular files only, never through a link
+    return CaptureFiles(str(folder), len(files), sum(p.lstat().st_size for p in files))
+
+
 def totals(lines: list[SourceStatus]) -> dict[str, int]:
     return {
         "sources": len(lines),
@@ -111,7 +135,7 @@ def totals(lines: list[SourceStatus]) -> dict[str, int]:
     }
 
 
-def format_text(lines: list[SourceStatus]) -> str:
+def format_text(lines: list[SourceStatus], captures: CaptureFiles | None = None) -> str:
     heads = ("source", "last crawl", "outcome", "fails", "next due", "articles", "last new",
              "host", "drift")
     rows = [heads]
@@ -130,15 +154,22 @@ def format_text(lines: list[SourceStatus]) -> str:
     t = totals(lines)
     text.append(f"{t['sources']} sources, {t['failing']} failing, {t['drifting']} drifting, "
                 f"{t['hosts_down']} with their host down; {t['articles']} articles archived")
+    if captures is not None and captures.files:
+        from crawler.commands._units import human_size  # only with captures
+
+        text.append(f"captures: {captures.files} WARC file{'s' if captures.files != 1 else ''}"
+                    f", {human_size(captures.bytes)} in {captures.folder}")
     return "\n".join(text)
 
 
 def run(args: argparse.Namespace, config: Config) -> int:
     lines = gather(config, datetime.now(UTC))
+    captures = capture_files(config)
     if args.json:
         print(json.dumps({"archive": str(config.archive_path),
                           "sources": [{**vars(s), "failing": s.failing} for s in lines],
-                          "totals": totals(lines)}, ensure_ascii=False, indent=2))
+                          "totals": totals(lines), "captures": vars(captures)},
+                         ensure_ascii=False, indent=2))
     else:
-        print(format_text(lines))
+        print(format_text(lines, captures))
     return EXIT_FAILED if any(s.failing for s in lines) else EXIT_OK

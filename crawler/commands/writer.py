@@ -28,8 +28,12 @@ def register(commands: Any, common: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace, config: Config) -> int:
     from crawler.distributed.run import distributed, run_writer
+    from crawler.health.failures import report_unreachable
 
     tally = run_writer(config, idle=args.idle, wait=args.wait)
+    # pages of hosts that were down, counted here with what each article kept: one line
+    # per source and host, as a crawl ends with
+    report_unreachable(tally)
     configured = [s.name for s in config.sources]
     seen = tally.sources()
     names = [n for n in configured if n in seen] + [n for n in seen if n not in configured]

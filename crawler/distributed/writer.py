@@ -52,6 +52,9 @@ class WriterStats:
     def inc_value(self, key: str, count: int = 1, start: int = 0) -> None:
         self.values[key] = self.values.get(key, start) + count
 
+    def get_stats(self) -> dict[str, Any]:
+        return self.values
+
     def sources(self) -> list[str]:
         """Source names with any counter, in order of first appearance."""
         return list(dict.fromkeys(k.split("/")[1] for k in self.values))

@@ -10,14 +10,16 @@ from urllib.parse import urldefrag
 import scrapy
 from scrapy import signals
 from scrapy.http import Response
+from scrapy.utils.conf import build_component_list
 from twisted.python.failure import Failure
 
 from archive.errors import ExtractError
 from crawler.config import SourceConfig, config_from_settings
 from crawler.extract import MAX_PAGES, Extracted, join
 from crawler.filters import drops
+from crawler.fulltext.kept import page_not_had, report_kept
 from crawler.fulltext.pages import fill, page_problems, read_page, rules_for, wants_page
-from crawler.health.failures import host_down, unreachable
+from crawler.health.failures import host_down
 from crawler.items import ArticleItem
 from crawler.limits.deadline import Deadline
 from crawler.middlewares.capture import CAPTURE_META, capture_ref
@@ -34,16 +36,20 @@ class FullText:
     _opened: Any  # the spider_opened handler, kept alive here (signals hold weak references)
 
     def __init__(self, sources: Mapping[str, SourceConfig], stats: Any,
-                 history: DriftHistory | None) -> None:
+                 history: DriftHistory | None, *, stored: bool = True) -> None:
         self.sources = sources
         self.stats = stats
         self.history = history
+        # whether item pipelines take the items on to the store step, which says what an
+        # article whose page failed kept (False in a dry run: the spider says it)
+        self.stored = stored
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> FullText:
         config = config_from_settings(crawler.settings)
-        helper = cls(config.by_name, None,
-                     DriftHistory(config.archive_path))
+        pipelines = build_component_list(crawler.settings.getwithbase("ITEM_PIPELINES"))
+        helper = cls(config.by_name, None, DriftHistory(config.archive_path),
+                     stored=bool(pipelines))
 
         def opened() -> None:  # the stats exist once the crawl starts
             helper.stats = crawler.stats
@@ -51,7 +57,19 @@ class FullText:
         helper._opened = opened  # signals hold weak references
         crawler.signals.connect(opened, signal=signals.spider_opened)
         crawler.signals.connect(helper.spider_closed, signal=signals.spider_closed)
+        crawler.signals.connect(helper.item_dropped, signal=signals.item_dropped)
+        crawler.signals.connect(helper.item_scraped, signal=signals.item_scraped)
         return helper
+
+    def item_dropped(self, item: Any) -> None:
+        """An item dropped before the store step said what it kept: its page failure alone."""
+        if isinstance(item, ArticleItem):
+            report_kept(self.stats, item, archived=None)
+
+    def item_scraped(self, item: Any) -> None:
+        """Without a store step (a dry run), the item keeps what it has."""
+        if isinstance(item, ArticleItem) and not self.stored:
+            report_kept(self.stats, item, archived=False)
 
     def spider_closed(self) -> None:
         if self.history is not None:
@@ -87,9 +105,7 @@ class FullText:
         try:
             page = read_page(response.body, ctype, response.url, rules_for(source))
         except (ExtractError, ValueError) as exc:
-            problem(self.stats, item.source, f"{exc}; kept the feed's text"
-                    if done is None else f"{exc}; kept the pages before it")
-            item.page_failed = True
+            page_not_had(item, first_page=done is None, message=str(exc))
             yield self._complete(item, done)
             return
         item.captures.extend(capture_ref(response))  # each page the article is built from
@@ -108,19 +124,17 @@ class FullText:
         if failure.check(Deadline):
             left(self.stats, kwargs["item"].source, request.url)
             return
-        kept = "the feed's text" if kwargs["done"] is None else "the pages before it"
-        kwargs["item"].page_failed = True
+        first_page = kwargs["done"] is None
         down = host_down(failure)
         if down is not None:  # one line per host, at the end
-            unreachable(self.stats, kwargs["item"].source, down.host, down.reason,
-                        f"kept {kept}")
-            yield self._complete(kwargs["item"], kwargs["done"])
-            return
-        response = getattr(failure.value, "response", None)
-        reason = f"HTTP {response.status}" if response is not None else (
-            failure.getErrorMessage() or failure.type.__name__)
-        problem(self.stats, kwargs["item"].source,
-                f"{request.url}: page not fetched ({reason}); kept {kept}")
+            page_not_had(kwargs["item"], first_page=first_page, host=down.host,
+                         reason=down.reason)
+        else:
+            response = getattr(failure.value, "response", None)
+            reason = f"HTTP {response.status}" if response is not None else (
+                failure.getErrorMessage() or failure.type.__name__)
+            page_not_had(kwargs["item"], first_page=first_page,
+                         message=f"{request.url}: page not fetched ({reason})")
         yield self._complete(kwargs["item"], kwargs["done"])
 
     def _complete(self, item: ArticleItem, article: Extracted | None) -> ArticleItem:

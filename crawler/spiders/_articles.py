@@ -12,6 +12,7 @@ import scrapy
 from scrapy.http import Response
 from twisted.python.failure import Failure
 
+from crawler.filters import drops
 from crawler.health.failures import host_down, unreachable
 from crawler.items import ArticleItem
 from crawler.middlewares.capture import CAPTURE_META
@@ -70,22 +71,41 @@ class ArticleSteps:
             self.state.article(link, "skipped", archived_date)
             self._settle(page)
             return None
+        entry = self.entries.get(link)
+        if entry is None:
+            item = ArticleItem(source=self.source.name, feed_url=page, title="", content="",
+                               link=link)
+        else:
+            item = entry[0]
+        if self._excluded(item, entry):  # as a crawl does: no request for a page to drop
+            self.state.article(link, "skipped", date)
+            self._settle(page)
+            self._update()
+            return None
         self.taken += 1
         if self.dry_run:
             self.state.article(link, "listed")
             if self.listed is not None:
                 self.listed(link, date)
             return None
-        entry = self.entries.get(link)
         if entry is not None:  # from a feed page: the entry's own text unless it is a teaser
             return self._wrap(self.fulltext.follow(entry[0], entry[1]))
-        item = ArticleItem(source=self.source.name, feed_url=page, title="", content="", link=link)
         item.source_digest = entry_digest(item)  # only the link; the page's bytes fold in
         return scrapy.Request(
             link, callback=self.parse_article, errback=self.article_failed, dont_filter=True,
             cb_kwargs={"item": item, "done": None, "seen": frozenset({urldefrag(link)[0]})},
             meta={"feedvault_source": self.source.name, CAPTURE_META: True}, priority=1,
         )
+
+    def _excluded(self, item: ArticleItem, entry: tuple[ArticleItem, bool] | None) -> bool:
+        """Whether the source's include / exclude rules drop the article before its page is
+        fetched (counted as filtered): a feed page's entry as a crawl decides it; an article
+        known by its link alone on what the link says (its title, text, categories and,
+        unless the source sets one, author come with the page; the filter step decides then)."""
+        if entry is not None:
+            return self.fulltext.filtered(item, entry[1])
+        unknown = ("title", "body", "categories", *(() if self.source.author else ("author",)))
+        return drops(self.crawler.stats, self.source, item, unknown=unknown) is not None
 
     def _wrap(self, out: Any) -> Any:
         """Route full-text page requests (and next pages) through this spider's callbacks."""

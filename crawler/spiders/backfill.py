@@ -240,7 +240,8 @@ class BackfillSpider(ArticleSteps, scrapy.Spider):
             if item.link:
                 found.append(Found(item.link, entry.date))
                 self.entries[item.link] = (item, entry.summary_only)
-            elif self.window.contains(entry.date) and not self._known_guid(item.guid):
+            elif (self.window.contains(entry.date) and not self._known_guid(item.guid)
+                  and not self.fulltext.filtered(item, entry.summary_only)):
                 direct.append(self.fulltext.follow(item, entry.summary_only))
         nxt = feed_next(response.body, response.url) if number is None else None
         yield from self._after_page(response.url, kind, number, found, nxt)
