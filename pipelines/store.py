@@ -70,6 +70,8 @@ class StorePipeline:
         self.group_seconds = group_seconds
         self.clock = clock
         self.waiting: dict[str, int] = {}  # articles per source whose rows wait for flush()
+        # of those, the ones counted new or updated: (source, status) -> articles
+        self.written: dict[tuple[str, str], int] = {}
         self.started: float | None = None  # when the waiting group began
         self.ticker: Any = None
         self.closing = False
@@ -122,6 +124,7 @@ class StorePipeline:
         next time, and their files adopted) and told why; returns False then, and once the
         store stopped (then what the group holds is recorded, but the rest is not)."""
         waiting, self.waiting, self.started = self.waiting, {}, None
+        written, self.written = self.written, {}
         if self.archive is None:
             return not self.stopped
         try:
@@ -130,15 +133,30 @@ class StorePipeline:
             told = self.stopped  # a full disk stops the crawl, then the commit fails too
             if not told:
                 self._stop(str(exc), stop_crawl=not self.closing)
-            for source, number in waiting.items():
+            for source in waiting:
                 mark(self.stats, source, "incomplete", True)
+                lost = self._uncount(source, written)
+                what = (f"{lost} new or updated {'article' if lost == 1 else 'articles'} not "
+                        "recorded in the ledger, counted as failed" if lost
+                        else "not recorded in the ledger")
                 problem(self.stats, source, (
-                    f"{number} {'article' if number == 1 else 'articles'} not recorded in "
-                    "the ledger (the crawl stopped, see above): the next crawl archives them "
-                    "again, adopting the files already written") if told
-                    else f"not recorded in the ledger: {exc}")
+                    f"{what} (the crawl stopped, see above): the next crawl archives them "
+                    "again, adopting the files already written") if told else f"{what}: {exc}")
             return False
         return not self.stopped
+
+    def _uncount(self, source: str, written: dict[tuple[str, str], int]) -> int:
+        """The summary counts only what was committed: the source's new and updated articles
+        of a group that could not be committed move from their column to failed (they are
+        archived again by the next crawl); returns how many."""
+        lost = 0
+        for status in ("new", "updated"):
+            number = written.get((source, status), 0)
+            if number:
+                count(self.stats, source, status, -number)
+                count(self.stats, source, "failed", number)
+                lost += number
+        return lost
 
     def _adopt(self, archive: Archive) -> None:
         """Files but no ledger (a fresh clone, a cold CI cache): adopt the files as they are,
@@ -212,6 +230,9 @@ class StorePipeline:
             problem(self.stats, item.source, result.note)
         count(self.stats, item.source, result.status)
         logger.debug("%s %s", result.status, result.path)
+        if result.status != "unchanged":
+            key = (item.source, result.status)
+            self.written[key] = self.written.get(key, 0) + 1
         self._grouped(item.source)
         return item
 

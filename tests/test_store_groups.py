@@ -206,3 +206,75 @@ def test_the_store_pipeline_records_a_group_when_full_or_old(tmp_path: Path) -> 
         store.close_spider()
     assert len(_committed(root)) == len(archive_files(root)) == 5
     assert store.stats.get_value("feedvault/blog/new") == 5
+
+
+def test_a_group_that_fails_at_close_is_not_counted_as_archived(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The last group's flush, at the end of the crawl, fails (a folder that cannot be
+    synced on a full disk): the summary counts only what the ledger committed, and says in
+    one line how many articles were not recorded."""
+    from archive import get_preset
+    from crawler.config import SourceConfig
+    from crawler.distributed.writer import WriterStats
+    from crawler.items import ArticleItem
+    from crawler.outcome.report import summarize
+    from pipelines.store import StorePipeline
+
+    root = tmp_path / "posts"
+    sources = {"blog": SourceConfig("blog", "http://127.0.0.1:9/feed.xml")}
+    store = StorePipeline(root, get_preset("hexo"), {}, sources, WriterStats(),
+                          group_articles=100, group_seconds=3600.0)
+    store.open_spider()
+    for n in range(3):
+        store.process_item(ArticleItem(source="blog", feed_url="http://127.0.0.1:9/feed.xml",
+                                       title=f"Article {n}", content=f"<p>Body {n}.</p>",
+                                       link=f"http://127.0.0.1:9/{n}", guid=f"urn:{n}", date=DATE))
+    real_fsync = os.fsync
+
+    def full_disk_fsync(fd: int) -> None:
+        if stat.S_ISDIR(os.fstat(fd).st_mode):
+            raise OSError(28, "No space left on device")
+        real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", full_disk_fsync)
+    store.close_spider()
+    monkeypatch.undo()
+    assert _committed(root) == set()
+    [summary] = summarize(store.stats.values, ["blog"])
+    assert (summary.new, summary.updated, summary.failed) == (0, 0, 3)
+    told = [p for p in summary.problems if "not recorded" in p]
+    assert len(told) == 1 and told[0].startswith("3 new or updated articles not recorded"), \
+        summary.problems
+    assert "No space left on device" in told[0]
+
+
+_FULL_AT_FOLDER_SYNC = """
+import errno, os, stat, sys
+real_fsync = os.fsync
+
+def fsync(fd):
+    if stat.S_ISDIR(os.fstat(fd).st_mode):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+    real_fsync(fd)
+
+os.fsync = fsync
+from crawler.cli import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+def test_a_crawl_whose_groups_cannot_be_recorded_counts_none_as_new(
+        tmp_path: Path, site: LocalSite) -> None:
+    site.write("feed.xml", rss_feed([rss_item(n) for n in range(3)]))
+    config = write_config(tmp_path, [{"name": "blog", "url": site.url("feed.xml")}])
+    result = subprocess.run(
+        [sys.executable, "-c", _FULL_AT_FOLDER_SYNC, "crawl", "--config", str(config)],
+        cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)}, capture_output=True, text=True,
+        timeout=300)
+    assert result.returncode == 1, result.stderr[-2000:]
+    [row] = [line.split() for line in result.stdout.splitlines() if line.startswith("blog ")]
+    new, updated, failed = int(row[1]), int(row[2]), int(row[5])
+    assert (new, updated, failed) == (0, 0, 3), result.stdout
+    assert any(line.startswith("  blog: ") and "not recorded in the ledger" in line
+               for line in result.stdout.splitlines()), result.stdout
+    assert _committed(tmp_path / "posts") == set()

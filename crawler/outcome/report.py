@@ -49,8 +49,9 @@ def _key(source: str, what: str) -> str:
     return f"feedvault/{source}/{what}"
 
 
-def count(stats: Any, source: str, status: str) -> None:
-    stats.inc_value(_key(source, status))
+def count(stats: Any, source: str, status: str, number: int = 1) -> None:
+    """number more articles of source in the status column (fewer, when negative)."""
+    stats.inc_value(_key(source, status), number)
     stats.set_value(_key(source, "finished"), time.time())
 
 
