@@ -10,9 +10,10 @@ them); `get` gives their bytes to the lookups that must see them.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import os
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,12 +31,16 @@ class _File:
     data: bytes
 
 
-def _fsync(path: str) -> None:
-    fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+def _fsync(path: str | Path, flags: int = os.O_RDONLY | os.O_CLOEXEC) -> None:
+    fd = os.open(path, flags)
     try:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def _fsync_folder(path: Path) -> None:
+    _fsync(path, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
 
 
 class PendingFiles:
@@ -45,6 +50,12 @@ class PendingFiles:
         self.root = root
         self.tmp_dir = tmp_dir
         self._files: dict[str, _File] = {}
+        self._pool: ThreadPoolExecutor | None = None  # made at the first commit, kept
+
+    def _threads(self) -> ThreadPoolExecutor:
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(_SYNC_THREADS, thread_name_prefix="feedvault-sync")
+        return self._pool
 
     def __contains__(self, path: str) -> bool:
         return path in self._files
@@ -86,8 +97,7 @@ class PendingFiles:
         if not files:
             return touched
         try:
-            with ThreadPoolExecutor(min(_SYNC_THREADS, len(files))) as pool:
-                list(pool.map(_fsync, (f.temporary for f in files.values())))
+            list(self._threads().map(_fsync, (f.temporary for f in files.values())))
             for path, file in list(files.items()):
                 os.replace(file.temporary, file.name, dst_dir_fd=file.folder)
                 files.pop(path)
@@ -99,11 +109,27 @@ class PendingFiles:
                 _discard(file)
         return touched
 
+    def sync_folders(self, folders: Iterable[Path]) -> None:
+        """fsync each folder, deepest first (a new folder is durable before its parent's
+        entry for it), the folders of one depth together, from the threads that synced the
+        files: the renames into them, and the folders made, survive a power cut. OSError
+        when one cannot be synced."""
+        by_depth = sorted(set(folders), key=lambda p: len(p.parts), reverse=True)
+        for _, level in itertools.groupby(by_depth, key=lambda p: len(p.parts)):
+            list(self._threads().map(_fsync_folder, level))
+
     def discard(self) -> None:
         """Forget every file not committed (their temporary files removed)."""
         files, self._files = self._files, {}
         for file in files.values():
             _discard(file)
+
+    def close(self) -> None:
+        """Discard what was not committed and stop the sync threads."""
+        self.discard()
+        if self._pool is not None:
+            self._pool.shutdown()
+            self._pool = None
 
     def _drop(self, path: str) -> None:
         earlier = self._files.pop(path, None)

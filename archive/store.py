@@ -21,7 +21,7 @@ from archive._joins import join_copy
 from archive._lookup import known_entry
 from archive._pending import PendingFiles
 from archive._prepare import prepared, stored_link, updated_time
-from archive.atomic import sweep, sync_folders
+from archive.atomic import sweep
 from archive.document import Article, content_hash
 from archive.errors import ArchiveError, DocumentError
 from archive.identity import LinkClaims, identity_of
@@ -116,7 +116,7 @@ class Archive:
         try:
             self.flush()
         finally:
-            self._pending.discard()
+            self._pending.close()
             self.ledger.close()
 
     def flush(self) -> int:
@@ -129,7 +129,7 @@ class Archive:
         its files renamed into place, written whole, are adopted by the next run that meets
         their articles."""
         try:
-            sync_folders(self._pending.commit())
+            self._pending.sync_folders(self._pending.commit())
         except OSError as exc:
             waiting = self.ledger.waiting
             self.ledger.rollback()
@@ -299,7 +299,6 @@ class Archive:
 
     def _write(self, path: str, text: str) -> None:
         parts = self._parts(path)
-        target = self.root.joinpath(*parts)
         try:
             if self.grouped:  # made durable and renamed into place by flush()
                 self._pending.add(path, parts, text.encode("utf-8"))
@@ -307,6 +306,6 @@ class Archive:
                 write_bytes(self.root, parts, text.encode("utf-8"), self._tmp)
         except OSError as exc:
             raise ArchiveError(
-                f"{target}: cannot write: {exc.strerror or exc}",
+                f"{self.root.joinpath(*parts)}: cannot write: {exc.strerror or exc}",
                 fatal=exc.errno in _FATAL_ERRNOS,
             ) from exc
