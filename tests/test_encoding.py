@@ -212,12 +212,12 @@ def test_c1_code_points_in_a_feed_read_as_cp1252_among_any_other_text() -> None:
     """feedparser reads U+0080-U+009F as the cp1252 characters they were meant to be
     (`&#147;` is a curly quote); the faster table it is given keeps that, and every other
     character as it is, Latin, CJK or beyond the Basic Multilingual Plane."""
-    title = "&#147;Caf\u00e9&#148; \u4e2d\u6587 \U0001f600 &#128;5 &#129;"
+    title = "&#147;Caf\u00e9&#148; \u4e2d\u6587 \U0001f600 &#128;5"
     feed = (f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>t</title>'
             f'<item><title>{title}</title><guid>g1</guid>'
             f'<description>&lt;p&gt;{title}&lt;/p&gt;</description></item></channel></rss>')
     [entry] = parse_feed(feed.encode("utf-8"), "http://127.0.0.1/feed.xml").entries
-    expected = "\u201cCaf\u00e9\u201d \u4e2d\u6587 \U0001f600 \u20ac5 \x81"
+    expected = "\u201cCaf\u00e9\u201d \u4e2d\u6587 \U0001f600 \u20ac5"
     assert (entry.title, entry.content) == (expected, f"<p>{expected}</p>")
 
 
