@@ -15,7 +15,7 @@ from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 from archive._urls import safe_url
 
-__all__ = ["REMOVED", "canonical_link", "join_url", "redact_url", "safe_url"]
+__all__ = ["REMOVED", "canonical_link", "join_url", "redact_url", "safe_url", "secrets_in"]
 
 # Schemes whose URLs name a host: without one they lead nowhere.
 _NEEDS_HOST = frozenset({"http", "https", "ftp", "ws", "wss"})
@@ -48,6 +48,23 @@ def redact_url(value: str) -> str:
             query = urlencode([(k, REMOVED if _SECRET_PARAM.search(k) else v) for k, v in pairs],
                               safe="()")
     return parts._replace(netloc=netloc, query=query).geturl()
+
+
+def secrets_in(value: str) -> list[tuple[str, str]]:
+    """What redact_url removes from a URL, each as (what it is, its value): ("user:password@",
+    "user:pw") for the user and password, ("?token=", "abc") for a secret query parameter."""
+    try:
+        parts = urlsplit(value)
+    except ValueError:
+        return []
+    if not parts.scheme or not parts.netloc:
+        return []
+    found = []
+    if "@" in parts.netloc:
+        found.append(("user:password@", parts.netloc.rsplit("@", 1)[0]))
+    found += [(f"?{k}=", v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
+              if _SECRET_PARAM.search(k)]
+    return found
 
 
 def join_url(base: str | None, url: str | None) -> str | None:

@@ -61,6 +61,11 @@ def _spider(config_path: Path, force: bool = False) -> tuple[FeedSpider, Request
     return spider, RequestCodec(spider, {s.name: s for s in config.sources})
 
 
+# Meta a worker sets for itself, from its own settings and clock: dropped from the queue
+WORKER_OWN = {"download_slot": "127.0.0.1", "download_latency": 0.25,
+              "dont_obey_robotstxt": True, "feedvault_deadline": 12.5, "feedvault_sent": 3.0}
+
+
 def _real_requests(site: LocalSite, tmp_path: Path, force: bool = False
                    ) -> tuple[list[Request], RequestCodec]:
     """Requests the feeds spider makes: a feed, an article page, the article's next page,
@@ -82,8 +87,9 @@ def _real_requests(site: LocalSite, tmp_path: Path, force: bool = False
     retried = next_page.replace(
         meta={**next_page.meta, "retry_times": 1, "redirect_times": 1, "redirect_ttl": 19,
               "redirect_urls": [site.url("old.html")], "redirect_reasons": [301],
-              "download_slot": "127.0.0.1", "download_latency": 0.25, "depth": 2,
-              "dont_obey_robotstxt": True},
+              "depth": 2, "is_start_request": False, "feedvault_keys": ["X-Token"],
+              "cookiejar": "feedvault:t", "feedvault_retry_late": True,
+              "feedvault_dns_again": True, **WORKER_OWN},
         headers={"If-None-Match": '"abc"', "Referer": site.url("a0.html")},
         priority=-3, dont_filter=False)
     return [feed, page, next_page, retried], codec
@@ -100,11 +106,13 @@ def test_every_request_the_spider_makes_round_trips(site: LocalSite, tmp_path: P
         assert back.callback.__func__ is request.callback.__func__  # type: ignore[union-attr]
         assert back.errback.__func__ is request.errback.__func__  # type: ignore[union-attr]
         assert back.cb_kwargs == request.cb_kwargs  # SourceConfig, ArticleItem, Extracted...
-        assert back.meta == request.meta
+        assert back.meta == {k: v for k, v in request.meta.items() if k not in WORKER_OWN}
         assert back.headers == request.headers
         assert (back.priority, back.dont_filter, back.body) == (
             request.priority, request.dont_filter, request.body)
-        assert codec.encode(back) == data
+        again = codec.encode(back)  # a second trip through the queue changes nothing
+        assert codec.encode(codec.decode(again)) == again
+        assert again == data or WORKER_OWN.keys() & request.meta.keys()
 
 
 def test_a_forced_crawls_requests_stay_forced_through_the_queue(
@@ -180,6 +188,47 @@ def test_a_queue_entry_cannot_choose_how_the_worker_connects(tmp_path: Path) -> 
     assert request.meta == {"feedvault_source": "t", "retry_times": 1}
 
 
+def _forged(**meta: Any) -> bytes:
+    return _entry(meta={"feedvault_source": "t", **meta})
+
+
+# Meta of a shape feedvault never writes: the whole entry is refused, saying which key.
+FORGED_META = {
+    "RSSHub instance of a feed URL source": (_forged(feedvault_rsshub=1), "feedvault_rsshub"),
+    "RSSHub instance out of range": (_forged(feedvault_rsshub=7), "feedvault_rsshub"),
+    "RSSHub instance not a number": (_forged(feedvault_rsshub="x"), "feedvault_rsshub"),
+    "meta source unknown": (_entry(meta={"feedvault_source": "evil"}), "unknown source"),
+    "meta source not a string": (_entry(meta={"feedvault_source": ["t"]}), "unknown source"),
+    "another source's cookie jar": (_forged(cookiejar="feedvault:other"), "cookiejar"),
+    "a cookie jar without a source": (_entry(meta={"cookiejar": "feedvault:t"}), "cookiejar"),
+    "negative retries": (_forged(retry_times=-1000), "retry_times"),
+    "retries as a string": (_forged(max_retry_times="9"), "max_retry_times"),
+    "endless retries": (_forged(max_retry_times=10**9), "max_retry_times"),
+    "flag that is not a flag": (_forged(feedvault_force="yes"), "feedvault_force"),
+    "redirected from a local file": (_forged(redirect_urls=["file:///etc/passwd"]),
+                                     "redirect_urls"),
+    "header names that are not names": (_forged(feedvault_keys=["X\r\nEvil: 1"]),
+                                        "feedvault_keys"),
+}
+
+
+@pytest.mark.parametrize("case", list(FORGED_META))
+def test_forged_meta_refuses_the_entry_saying_which_key(case: str, tmp_path: Path) -> None:
+    data, key = FORGED_META[case]
+    _, codec = _spider(write_config(tmp_path, [{"name": "t", "url": "http://127.0.0.1:9/"}]))
+    with pytest.raises(ValueError) as error:
+        codec.decode(data)
+    assert key in str(error.value)
+
+
+def test_meta_feedvault_does_not_set_is_dropped(tmp_path: Path) -> None:
+    _, codec = _spider(write_config(tmp_path, [{"name": "t", "url": "http://127.0.0.1:9/"}]))
+    request = codec.decode(_forged(dont_obey_robotstxt=True, handle_httpstatus_all=True,
+                                   dont_merge_cookies=True, feedvault_capture_ref={"a": 1},
+                                   download_slot="everyone", retry_times=2))
+    assert request.meta == {"feedvault_source": "t", "retry_times": 2}
+
+
 def test_a_pickle_is_never_loaded(tmp_path: Path) -> None:
     marker = tmp_path / "owned"
     _, codec = _spider(write_config(tmp_path, [{"name": "t", "url": "http://127.0.0.1:9/"}]))
@@ -224,6 +273,32 @@ def test_planted_queue_entries_are_dropped_and_the_crawl_goes_on(
         assert "First page of article" in body and "Last page of article" in body
     assert redis.client.zcard("feedvault:requests") == 0
     assert redis.client.hlen("feedvault:leases") == 0
+
+
+def test_forged_meta_in_redis_is_dropped_and_reported_never_an_internal_error(
+        site: LocalSite, tmp_path: Path, redis: RedisServer) -> None:
+    """An RSSHub source's feed request planted with an instance index feedvault never
+    writes, or with another source's cookie jar: one "cannot be trusted" line each."""
+    feed = _teaser_site(site, articles=1)
+    extra = distributed_config(redis.url) + f'[rsshub]\ninstances = ["{site.base}"]\n'
+    config = write_config(tmp_path, [{"name": "r", "rsshub": "/feed.xml"},
+                                     {"name": "t", "url": feed}], extra=extra)
+    result = feedvault("crawl", "--config", config)
+    assert result.returncode == 0, result.stdout + result.stderr
+    planted = [_entry(url=feed, meta={"feedvault_source": "r", **meta},
+                      cb_kwargs={"source": {"$source": "r"}})
+               for meta in ({"feedvault_rsshub": "x"}, {"feedvault_rsshub": 5},
+                            {"feedvault_rsshub": 0, "cookiejar": "feedvault:t"})]
+    for n, data in enumerate(planted):
+        redis.client.zadd("feedvault:requests", {data: -100 - n})
+    worker = Process(tmp_path, "worker", "worker", "--config", config, "--idle", "2")
+    writer = Process(tmp_path, "writer", "writer", "--config", config, "--idle", "2")
+    assert worker.wait() == 0, worker.output
+    assert writer.wait() == 0, writer.output
+    assert worker.output.count("dropped a queued request that cannot be trusted") == 3, \
+        worker.output
+    assert "internal error" not in worker.output and "Traceback" not in worker.output
+    assert redis.client.zcard("feedvault:requests") == 0
 
 
 def test_scheduler_serializer_is_refused_in_distributed_mode(tmp_path: Path,

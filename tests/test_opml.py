@@ -150,7 +150,8 @@ def test_export_then_import_gives_the_same_sources(tmp_path: Path,
     monkeypatch.setenv("TOKEN", "s3cret")
     original = _config(tmp_path, FULL)
     exported = tmp_path / "out.opml"
-    result = feedvault("sources", "export", "-o", exported, "--config", original)
+    result = feedvault("sources", "export", "-o", exported, "--config", original,
+                       "--with-secrets")
     assert result.returncode == 0, result.stderr
     text = exported.read_text(encoding="utf-8")
     assert 'xmlns:feedvault="https://feedvault.dev/opml/1"' in text

@@ -38,6 +38,7 @@ from crawler.sources import (
 )
 from crawler.sources.discover import USUAL_PATHS, Fetch
 from crawler.sources.edit import read_text
+from crawler.sources.shareable import shareable
 
 MAX_IMPORT_BYTES = 16 * 1024 * 1024 + 1
 
@@ -101,9 +102,15 @@ def register_actions(actions: Any, common: argparse.ArgumentParser) -> None:
         "export", parents=[common], help="write the sources as OPML 2.0",
         description="OPML 2.0 that feed readers import; feedvault's own settings of each "
                     "source travel in the feedvault: namespace, so `sources import` gives "
-                    "them back.")
+                    "them back. Header and cookie values and proxy passwords written "
+                    "literally are left out unless --with-secrets (each named on standard "
+                    "error); a URL holding a secret stays, with a warning.")
     export.add_argument("-o", "--output", metavar="FILE.opml", type=Path,
                         help="write here (default: standard output)")
+    export.add_argument("--with-secrets", action="store_true",
+                        help="also export the header and cookie values and the proxy password "
+                             "written literally in feedvault.toml (default: left out, each "
+                             "named; a ${NAME} reference travels either way)")
     export.set_defaults(func=run_export, needs_config=True)
 
 
@@ -291,7 +298,19 @@ def _with_instances(text: str, config: Config, merged: Merge, instances: list[st
 
 
 def run_export(args: argparse.Namespace, config: Config) -> int:
-    data = write_opml(raw_sources(read_text(config.file), config.file))
+    tables = raw_sources(read_text(config.file), config.file)
+    shared = [shareable(table) for table in tables]
+    for table, share in zip(tables, shared, strict=True):
+        name = table.get("name")
+        if share.left_out and not args.with_secrets:
+            print(f"feedvault: source {name!r}: left out of the export, written literally in "
+                  f"{config.file.name}: {', '.join(share.left_out)}; pass --with-secrets to "
+                  "export them as written, or write each value as ${NAME}", file=sys.stderr)
+        if share.in_urls:
+            print(f"feedvault: warning: source {name!r}: a secret written literally stays in "
+                  f"the export, since a feed reader needs the URL: {', '.join(share.in_urls)}; "
+                  "share the file with care", file=sys.stderr)
+    data = write_opml(tables if args.with_secrets else [share.table for share in shared])
     if args.output is None:
         sys.stdout.buffer.write(data)
         sys.stdout.flush()

@@ -39,6 +39,11 @@ def expand(data: Any, environ: Mapping[str, str], where: str, text: str, key: st
     return _REFERENCE.sub(substitute, data)
 
 
+def references(value: str) -> list[str]:
+    """The names of the variables a string reads as `${NAME}` (a `$${` is a literal `${`)."""
+    return [m.group(1) for m in _REFERENCE.finditer(value) if m.group(1)]
+
+
 def _fail(where: str, text: str, key: str, found: str, message: str) -> NoReturn:
     line = next((n for n, s in enumerate(text.splitlines(), 1) if found in s), None)
     raise ConfigError(f"{where}:{line}: {key}: {message}" if line else

@@ -5,8 +5,8 @@ every worker. Here a request is Scrapy's `Request.to_dict()` in tagged JSON (`_t
 its callbacks spider methods by name. Decoding trusts nothing: an entry that is not JSON,
 has an unexpected shape, is not an http(s) request (file: would read local files), names
 an unknown type, source or Request class, or a callback that is not one of the spider's
-own public methods is refused with a ValueError. Meta keys that would choose how the
-worker connects (`proxy`, `bindaddress`, download limits) are dropped.
+own public methods is refused with a ValueError. Meta keys are kept by an allowlist, each
+checked (`_meta.py`): a forged value refuses the entry, any other key is dropped.
 """
 
 from __future__ import annotations
@@ -22,7 +22,9 @@ from scrapy.utils.request import request_from_dict
 from scrapy_redis.queue import PriorityQueue
 
 from crawler.config import SourceConfig
+from crawler.config.model import RsshubConfig
 from crawler.distributed import _tagged
+from crawler.distributed._meta import trusted_meta
 from crawler.distributed._typed import MAX_ENTRY
 
 # The Request classes an entry may name in `_class` (Scrapy imports it by path).
@@ -36,11 +38,6 @@ _FIELDS: dict[str, tuple[type, ...]] = {
     "meta": (dict,), "encoding": (str,), "priority": (int,), "dont_filter": (bool,),
     "flags": (list,), "cb_kwargs": (dict,), "_class": (str,),
 }
-# Meta keys that say how a worker connects (through which proxy, from which address, how
-# long and how much it downloads): its own settings decide, never a queue entry. They
-# are dropped on decoding; Scrapy's middlewares set them again from the settings.
-LOCAL_META = frozenset({"proxy", "_auth_proxy", "bindaddress", "download_timeout",
-                        "download_maxsize", "download_warnsize"})
 _METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"})
 
 
@@ -50,6 +47,9 @@ class RequestCodec:
     def __init__(self, spider: Spider, sources: Mapping[str, SourceConfig]) -> None:
         self.spider = spider
         self.sources = sources
+        # the RSSHub instances an entry's instance index must be one of (the feeds spider's)
+        config = getattr(spider, "config", None)
+        self.rsshub: RsshubConfig | None = getattr(config, "rsshub", None)
 
     def encode(self, request: Request) -> bytes:
         """TypeError or ValueError if the request cannot be queued (a callback that is not a
@@ -84,7 +84,7 @@ class RequestCodec:
             if d.get(key):
                 spider_method(self.spider, d[key])
         if "meta" in d:
-            d["meta"] = {k: v for k, v in d["meta"].items() if k not in LOCAL_META}
+            d["meta"] = trusted_meta(d["meta"], self.sources, self.rsshub)
         try:
             return request_from_dict(d, spider=self.spider)
         except (TypeError, ValueError, LookupError) as exc:

@@ -13,7 +13,7 @@ from crawler.config import HttpConfig, config_from_settings
 from crawler.egress.keys import Origin, key_origins, origin_of
 from crawler.egress.policy import source_urls
 
-_SENT = "feedvault_keys"  # meta: the names of the headers this middleware added
+SENT_META = "feedvault_keys"  # meta: the names of the headers this middleware added
 
 
 class SourceHttpMiddleware:
@@ -78,7 +78,7 @@ class SourceHttpMiddleware:
                 request.headers[name] = value
                 added.append(name)
         if added:
-            request.meta[_SENT] = [*request.meta.get(_SENT, ()), *added]
+            request.meta[SENT_META] = [*request.meta.get(SENT_META, ()), *added]
         if http.cookies:
             request.meta.setdefault("cookiejar", f"feedvault:{source}")
             own = request.cookies or []
@@ -95,7 +95,7 @@ class SourceHttpMiddleware:
     def _strip(request: Request, source: str) -> None:
         """Take off what a redirect from one of the source's origins carried over: the
         headers this middleware added there, the source's cookie jar and its Cookie header."""
-        for name in request.meta.pop(_SENT, ()):
+        for name in request.meta.pop(SENT_META, ()):
             request.headers.pop(name, None)
         if request.meta.get("cookiejar") == f"feedvault:{source}":
             del request.meta["cookiejar"]
