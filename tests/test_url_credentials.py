@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 
@@ -18,7 +19,7 @@ SECRET = "s3cret-pw"
 class _AuthSite(BaseHTTPRequestHandler):
     """A private feed behind Basic auth: 401 without the right Authorization header."""
 
-    seen: list[tuple[str, str | None]] = []
+    seen: ClassVar[list[tuple[str, str | None]]] = []
 
     def do_GET(self) -> None:
         auth = self.headers.get("Authorization")
