@@ -10,6 +10,7 @@ from urllib.parse import unquote, urlsplit
 
 from archive.urls import join_url
 from crawler.egress.addresses import literal_address, non_public
+from crawler.egress.hosts import ascii_host
 
 # What a browser strips before it reads a URL's scheme (the WHATWG URL parser).
 _TAB_NEWLINE = re.compile(r"[\t\n\r]")
@@ -141,15 +142,16 @@ _NETLOC = re.compile(r"^https?://([^/?#\\]*)", re.I)
 
 
 def host_of(url: str) -> str:
-    """The host of url, lower case, without port or brackets; "" when it has none."""
+    """The host of url, lower case, without port or brackets, a non-ASCII name in its IDNA
+    (ASCII) form as a crawl requests it; "" when it has none."""
     match = _NETLOC.match(url)
     if match and "%" not in match.group(1):
         host = match.group(1).rpartition("@")[2]
         if host.startswith("["):
             return host[1:host.find("]")].lower()
-        return host.partition(":")[0].lower()
+        return ascii_host(host.partition(":")[0])
     try:
-        return (urlsplit(url).hostname or "").lower()
+        return ascii_host(urlsplit(url).hostname or "")
     except ValueError:
         return ""
 

@@ -11,7 +11,7 @@ from crawler.egress.policy import host_of, port_of, source_urls
 if TYPE_CHECKING:
     from crawler.config import SourceConfig
 
-Origin = tuple[str, str, int]  # scheme, host (lower case, no brackets), port
+Origin = tuple[str, str, int]  # scheme, host (lower case, no brackets, IDNA), port
 
 
 def origin_of(url: str) -> Origin | None:
