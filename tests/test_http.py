@@ -277,7 +277,10 @@ def _keyed(request_url: str, written: str) -> Request:
     ("https://example.com:8443/x", "https://example.com/feed", False),  # another port
     ("http://example.com:443/x", "https://example.com/feed", False),
     ("https://example.com/x", "http://example.com/feed", True),  # the upgrade of http://
-    ("https://example.com/x", "http://example.com:8080/feed", True),
+    ("https://example.com/x", "http://example.com:80/feed", True),
+    # http on another port is another service: its https upgrade is not on 443
+    ("https://example.com/x", "http://example.com:8080/feed", False),
+    ("https://example.com:8080/x", "http://example.com:8080/feed", False),
     ("http://example.com/x", "http://example.com:8080/feed", False),
     ("http://example.com:8080/x", "http://example.com:8080/feed", True),
     ("https://www.example.com/x", "https://example.com/feed", False),
