@@ -10,14 +10,17 @@ from urllib.parse import unquote, urlsplit
 
 from archive.urls import join_url
 from crawler.egress.addresses import literal_address, non_public
+from crawler.egress.hosts import ascii_host
 
 # What a browser strips before it reads a URL's scheme (the WHATWG URL parser).
 _TAB_NEWLINE = re.compile(r"[\t\n\r]")
 _C0_SPACE = "".join(chr(c) for c in range(0x21))
 _SCHEME = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]*):")
-# A srcset candidate's URL: whitespace and commas skipped, then a run of non-whitespace
-# (\s and \S match what str.isspace() calls whitespace).
-_CANDIDATE_URL = re.compile(r"[\s,]*(\S+)")
+# The HTML standard's srcset parsing knows ASCII whitespace only (TAB, LF, FF, CR, SPACE).
+# A candidate's URL: whitespace and commas skipped, then a run of non-whitespace.
+_CANDIDATE_URL = re.compile(r"[\t\n\f\r ,]*([^\t\n\f\r ]+)")
+_ASCII_SPACE = re.compile(r"[\t\n\f\r ]+")
+_SPACE_CHARS = frozenset("\t\n\f\r ")
 
 # Query parameters that only identify a click or a campaign.
 TRACKING_PARAMS = frozenset({
@@ -49,7 +52,9 @@ def web_url(url: str) -> bool:
 
 
 def parse_srcset(value: str) -> list[tuple[str, str]]:
-    """(url, descriptor) candidates, split as the HTML standard does (URLs may hold commas)."""
+    """(url, descriptor) candidates, split as the HTML standard's "parse a srcset attribute"
+    splits them (URLs may hold commas, a comma inside parentheses does not end a candidate);
+    the descriptor is the candidate's descriptor tokens joined by one space."""
     result: list[tuple[str, str]] = []
     pos, end = 0, len(value)
     while pos < end:
@@ -57,23 +62,61 @@ def parse_srcset(value: str) -> list[tuple[str, str]]:
         if match is None:
             break  # only whitespace and commas left
         url, pos = match.group(1), match.end()
-        descriptor = ""
+        descriptors: list[str] = []
         if url.endswith(","):
             url = url.rstrip(",")
         else:
             comma = value.find(",", pos)
             stop = end if comma < 0 else comma
-            if "(" in value[pos:stop] or ")" in value[pos:stop]:
-                start, depth = pos, 0  # a comma inside parentheses does not end it
-                while pos < end and (value[pos] != "," or depth):
-                    depth += {"(": 1, ")": -1}.get(value[pos], 0)
-                    pos += 1
+            if "(" in value[pos:stop]:
+                descriptors, pos = _descriptors(value, pos)
             else:
-                start, pos = pos, stop
-            descriptor = " ".join(value[start:pos].split())
+                # Without "(" the tokenizer never leaves its descriptor states: the tokens
+                # are the whitespace-separated runs up to the next comma, which ends them.
+                descriptors = [t for t in _ASCII_SPACE.split(value[pos:stop]) if t]
+                pos = stop + 1
         if url:
-            result.append((url, descriptor))
+            result.append((url, " ".join(descriptors)))
     return result
+
+
+def _descriptors(value: str, pos: int) -> tuple[list[str], int]:
+    """The standard's descriptor tokenizer from pos: the candidate's descriptor tokens and
+    the position after the comma (or the end) that ended them. One level of parentheses:
+    the first ")" closes them, a ")" outside them is an ordinary character."""
+    descriptors: list[str] = []
+    current, state, end = "", "descriptor", len(value)
+    while pos < end and value[pos] in _SPACE_CHARS:
+        pos += 1
+    while True:
+        c = value[pos] if pos < end else ""
+        if state == "parens":
+            if not c:
+                descriptors.append(current)
+                return descriptors, pos
+            current += c
+            if c == ")":
+                state = "descriptor"
+        elif state == "after":
+            if not c:
+                return descriptors, pos
+            if c not in _SPACE_CHARS:
+                state = "descriptor"
+                continue  # read c again in the descriptor state
+        elif not c or c == ",":
+            if current:
+                descriptors.append(current)
+            return descriptors, pos + 1
+        elif c in _SPACE_CHARS:
+            if current:
+                descriptors.append(current)
+                current = ""
+            state = "after"
+        else:
+            current += c
+            if c == "(":
+                state = "parens"
+        pos += 1
 
 
 def format_srcset(candidates: Iterable[tuple[str, str]]) -> str:
@@ -99,15 +142,16 @@ _NETLOC = re.compile(r"^https?://([^/?#\\]*)", re.I)
 
 
 def host_of(url: str) -> str:
-    """The host of url, lower case, without port or brackets; "" when it has none."""
+    """The host of url, lower case, without port or brackets, a non-ASCII name in its IDNA
+    (ASCII) form as a crawl requests it; "" when it has none."""
     match = _NETLOC.match(url)
     if match and "%" not in match.group(1):
         host = match.group(1).rpartition("@")[2]
         if host.startswith("["):
             return host[1:host.find("]")].lower()
-        return host.partition(":")[0].lower()
+        return ascii_host(host.partition(":")[0])
     try:
-        return (urlsplit(url).hostname or "").lower()
+        return ascii_host(urlsplit(url).hostname or "")
     except ValueError:
         return ""
 

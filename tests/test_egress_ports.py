@@ -9,9 +9,11 @@ import socket
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import frontmatter
 import pytest
+from scrapy import Request
 
 from archive import ConfigError
 from crawler.config import load_config
@@ -113,6 +115,21 @@ def test_allow_entries_name_a_port_or_mean_every_port(tmp_path: Path) -> None:
     # images in bodies: kept when the host is allowed on some port (downloads check the port)
     assert policy.allows_host("redis.lan") and policy.allows_host("192.168.3.4")
     assert not policy.allows_host("10.9.9.9")
+
+
+def test_a_non_ascii_host_the_owner_wrote_is_trusted_as_the_crawl_requests_it(
+        tmp_path: Path) -> None:
+    # Scrapy and the resolver carry bücher.example as xn--bcher-kva.example
+    policy = EgressPolicy.from_config(_config(
+        tmp_path, crawl='allow_hosts = ["*.Größe.example"]',
+        extra='[[sources]]\nname = "b"\nurl = "http://Bücher.example.:8080/feed.xml"\n'))
+    assert policy.check_addresses("xn--bcher-kva.example", ["10.0.0.7"], 8080) is None
+    assert policy.check_addresses("bücher.example", ["10.0.0.7"], 8080) is None
+    assert policy.check_url("http://xn--bcher-kva.example:8080/x") is None
+    assert policy.check_addresses("xn--bcher-kva.example", ["10.0.0.7"], 80) is not None
+    requested = urlsplit(Request("https://wiki.größe.example/feed").url).hostname
+    assert requested is not None and requested.isascii()
+    assert policy.check_addresses(requested, ["10.0.0.8"], 443) is None
 
 
 @pytest.mark.parametrize(("crawl", "message"), [

@@ -277,7 +277,10 @@ def _keyed(request_url: str, written: str) -> Request:
     ("https://example.com:8443/x", "https://example.com/feed", False),  # another port
     ("http://example.com:443/x", "https://example.com/feed", False),
     ("https://example.com/x", "http://example.com/feed", True),  # the upgrade of http://
-    ("https://example.com/x", "http://example.com:8080/feed", True),
+    ("https://example.com/x", "http://example.com:80/feed", True),
+    # http on another port is another service: its https upgrade is not on 443
+    ("https://example.com/x", "http://example.com:8080/feed", False),
+    ("https://example.com:8080/x", "http://example.com:8080/feed", False),
     ("http://example.com/x", "http://example.com:8080/feed", False),
     ("http://example.com:8080/x", "http://example.com:8080/feed", True),
     ("https://www.example.com/x", "https://example.com/feed", False),
@@ -288,6 +291,21 @@ def test_keys_go_to_the_written_origins_only(request_url: str, written: str,
     assert (request.headers.get("X-Api-Key") == b"key-42") is keyed
     assert bool(request.cookies) is keyed
     assert ("cookiejar" in request.meta) is keyed
+
+
+@pytest.mark.parametrize("request_url", ["http://xn--bcher-kva.example:8080/feed.xml",
+                                         "http://Bücher.example:8080/x",
+                                         "http://BÜCHER.example.:8080/x"])
+def test_a_sources_keys_reach_its_own_non_ascii_host(request_url: str) -> None:
+    # feedvault.toml keeps the name as written; Scrapy requests its IDNA form
+    request = _keyed(request_url, "http://bücher.example:8080/feed.xml")
+    assert request.headers.get("X-Api-Key") == b"key-42"
+    assert bool(request.cookies)
+
+
+def test_keys_written_for_a_non_ascii_host_go_nowhere_else() -> None:
+    request = _keyed("http://xn--bcher-kva.example.net:8080/x", "http://bücher.example:8080/f")
+    assert request.headers.get("X-Api-Key") is None
 
 
 def test_without_settings_requests_look_as_before(

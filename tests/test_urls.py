@@ -111,34 +111,74 @@ def test_a_crawled_hostile_link_and_image_are_written_safely(site: LocalSite,
     assert f'src="{meta["headimg"]}"' in frontmatter.load(post).content
 
 
+_ASCII_WHITESPACE = "\t\n\f\r "
+
+
 def _srcset_by_the_standard(value: str) -> list[tuple[str, str]]:
-    """The HTML standard's srcset split, character by character (what parse_srcset must give)."""
-    result: list[tuple[str, str]] = []
-    pos, end = 0, len(value)
-    while pos < end:
-        while pos < end and (value[pos].isspace() or value[pos] == ","):
-            pos += 1
-        start = pos
-        while pos < end and not value[pos].isspace():
-            pos += 1
-        url = value[start:pos]
-        if not url:
-            break
-        descriptor = ""
+    """The HTML standard's "parse a srcset attribute" (WHATWG HTML 4.8.4.3.10), step by step
+    and character by character, up to the descriptor parser (what parse_srcset must give:
+    each candidate's URL and its descriptor tokens joined by one space)."""
+    candidates: list[tuple[str, str]] = []
+    position, end = 0, len(value)
+    while True:
+        # splitting loop: collect ASCII whitespace and commas
+        while position < end and (value[position] in _ASCII_WHITESPACE or value[position] == ","):
+            position += 1
+        if position >= end:
+            return candidates
+        start = position  # collect code points that are not ASCII whitespace: the URL
+        while position < end and value[position] not in _ASCII_WHITESPACE:
+            position += 1
+        url = value[start:position]
+        descriptors: list[str] = []
         if url.endswith(","):
             url = url.rstrip(",")
-        else:
-            start, depth = pos, 0
-            while pos < end and (value[pos] != "," or depth):
-                depth += {"(": 1, ")": -1}.get(value[pos], 0)
-                pos += 1
-            descriptor = " ".join(value[start:pos].split())
-        if url:
-            result.append((url, descriptor))
-    return result
+        else:  # the descriptor tokenizer
+            while position < end and value[position] in _ASCII_WHITESPACE:
+                position += 1
+            current, state = "", "in descriptor"
+            while True:
+                c = value[position] if position < end else None  # None: EOF
+                if state == "in descriptor":
+                    if c is not None and c in _ASCII_WHITESPACE:
+                        if current:
+                            descriptors.append(current)
+                            current = ""
+                        state = "after descriptor"
+                    elif c == ",":
+                        position += 1
+                        if current:
+                            descriptors.append(current)
+                        break
+                    elif c == "(":
+                        current += c
+                        state = "in parens"
+                    elif c is None:
+                        if current:
+                            descriptors.append(current)
+                        break
+                    else:
+                        current += c
+                elif state == "in parens":
+                    if c == ")":
+                        current += c
+                        state = "in descriptor"
+                    elif c is None:
+                        descriptors.append(current)
+                        break
+                    else:
+                        current += c
+                else:  # after descriptor
+                    if c is None:
+                        break
+                    if c not in _ASCII_WHITESPACE:
+                        state = "in descriptor"
+                        position -= 1
+                position += 1
+        candidates.append((url, " ".join(descriptors)))
 
 
-@given(st.text(alphabet=st.sampled_from("ab/:.,() \t\n\xa0\u3000\x1c1wx5"), max_size=40))
+@given(st.text(alphabet=st.sampled_from("ab/:.,() \t\n\f\r\xa0\u3000\x1c1wx5"), max_size=40))
 def test_srcset_is_split_as_the_standard_splits_it(value: str) -> None:
     assert parse_srcset(value) == _srcset_by_the_standard(value)
 
@@ -148,7 +188,12 @@ def test_srcset_is_split_as_the_standard_splits_it(value: str) -> None:
     ("a.jpg 1x,b.jpg 2x", [("a.jpg", "1x"), ("b.jpg", "2x")]),
     ("a.jpg, b.jpg 640w", [("a.jpg", ""), ("b.jpg", "640w")]),
     ("a.jpg (x, y) 1x, b.jpg", [("a.jpg", "(x, y) 1x"), ("b.jpg", "")]),
-    ("a.jpg\u3000640w", [("a.jpg", "640w")]),
+    ("a.jpg 1x), b.jpg 2x", [("a.jpg", "1x)"), ("b.jpg", "2x")]),  # ")" outside parentheses
+    ("a.jpg ((1x), b.jpg 2x", [("a.jpg", "((1x)"), ("b.jpg", "2x")]),  # one level only
+    ("a.jpg (1x, b.jpg 2x", [("a.jpg", "(1x, b.jpg 2x")]),  # open to the end
+    # only ASCII whitespace separates: an ideographic space is part of the URL
+    ("a.jpg\u3000640w", [("a.jpg\u3000640w", "")]),
+    ("a.jpg\f640w", [("a.jpg", "640w")]),
     (" , ,", []),
 ])
 def test_srcset_candidates(value: str, expected: list[tuple[str, str]]) -> None:
@@ -160,3 +205,24 @@ def test_the_scheme_is_read_as_a_browser_reads_it(url: str) -> None:
     stripped = re.sub(r"[\t\n\r]", "", url).strip("".join(chr(c) for c in range(0x21)))
     match = re.match(r"([a-zA-Z][a-zA-Z0-9+.-]*):", stripped)
     assert scheme_of(url) == (match.group(1).lower() if match else None)
+
+
+@pytest.mark.parametrize("srcset", [
+    "https://img.example/a.jpg 1x), http://10.0.0.1/track.png 2x",
+    "https://img.example/a.jpg ((1x), http://10.0.0.1/track.png 2x",
+])
+def test_a_private_address_image_cannot_hide_after_a_stray_parenthesis(srcset: str) -> None:
+    # A browser splits this srcset at the comma and would load the second image: it is
+    # dropped as it would be on its own.
+    html = f'<p>text<img src="https://img.example/a.jpg" srcset="{srcset}"></p>'
+    assert "10.0.0.1" not in BodyCleaner().clean(html, "https://blog.example.org/post.html").html
+
+
+def test_every_srcset_candidate_a_browser_sees_goes_through_the_image_proxy() -> None:
+    html = ('<p>text<img src="https://img.example/a.jpg" '
+            'srcset="https://img.example/a.jpg 1x), https://track.example/t.png 2x"></p>')
+    body = BodyCleaner(proxy=Proxy("https://proxy.example/?u={url}", "all")).clean(
+        html, "https://blog.example.org/post.html")
+    srcset = lxml_html.fromstring(body.html).find(".//img").get("srcset")
+    urls = [url for url, _ in parse_srcset(srcset)]
+    assert len(urls) == 2 and all(u.startswith("https://proxy.example/?u=") for u in urls)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import tempfile
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
@@ -52,6 +53,25 @@ def _config_text() -> str:
     return "".join(f"[{k}]\n" + "".join(v) for k, v in sections.items())
 
 
+def _replace(path: Path, text: str) -> None:
+    """Put text at path through a temporary file of a fresh random name (mkstemp opens it
+    O_CREAT|O_EXCL|O_NOFOLLOW, so no existing file or link is ever opened) and a rename,
+    which replaces a link at path instead of following it."""
+    try:
+        fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".feedvault",
+                                         dir=path.parent)
+    except OSError as exc:
+        raise SnapshotError(f"{path}: cannot write the snapshot store's settings: {exc}") from exc
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as file:
+            os.fchmod(file.fileno(), 0o644)  # as git writes them, not mkstemp's 0600
+            file.write(text)
+        os.replace(temporary, path)
+    except OSError as exc:
+        Path(temporary).unlink(missing_ok=True)
+        raise SnapshotError(f"{path}: cannot write the snapshot store's settings: {exc}") from exc
+
+
 class Git:
     """Run git against `git_dir` with `work_tree` as its work tree and nothing else."""
 
@@ -79,8 +99,10 @@ class Git:
 
         A store that came with someone else's clone or a restored CI cache may name
         commands git runs (`core.fsmonitor`, a `filter.*.clean` with `* filter=...` in
-        info/attributes, hooks): `diff` or `snapshot` would run them. Written through a
-        temporary file and a rename, so a link in their place is replaced, not followed."""
+        info/attributes, hooks): `diff` or `snapshot` would run them. Each file is written
+        to a new temporary file and renamed over the old one, so a link the store holds, in
+        its place or anywhere else, is replaced or left alone, never written through; an
+        `info` that is a link or a file is replaced by a folder."""
         for name in ("commondir", "gitdir"):  # git would read another folder's config
             if os.path.lexists(self.git_dir / name):
                 raise SnapshotError(f"{self.git_dir / name}: a snapshot store never has one; "
@@ -94,9 +116,7 @@ class Git:
                            (info / "exclude", f"/{self.exclude}/\n")):
             if not path.is_symlink() and path.is_file() and path.read_text("utf-8") == text:
                 continue
-            temporary = path.with_name(f".{path.name}.feedvault")
-            temporary.write_text(text, encoding="utf-8")
-            os.replace(temporary, path)
+            _replace(path, text)
         self._sealed = True
 
     def init(self) -> None:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from fnmatch import fnmatchcase
 
 from crawler.egress.addresses import Address, Network, in_networks
+from crawler.egress.hosts import ascii_host
 
 # a name with `*`/`?` wildcards, or an IPv4 address; `[...]` here is an IPv6 address
 _NAME = re.compile(r"^[a-z0-9*?.-]+$")
@@ -85,9 +86,10 @@ def allowed_host(text: str) -> AllowedHost:
     host, port = split_port(text.lower())
     if ":" in host or text.strip().startswith("["):  # IPv6: an address, no wildcards
         return AllowedHost(str(ipaddress.IPv6Address(host)), port)
+    host = ascii_host(host)  # a non-ASCII name as requests carry it: xn--...
     if not host or not _NAME.match(host):
         raise ValueError(text)
-    return AllowedHost(host.rstrip("."), port)
+    return AllowedHost(host, port)
 
 
 def allowed_network(text: str) -> AllowedNetwork:

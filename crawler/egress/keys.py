@@ -11,7 +11,7 @@ from crawler.egress.policy import host_of, port_of, source_urls
 if TYPE_CHECKING:
     from crawler.config import SourceConfig
 
-Origin = tuple[str, str, int]  # scheme, host (lower case, no brackets), port
+Origin = tuple[str, str, int]  # scheme, host (lower case, no brackets, IDNA), port
 
 
 def origin_of(url: str) -> Origin | None:
@@ -25,14 +25,15 @@ def origin_of(url: str) -> Origin | None:
 
 
 def key_origins(urls: Iterable[str]) -> frozenset[Origin]:
-    """The origins of urls, plus https://host for each http://host among them: the upgrade an
-    http->https redirect makes. Never the reverse (https down to http), never another port."""
+    """The origins of urls, plus https://host for each http://host on port 80 among them: the
+    upgrade an http->https redirect makes. Never the reverse (https down to http), never
+    another port: http://host:8080 is another service than https://host."""
     origins: set[Origin] = set()
     for url in urls:
         origin = origin_of(url)
         if origin is not None:
             origins.add(origin)
-            if origin[0] == "http":
+            if origin[0] == "http" and origin[2] == 80:
                 origins.add(("https", origin[1], 443))
     return frozenset(origins)
 

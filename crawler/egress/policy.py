@@ -12,6 +12,7 @@ from urllib.request import getproxies
 from archive.errors import ExtractError
 from crawler.egress.addresses import Address, literal_address, non_public
 from crawler.egress.allowed import AllowedHost, AllowedNetwork
+from crawler.egress.hosts import ascii_host
 
 if TYPE_CHECKING:
     from crawler.config import Config, SourceConfig
@@ -25,9 +26,10 @@ class EgressRefused(ExtractError):
 
 
 def host_of(url: str) -> str:
-    """The URL's host, lower case, without brackets, port or trailing dot; "" if none."""
+    """The URL's host, lower case, without brackets, port or trailing dot, a non-ASCII name
+    in its IDNA (ASCII) form as Scrapy requests it; "" if none."""
     try:
-        return (urlsplit(url).hostname or "").rstrip(".")
+        return ascii_host(urlsplit(url).hostname or "")
     except ValueError:
         return ""
 
@@ -44,8 +46,9 @@ def port_of(url: str) -> int | None:
 
 
 def _canonical(host: str) -> str:
-    """host lower case, without a trailing dot; an IPv6 address in its short form."""
-    host = host.strip("[]").rstrip(".").lower()
+    """host lower case, without a trailing dot, a name in its IDNA (ASCII) form; an IPv6
+    address in its short form."""
+    host = ascii_host(host.strip("[]"))
     if ":" in host:
         try:
             return str(IPv6Address(host.split("%", 1)[0]))

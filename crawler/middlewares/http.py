@@ -29,8 +29,8 @@ class SourceHttpMiddleware:
     HttpProxyMiddleware and appear in no log or report.
 
     Headers and cookies carry keys and sessions: they go only to the origins (scheme, host,
-    port) the owner wrote for the source and the https upgrade of a written http origin
-    (crawler/egress/keys.py), never to another port of the same host nor from https down
+    port) the owner wrote for the source and the https upgrade of a written http origin on
+    port 80 (crawler/egress/keys.py), never to another port of the same host nor from https down
     to http. A redirect copies a request's headers and cookie jar to the next hop: a hop
     off those origins loses the headers this middleware added, the source's jar and its
     Cookie header. User-Agent and proxy apply to every request of the source.
