@@ -64,9 +64,12 @@ def _command(argv: Sequence[str]) -> str | None:
 def main(argv: Sequence[str] | None = None) -> int:
     # A reader that leaves early (`| head -1`) is no error: the command finishes its work
     # quietly and exits as a program ended by a closed pipe does (crawler/_streams.py).
+    # The command's own failure status (1, 2) wins over the closed pipe's, so that a cron
+    # job reading `feedvault crawl | head -1` still sees the failure; 141 replaces only 0.
     guard_outputs()
     status = _run(argv)
-    return EXIT_CLOSED_PIPE if closed_by_reader() else status
+    reader_gone = closed_by_reader()  # flushes the output in any case
+    return EXIT_CLOSED_PIPE if reader_gone and status == 0 else status
 
 
 def _run(argv: Sequence[str] | None) -> int:

@@ -105,11 +105,20 @@ def test_a_reader_leaving_early_is_a_quiet_exit_after_the_work_is_done(
                                buffered=buffered)
     assert (listed.returncode, listed.stderr) == (141, "")
 
-    # warnings on stderr too (an unreachable feed), both on the closed pipe
+
+
+@pytest.mark.parametrize("buffered", [True, False], ids=["buffered", "unbuffered"])
+def test_a_failed_command_keeps_its_status_when_its_reader_leaves_early(
+        tmp_path: Path, buffered: bool) -> None:
+    # `feedvault crawl 2>&1 | head -1` from cron: a failed crawl exits 1 and a usage error 2,
+    # not 141, so that the job still sees the failure
     config = write_config(tmp_path, [{"name": "gone", "url": "http://127.0.0.1:9/feed.xml"}])
-    both = _to_a_closed_pipe(["crawl", "--config", str(config)], tmp_path, buffered=buffered,
-                             stderr_too=True)
-    assert both.returncode == 141
+    failed = _to_a_closed_pipe(["crawl", "--config", str(config)], tmp_path, buffered=buffered,
+                               stderr_too=True)
+    assert failed.returncode == 1
+    usage = _to_a_closed_pipe(["crawl", "--config", str(tmp_path / "missing.toml")], tmp_path,
+                              buffered=buffered, stderr_too=True)
+    assert usage.returncode == 2
 
 
 def test_other_output_errors_are_still_reported(tmp_path: Path) -> None:

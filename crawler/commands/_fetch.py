@@ -14,6 +14,7 @@ and Scrapy's HttpProxyMiddleware apply them in a crawl.
 
 from __future__ import annotations
 
+import http.client
 import urllib.error
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
@@ -22,8 +23,10 @@ from urllib.parse import urlsplit
 from urllib.request import url2pathname
 
 from protego import Protego
+from w3lib.url import safe_url_string
 
 from archive.errors import ExtractError
+from archive.text import clean_text
 from crawler.config import Config, SourceConfig
 from crawler.config.agent import DEFAULT_AGENT, user_agent
 from crawler.egress import EgressPolicy, EgressRefused
@@ -85,6 +88,7 @@ class Fetcher:
         if url.startswith("file:"):
             self.policy.check(url)  # file: only as a source's own url
             return Answer(_read(url2pathname(urlsplit(url).path), url), None, url, None)
+        url = web_url(url)
         self.policy.check(url)  # a refused address is reported as such, before robots.txt
         self._allowed(url)
         answer = self._get(url, MAX_BYTES)
@@ -105,12 +109,13 @@ class Fetcher:
             raise EgressRefused(message if message.startswith(url)
                                 else f"{url}: {message}") from None
         except urllib.error.HTTPError as exc:
-            raise ExtractError(f"{url}: not fetched (HTTP {exc.code})") from exc
-        except (urllib.error.URLError, OSError, ValueError) as exc:
+            raise ExtractError(f"{_shown(url)}: not fetched (HTTP {exc.code})") from exc
+        except (urllib.error.URLError, OSError, ValueError, http.client.InvalidURL) as exc:
+            # InvalidURL: what encoding leaves unusable (a space in the host name)
             reason = getattr(exc, "reason", exc)
-            raise ExtractError(f"{url}: not fetched ({reason})") from exc
+            raise ExtractError(f"{_shown(url)}: not fetched ({clean_text(str(reason))[:300]})") from exc
         if len(body) > limit:
-            raise ExtractError(f"{url}: larger than {limit} bytes")
+            raise ExtractError(f"{_shown(url)}: larger than {limit} bytes")
         return Answer(body, ctype, final, status)
 
     def _allowed(self, url: str) -> None:
@@ -139,6 +144,22 @@ class Fetcher:
         except ExtractError:  # no robots.txt, an error page, unreachable: all allowed
             return None
         return Protego.parse(body.decode("utf-8", errors="replace"))
+
+
+def web_url(url: str) -> str:
+    """The URL as a crawl requests it: Scrapy's Request encodes it with w3lib's
+    safe_url_string (spaces, control and other non-ASCII characters percent-encoded, the
+    host name in IDNA, tabs and newlines dropped); http.client refuses a raw space."""
+    try:
+        return safe_url_string(url)
+    except ValueError as exc:  # e.g. a port out of range
+        raise ExtractError(f"{_shown(url)}: not a usable URL ({clean_text(str(exc))[:300]})") from exc
+
+
+def _shown(url: str) -> str:
+    """url for a report line: any character left outside ASCII (a host name IDNA cannot
+    spell, a bidi override) written as an escape, never sent to the terminal as is."""
+    return url.encode("ascii", "backslashreplace").decode("ascii")
 
 
 def _read(path: str, shown: str) -> bytes:

@@ -17,6 +17,8 @@ import urllib.request
 from typing import Any
 from urllib.parse import unquote
 
+from w3lib.url import safe_url_string
+
 from archive.urls import join_url
 from crawler.egress.addresses import literal_address
 from crawler.egress.keys import SourceKeys
@@ -157,6 +159,7 @@ class _Redirects(urllib.request.HTTPRedirectHandler):
 
     def redirect_request(self, req: urllib.request.Request, fp: Any, code: int, msg: str,
                          headers: Any, newurl: str) -> urllib.request.Request | None:
+        newurl = safe_url_string(newurl)  # encoded as Scrapy's redirects encode the Location
         _check_target(self.policy, newurl, self.proxies)
         return super().redirect_request(req, fp, code, msg, headers, newurl)
 

@@ -9,7 +9,7 @@ from typing import Any
 from archive.errors import ExtractError
 from archive.text import clean_text, html_to_text
 from archive.urls import join_url
-from crawler.feeds import _cp1252, encoding, jsonfeed
+from crawler.feeds import _cp1252, encoding, jsonfeed, transcode
 from crawler.feeds.dates import parse_date
 from crawler.feeds.entry import FeedEntry, ParsedFeed, text_to_html, unusable_link
 from crawler.limits.nesting import bound_depth
@@ -88,6 +88,11 @@ def parse_feed(body: bytes, url: str, headers: dict[str, str] | None = None,
     headers = {k.lower(): v for k, v in (headers or {}).items()}
     if jsonfeed.looks_like_json(body, headers.get("content-type", "")):
         return jsonfeed.parse(body, url, max_items)
+    # The defences below match ASCII bytes: a UTF-16 or UTF-32 feed is made UTF-8 first
+    try:
+        body = transcode.to_utf8(body, headers)
+    except ExtractError as exc:
+        return ParsedFeed(None, [], str(exc), None)
     body, total = first_items(body, max_items)
     body, defused = defuse(body)
     crowded = 0
