@@ -3,7 +3,23 @@
 from __future__ import annotations
 
 import sqlite3
+from dataclasses import dataclass
 from typing import Any
+
+
+@dataclass(frozen=True)
+class LedgerRow:
+    """What the ledger knows of one article."""
+
+    source: str
+    identity: str
+    path: str
+    link: str | None
+    content_hash: str
+    date: str
+    first_seen: str
+    updated: str
+
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS articles (
