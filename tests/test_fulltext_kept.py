@@ -62,8 +62,9 @@ def test_a_failed_page_says_whether_the_archived_text_or_the_feed_text_was_kept(
 def test_a_page_host_that_is_down_says_what_its_pages_kept(site: LocalSite,
                                                           tmp_path: Path) -> None:
     site.write("p2.html", PAGE.format(n=2))
+    # every port of 127.0.0.1 allowed: the page's port below is not the feed's
     config = write_config(tmp_path, [{"name": "t", "url": _feed(site, site.url("p2.html"))}],
-                          follow_pages=True)
+                          follow_pages=True, extra='[crawl]\nallow_hosts = ["127.0.0.1"]\n')
     assert _problems(config, tmp_path) == []
     full = _body(tmp_path)
 
@@ -89,7 +90,8 @@ def test_a_distributed_writer_says_what_the_pages_of_a_down_host_kept(
     with redis_server(tmp_path) as redis:
         config = write_config(
             tmp_path, [{"name": "t", "url": _feed(site, f"http://127.0.0.1:{port}/p2.html")}],
-            follow_pages=True, extra=distributed_config(redis.url))
+            follow_pages=True,
+            extra=distributed_config(redis.url) + '[crawl]\nallow_hosts = ["127.0.0.1"]\n')
         for command in ("crawl", "worker", "writer"):
             args = ("--idle", "1") if command != "crawl" else ()
             result = feedvault(command, *args, "--config", config)
