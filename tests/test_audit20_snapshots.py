@@ -16,12 +16,18 @@ def _article(n: int) -> Article:
                    date=datetime(2024, 1, n, tzinfo=UTC))
 
 
-def test_a_hostile_snapshot_store_config_runs_nothing(tmp_path: Path) -> None:
+def _snapshotted(tmp_path: Path) -> tuple[Path, Path]:
+    """A config and its archive of one article, with one snapshot taken: (config, root)."""
     config = write_config(tmp_path, [{"name": "blog", "url": "file://feed.xml"}])
     root = tmp_path / "posts"
     with Archive(root) as archive:
         archive.put(_article(1))
     assert feedvault("snapshot", "--config", config).returncode == 0
+    return config, root
+
+
+def test_a_hostile_snapshot_store_config_runs_nothing(tmp_path: Path) -> None:
+    config, root = _snapshotted(tmp_path)
     store = root / ".feedvault" / "snapshots.git"
     ran = tmp_path / "ran"
     # what the clone's author wrote into the store: git runs these on add / checkout-index
@@ -44,11 +50,7 @@ def test_a_hostile_snapshot_store_config_runs_nothing(tmp_path: Path) -> None:
 
 
 def test_a_store_pointing_elsewhere_is_refused(tmp_path: Path) -> None:
-    config = write_config(tmp_path, [{"name": "blog", "url": "file://feed.xml"}])
-    root = tmp_path / "posts"
-    with Archive(root) as archive:
-        archive.put(_article(1))
-    assert feedvault("snapshot", "--config", config).returncode == 0
+    config, root = _snapshotted(tmp_path)
     # commondir sends git to another folder's config, which the seal does not rewrite
     (root / ".feedvault" / "snapshots.git" / "commondir").write_text(str(tmp_path), "utf-8")
     result = feedvault("snapshot", "list", "--config", config)
@@ -60,11 +62,7 @@ def test_a_store_pointing_elsewhere_is_refused(tmp_path: Path) -> None:
 def _hostile_store_with_links(tmp_path: Path, planted: str) -> tuple[Path, Path]:
     """An archive with one snapshot whose store the clone's author changed (so the seal
     rewrites it) and where they planted a link at `planted` to a file of the user's."""
-    config = write_config(tmp_path, [{"name": "blog", "url": "file://feed.xml"}])
-    root = tmp_path / "posts"
-    with Archive(root) as archive:
-        archive.put(_article(1))
-    assert feedvault("snapshot", "--config", config).returncode == 0
+    config, root = _snapshotted(tmp_path)
     store = root / ".feedvault" / "snapshots.git"
     victim = tmp_path / "victim.txt"
     victim.write_text("the user's own file\n", encoding="utf-8")
@@ -91,11 +89,7 @@ def test_a_link_planted_in_the_store_never_has_a_user_file_overwritten(
 
 
 def test_an_info_folder_that_is_a_link_is_replaced_not_written_into(tmp_path: Path) -> None:
-    config = write_config(tmp_path, [{"name": "blog", "url": "file://feed.xml"}])
-    root = tmp_path / "posts"
-    with Archive(root) as archive:
-        archive.put(_article(1))
-    assert feedvault("snapshot", "--config", config).returncode == 0
+    config, root = _snapshotted(tmp_path)
     info = root / ".feedvault" / "snapshots.git" / "info"
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()

@@ -87,33 +87,17 @@ url = "https://us%40er:p%3Ass@feeds.example/feed.xml"
     assert dict(source.http.headers) == {"Authorization": expected, "X-Other": "1"}
 
 
+@pytest.mark.parametrize(("source", "message"), [
+    ('url = "https://reader:hunter2@feeds.example/feed.xml"\n'
+     'headers = { authorization = "Bearer x" }\n', "keep one of them"),
+    ('url = "https://feeds.example/feed.xml"\n\n[sources.backfill]\n'
+     'sitemap = "https://reader:hunter2@feeds.example/sitemap.xml"\n', "would not be sent"),
+], ids=["twice", "in-a-backfill-url"])
 def test_credentials_written_twice_or_in_a_backfill_url_are_clear_errors(
-        tmp_path: Path) -> None:
+        tmp_path: Path, source: str, message: str) -> None:
     config = tmp_path / "feedvault.toml"
-    config.write_text("""\
-[archive]
-path = "posts"
-
-[[sources]]
-name = "private"
-url = "https://reader:hunter2@feeds.example/feed.xml"
-headers = { authorization = "Bearer x" }
-""", encoding="utf-8")
-    with pytest.raises(ConfigError, match="keep one of them") as twice:
+    config.write_text('[archive]\npath = "posts"\n\n[[sources]]\nname = "private"\n' + source,
+                      encoding="utf-8")
+    with pytest.raises(ConfigError, match=message) as refused:
         load_config(config)
-    assert "hunter2" not in str(twice.value)
-
-    config.write_text("""\
-[archive]
-path = "posts"
-
-[[sources]]
-name = "private"
-url = "https://feeds.example/feed.xml"
-
-[sources.backfill]
-sitemap = "https://reader:hunter2@feeds.example/sitemap.xml"
-""", encoding="utf-8")
-    with pytest.raises(ConfigError, match="would not be sent") as backfill:
-        load_config(config)
-    assert "hunter2" not in str(backfill.value)
+    assert "hunter2" not in str(refused.value)
